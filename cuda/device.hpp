@@ -1,0 +1,10 @@
+#pragma once
+#include <string>
+
+namespace fkcuda {
+int device_count();
+std::string device_name(int index);
+int runtime_version();
+// y = a*x + y on the device; returns an error text, empty on success.
+std::string axpy(int n, float a, const float* x, float* y);
+}  // namespace fkcuda

@@ -1,0 +1,16 @@
+"""fastkeras: a Keras 3-compatible deep-learning library with its own native kernels.
+
+    import fastkeras as keras
+"""
+
+__version__ = "0.1.0"
+
+from . import (activations, backends, callbacks, config, initializers, layers, losses, metrics,
+               models, ops, optimizers, utils)
+from .graph import Variable
+from .layers import Input, Layer
+from .models import Model, Sequential
+
+__all__ = ["Input", "Layer", "Model", "Sequential", "Variable", "activations", "backends",
+           "callbacks", "config", "initializers", "layers", "losses", "metrics", "models",
+           "ops", "optimizers", "utils", "__version__"]

@@ -1,0 +1,72 @@
+"""The cpu backend: C++ kernels and the native plan executor (fastkeras._cpu)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+name = "cpu"
+
+try:
+    from .. import _cpu
+    _error = None
+except ImportError as e:  # not built, or built for another Python
+    _cpu = None
+    _error = str(e)
+
+# Must match DType in csrc/include/fastkeras/tensor.hpp.
+DTYPE_CODES = {"float32": 0, "float64": 1, "int32": 2, "int64": 3, "bool": 4}
+SPACE_CODES = {"arena": 0, "state": 1, "const": 2}
+
+_codes = _cpu.op_codes() if _cpu else {}
+
+
+def available() -> bool:
+    return _cpu is not None
+
+
+def unavailable_reason() -> str | None:
+    return None if _cpu else f"fastkeras._cpu could not be imported: {_error}"
+
+
+def info() -> dict:
+    return dict(_cpu.info()) if _cpu else {}
+
+
+def has_kernel(prim_name: str) -> bool:
+    return prim_name in _codes
+
+
+def op_code(prim_name: str) -> int:
+    try:
+        return _codes[prim_name]
+    except KeyError:
+        raise NotImplementedError(f"the cpu backend has no kernel for {prim_name!r}") from None
+
+
+def run_op(prim, ins, outs, attrs, native):
+    ints, floats = native
+    # Effect ops mutate their inputs, so contiguous arrays (0-d included) go in as they are.
+    ins = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in ins]
+    _cpu.run_op(op_code(prim.name), ins, list(outs), list(ints), list(floats))
+
+
+class CpuExecutor:
+    def __init__(self, plan, state):
+        from .plan import aligned_bytes
+        self.plan = plan
+        self.arena = aligned_bytes(plan.arena_nbytes)
+        buffers = [(SPACE_CODES[b.space], b.offset, DTYPE_CODES[b.dtype], list(b.shape))
+                   for b in plan.buffers]
+        instrs = [(op_code(i.prim.name), list(i.inputs), list(i.outputs),
+                   [int(v) for v in i.native_ints], [float(v) for v in i.native_floats])
+                  for i in plan.instrs]
+        self._native = _cpu.Executor(self.arena, state, plan.const_block, buffers, instrs,
+                                     list(plan.inputs), list(plan.outputs), plan.batch_size)
+
+    def run(self, data_inputs, perm, row_start, n_steps, data_outputs=()):
+        self._native.run(list(data_inputs), perm, int(row_start), int(n_steps),
+                         list(data_outputs))
+
+
+def executor(plan, state):
+    return CpuExecutor(plan, state)

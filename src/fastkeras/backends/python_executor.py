@@ -1,0 +1,39 @@
+"""Runs a Plan step by step from Python, calling one kernel per instruction.
+
+Shared by the `reference` backend (NumPy kernels) and the `numba` backend (JIT kernels):
+they differ only in the kernel table. A kernel is `fn(prim, ins, outs, attrs, native)`
+writing into the preallocated `outs` (or mutating `ins` for effect primitives)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .plan import Plan, aligned_bytes
+
+
+class PythonExecutor:
+    def __init__(self, plan: Plan, state: np.ndarray, kernel_for):
+        self.plan = plan
+        self.arena = aligned_bytes(plan.arena_nbytes)
+        blocks = {"arena": self.arena, "state": state, "const": plan.const_block}
+        self.views = [b.view(blocks) for b in plan.buffers]
+        self.program = [
+            (kernel_for(ins.prim), ins.prim, [self.views[i] for i in ins.inputs],
+             [self.views[o] for o in ins.outputs], ins.attrs,
+             (ins.native_ints, ins.native_floats))
+            for ins in plan.instrs]
+        self.in_views = [self.views[i] for i in plan.inputs]
+        self.out_views = [self.views[o] for o in plan.outputs]
+
+    def run(self, data_inputs, perm, row_start, n_steps, data_outputs=()):
+        bs = self.plan.batch_size
+        for s in range(n_steps):
+            lo = row_start + s * bs
+            rows = perm[lo:lo + bs] if perm is not None else slice(lo, lo + bs)
+            for view, data in zip(self.in_views, data_inputs):
+                np.take(data, rows, axis=0, out=view) if perm is not None else \
+                    np.copyto(view, data[rows])
+            for fn, prim, ins, outs, attrs, native in self.program:
+                fn(prim, ins, outs, attrs, native)
+            for view, data in zip(self.out_views, data_outputs):
+                data[rows] = view

@@ -1,0 +1,213 @@
+"""Graph IR: nodes of primitives, symbolic tensors, and `bind`, the one entry point that
+either records a node (symbolic inputs) or runs the primitive eagerly (array inputs)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from . import primitive as _prim
+from .variable import Variable
+
+_state = threading.local()
+
+
+class Node:
+    """One primitive application. Source nodes have prim None and a `kind`:
+    'placeholder' (step input), 'constant' (value), 'variable' (state)."""
+
+    __slots__ = ("id", "prim", "kind", "inputs", "attrs", "outputs", "value", "variable",
+                 "name")
+
+    def __init__(self, nid, prim, inputs, attrs, kind="op"):
+        self.id = nid
+        self.prim = prim
+        self.kind = kind
+        self.inputs = inputs
+        self.attrs = attrs
+        self.outputs = []
+        self.value = None
+        self.variable = None
+        self.name = None
+
+    def __repr__(self):
+        what = self.prim.name if self.prim else self.kind
+        return f"<Node {self.id} {what}>"
+
+
+class Tensor:
+    """A symbolic value inside one Graph: the output `index` of `node`."""
+
+    __slots__ = ("graph", "node", "index", "shape", "dtype")
+
+    def __init__(self, graph, node, index, shape, dtype):
+        self.graph = graph
+        self.node = node
+        self.index = index
+        self.shape = tuple(shape)
+        self.dtype = dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<Tensor shape={self.shape} dtype={self.dtype} from {self.node}>"
+
+    # Arithmetic sugar for VJP rules and traced user code.
+    def __add__(self, o): return bind("add", self, o)
+    def __radd__(self, o): return bind("add", o, self)
+    def __sub__(self, o): return bind("subtract", self, o)
+    def __rsub__(self, o): return bind("subtract", o, self)
+    def __mul__(self, o): return bind("multiply", self, o)
+    def __rmul__(self, o): return bind("multiply", o, self)
+    def __truediv__(self, o): return bind("divide", self, o)
+    def __rtruediv__(self, o): return bind("divide", o, self)
+    def __neg__(self): return bind("negative", self)
+
+
+class Graph:
+    """An append-only list of nodes; nodes are created in topological order."""
+
+    def __init__(self, name="graph"):
+        self.name = name
+        self.nodes: list[Node] = []
+        self._var_tensors: dict[int, Tensor] = {}
+        self.placeholders: list[Tensor] = []
+        # Effect nodes in the order they were recorded (they run in that order).
+        self.effects: list[Node] = []
+
+    def _new_node(self, prim, inputs, attrs, kind="op"):
+        node = Node(len(self.nodes), prim, inputs, attrs, kind)
+        self.nodes.append(node)
+        return node
+
+    def _source(self, kind, shape, dtype):
+        node = self._new_node(None, [], {}, kind)
+        t = Tensor(self, node, 0, shape, dtype)
+        node.outputs.append(t)
+        return t
+
+    def placeholder(self, shape, dtype="float32", name=None):
+        t = self._source("placeholder", shape, dtype)
+        t.node.name = name
+        self.placeholders.append(t)
+        return t
+
+    def constant(self, value, dtype=None):
+        value = np.asarray(value, dtype=dtype)
+        if value.dtype.name not in _prim.DTYPES:
+            value = value.astype("float32" if value.dtype.kind == "f" else "int32")
+        t = self._source("constant", value.shape, value.dtype.name)
+        t.node.value = value
+        return t
+
+    def variable(self, var: Variable):
+        t = self._var_tensors.get(var.uid)
+        if t is None:
+            t = self._source("variable", var.shape, var.dtype)
+            t.node.variable = var
+            self._var_tensors[var.uid] = t
+        return t
+
+    def apply(self, prim, inputs, attrs):
+        specs = [(t.shape, t.dtype) for t in inputs]
+        out_specs = prim.shape_rule(specs, attrs)
+        node = self._new_node(prim, list(inputs), attrs)
+        for i, (shape, dtype) in enumerate(out_specs):
+            node.outputs.append(Tensor(self, node, i, shape, dtype))
+        if prim.effect:
+            self.effects.append(node)
+        return node
+
+    def variables(self):
+        return [n.variable for n in self.nodes if n.kind == "variable"]
+
+    def __enter__(self):
+        stack = getattr(_state, "stack", None)
+        if stack is None:
+            stack = _state.stack = []
+        stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _state.stack.pop()
+
+
+def current_graph() -> Graph | None:
+    stack = getattr(_state, "stack", None)
+    return stack[-1] if stack else None
+
+
+def is_symbolic(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def _dtype_of(x):
+    if isinstance(x, (Tensor, Variable)):
+        return x.dtype
+    if isinstance(x, np.ndarray):
+        return x.dtype.name
+    return None
+
+
+def _weak_dtype(inputs):
+    """The dtype a Python scalar takes: that of the first typed input (JAX-style weak typing)."""
+    for x in inputs:
+        d = _dtype_of(x)
+        if d is not None:
+            return d
+    return "float32"
+
+
+def _as_graph_tensor(graph, x, weak):
+    if isinstance(x, Tensor):
+        if x.graph is not graph:
+            raise ValueError("Cannot mix symbolic tensors from different traces in one op")
+        return x
+    if isinstance(x, Variable):
+        return graph.variable(x)
+    if isinstance(x, (int, float, bool, np.number)) and not isinstance(x, np.ndarray):
+        return graph.constant(np.asarray(x, dtype=weak))
+    return graph.constant(np.asarray(x))
+
+
+def _as_array(x, weak):
+    if isinstance(x, Variable):
+        return x.value
+    if isinstance(x, (int, float, bool, np.number)) and not isinstance(x, np.ndarray):
+        return np.asarray(x, dtype=weak)
+    a = np.asarray(x)
+    if a.dtype.name not in _prim.DTYPES:
+        if a.dtype.kind in "fiub":
+            a = a.astype("float32" if a.dtype.kind == "f" else "int32")
+        else:
+            raise TypeError(f"Unsupported array dtype {a.dtype} (expected a numeric array)")
+    return a
+
+
+def bind(name, *inputs, **attrs):
+    """Apply primitive `name`: records a node when any input is symbolic, else runs eagerly.
+
+    Returns one output (Tensor or ndarray), a tuple for multi-output primitives, or None for
+    effect primitives."""
+    prim = _prim.get(name)
+    attrs = _prim.canonical_attrs(prim, attrs)
+    weak = _weak_dtype(inputs)
+    graph = None
+    for x in inputs:
+        if isinstance(x, Tensor):
+            graph = x.graph
+            break
+    if graph is None and any(isinstance(x, Variable) for x in inputs):
+        graph = current_graph()
+    if graph is not None:
+        node = graph.apply(prim, [_as_graph_tensor(graph, x, weak) for x in inputs], attrs)
+        outs = node.outputs
+    else:
+        from .eager import run_eager  # deferred: eager pulls in the backends
+        outs = run_eager(prim, [_as_array(x, weak) for x in inputs], attrs)
+    if prim.effect:
+        return None
+    return outs[0] if len(outs) == 1 else tuple(outs)

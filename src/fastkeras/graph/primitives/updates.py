@@ -1,0 +1,116 @@
+"""Effect primitives: in-place updates of state (optimizer steps, counters, metric sums).
+
+They have no outputs; they mutate their first operand(s) and run, in recording order, after
+every pure op of the step. The formulas are Keras 3's exactly (keras/src/optimizers):
+
+  sgd_update(var, grad, lr):              var -= lr * grad
+  sgd_momentum_update(var, grad, m, lr):  m = momentum*m - lr*grad
+                                          var += momentum*m - lr*grad   (nesterov)
+                                          var += m                      (otherwise)
+  adam_update(var, grad, m, v, lr, it):   t = it + 1
+                                          alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+                                          m += (grad - m) * (1 - beta_1)
+                                          v += (grad**2 - v) * (1 - beta_2)
+                                          var -= alpha * m / (sqrt(v) + epsilon)
+  increment(counter):                     counter += 1          (int64 scalar)
+  accumulate(acc, x):                     acc += sum(x)         (float64 scalar acc)
+  assign(dst, src):                       dst = src
+
+Native encoding: sgd_momentum_update ints (nesterov,) floats (momentum,);
+adam_update floats (beta_1, beta_2, epsilon).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..primitive import Primitive, register
+
+
+def _same_shapes_rule(name, n_same, scalars=()):
+    def rule(specs, attrs):
+        shape, dtype = specs[0]
+        for s, d in specs[1:n_same]:
+            if tuple(s) != tuple(shape) or d != dtype:
+                raise ValueError(f"{name}: operand {s}/{d} does not match variable {shape}/{dtype}")
+        for (s, d), want in zip(specs[n_same:], scalars):
+            if tuple(s) != () or d != want:
+                raise ValueError(f"{name}: expected a {want} scalar, got {s}/{d}")
+        return []
+    return rule
+
+
+def _sgd(var, grad, lr):
+    var -= lr * grad
+
+
+def _sgd_momentum(var, grad, m, lr, momentum, nesterov):
+    mom = var.dtype.type(momentum)
+    m[...] = m * mom - grad * lr
+    if nesterov:
+        var += m * mom - grad * lr
+    else:
+        var += m
+
+
+def _adam(var, grad, m, v, lr, iterations, beta_1, beta_2, epsilon):
+    dt = var.dtype.type
+    t = dt(iterations + 1)
+    alpha = lr * np.sqrt(dt(1) - dt(beta_2) ** t) / (dt(1) - dt(beta_1) ** t)
+    m += (grad - m) * (dt(1) - dt(beta_1))
+    v += (np.square(grad) - v) * (dt(1) - dt(beta_2))
+    var -= (m * alpha) / (np.sqrt(v) + dt(epsilon))
+
+
+def _increment(counter):
+    counter += 1
+
+
+def _accumulate(acc, x):
+    acc += np.sum(x, dtype=acc.dtype)
+
+
+def _assign(dst, src):
+    dst[...] = src
+
+
+register(Primitive("sgd_update", _same_shapes_rule("sgd_update", 2, ("float32",)), _sgd,
+                   effect=True, doc="var -= lr * grad"))
+register(Primitive(
+    "sgd_momentum_update", _same_shapes_rule("sgd_momentum_update", 3, ("float32",)),
+    _sgd_momentum, effect=True, attr_defaults={"momentum": 0.0, "nesterov": False},
+    native_attrs=lambda a, s: ((int(a["nesterov"]),), (float(a["momentum"]),)),
+    doc="SGD with (Nesterov) momentum, Keras 3 form"))
+register(Primitive(
+    "adam_update", _same_shapes_rule("adam_update", 4, ("float32", "int64")), _adam,
+    effect=True, attr_defaults={"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+    native_attrs=lambda a, s: ((), (float(a["beta_1"]), float(a["beta_2"]), float(a["epsilon"]))),
+    doc="Adam, Keras 3 form (epsilon added to the uncorrected sqrt(v))"))
+
+
+def _increment_rule(specs, attrs):
+    (shape, dtype), = specs
+    if tuple(shape) != () or dtype != "int64":
+        raise ValueError(f"increment: expected an int64 scalar counter, got {shape}/{dtype}")
+    return []
+
+
+def _accumulate_rule(specs, attrs):
+    (sa, da), (sx, dx) = specs
+    if tuple(sa) != () or da != "float64":
+        raise ValueError(f"accumulate: expected a float64 scalar accumulator, got {sa}/{da}")
+    if dx not in ("float32", "float64"):
+        raise TypeError(f"accumulate: expected floating-point values, got {dx}")
+    return []
+
+
+def _assign_rule(specs, attrs):
+    (sd, dd), (ss, ds) = specs
+    if tuple(sd) != tuple(ss) or dd != ds:
+        raise ValueError(f"assign: source {ss}/{ds} does not match destination {sd}/{dd}")
+    return []
+
+
+register(Primitive("increment", _increment_rule, _increment, effect=True, doc="counter += 1"))
+register(Primitive("accumulate", _accumulate_rule, _accumulate, effect=True, doc="acc += sum(x)"))
+register(Primitive("assign", _assign_rule, _assign, effect=True, doc="dst = src"))

@@ -1,0 +1,65 @@
+"""Variables: named, persistent arrays (layer weights, optimizer slots, counters).
+
+A variable's value is a NumPy array. Once a model's state is packed into one contiguous
+block (see `graph.state.StateBlock`), the value becomes a view into that block, so the
+native executors update it in place and `get_weights` reads it without any copy back.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+_uid = itertools.count()
+
+
+class Variable:
+    def __init__(self, initializer=None, shape=None, dtype="float32", trainable=True,
+                 name=None, value=None):
+        if value is None:
+            if initializer is None:
+                raise ValueError("Variable needs an initial value or an initializer")
+            if callable(initializer):
+                value = initializer(shape, dtype=dtype)
+            else:
+                value = initializer
+        value = np.array(value, dtype=dtype, copy=True)
+        if shape is not None and tuple(value.shape) != tuple(shape):
+            raise ValueError(f"Variable {name!r}: initial value has shape {value.shape}, "
+                             f"expected {tuple(shape)}")
+        self._value = value
+        self.trainable = bool(trainable)
+        self.name = name or f"variable_{next(_uid)}"
+        self.uid = next(_uid)
+        self.path = self.name
+        # The StateBlock this variable lives in (None while standalone).
+        self._block = None
+
+    @property
+    def shape(self):
+        return tuple(self._value.shape)
+
+    @property
+    def dtype(self):
+        return self._value.dtype.name
+
+    @property
+    def value(self):
+        return self._value
+
+    def numpy(self):
+        return np.array(self._value, copy=True)
+
+    def assign(self, value):
+        value = np.asarray(value)
+        if value.shape != self._value.shape:
+            raise ValueError(f"Cannot assign a value of shape {value.shape} to variable "
+                             f"{self.name!r} of shape {self._value.shape}")
+        self._value[...] = value
+
+    def __array__(self, dtype=None, copy=None):
+        return self._value if dtype is None else self._value.astype(dtype)
+
+    def __repr__(self):
+        return f"<Variable path={self.path} shape={self.shape} dtype={self.dtype}>"

@@ -1,0 +1,62 @@
+"""KerasTensor: the symbolic value of the functional API (`Input`, `layer(input)`).
+
+It carries a shape (batch dimension None), a dtype and where it came from: the layer call
+that produced it. Models walk this history to find their layers; the math itself is traced
+separately, into a graph of primitives, when a step is compiled."""
+
+from __future__ import annotations
+
+
+class LayerCall:
+    """One call of a layer in a functional graph."""
+
+    __slots__ = ("layer", "inputs", "structure", "kwargs", "outputs")
+
+    def __init__(self, layer, inputs, kwargs, outputs, structure=None):
+        self.layer = layer
+        self.inputs = inputs      # list[KerasTensor], flattened
+        self.structure = structure  # the call's first argument as passed (tensor or list)
+        self.kwargs = kwargs
+        self.outputs = outputs    # list[KerasTensor]
+
+
+class KerasTensor:
+    def __init__(self, shape, dtype="float32", name=None, history=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self.name = name
+        # (LayerCall, output index); None for an Input's tensor before its InputLayer links it.
+        self._history = history
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("A symbolic KerasTensor has no value. Build a Model from it and call "
+                        "the model on data instead.")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a Python bool")
+
+    # Arithmetic on symbolic tensors builds op layers, like Keras.
+    def _op(self, name, other, reverse=False):
+        from .. import ops
+        fn = getattr(ops, name)
+        return fn(other, self) if reverse else fn(self, other)
+
+    def __add__(self, o): return self._op("add", o)
+    def __radd__(self, o): return self._op("add", o, True)
+    def __sub__(self, o): return self._op("subtract", o)
+    def __rsub__(self, o): return self._op("subtract", o, True)
+    def __mul__(self, o): return self._op("multiply", o)
+    def __rmul__(self, o): return self._op("multiply", o, True)
+    def __truediv__(self, o): return self._op("divide", o)
+    def __rtruediv__(self, o): return self._op("divide", o, True)
+
+
+def is_keras_tensor(x) -> bool:
+    return isinstance(x, KerasTensor)

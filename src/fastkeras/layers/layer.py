@@ -1,0 +1,248 @@
+"""The Layer base class: weights, build-on-first-call, and the three ways to call a layer.
+
+* On KerasTensors (functional API): builds the layer, records a LayerCall and returns new
+  KerasTensors whose shapes come from tracing `call` once on a scratch graph.
+* On graph Tensors (while a step is traced): runs `call`, which records primitives.
+* On arrays (eager): runs `call` through the eager ops; models override this with the
+  compiled predict plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import initializers
+from ..graph import Graph, Tensor, Variable
+from ..utils.naming import to_snake_case, unique_name
+from .keras_tensor import KerasTensor, LayerCall
+
+# Batch size used when tracing a layer only to learn its output shape.
+_SPEC_BATCH = 2
+
+
+def _flatten(x):
+    if isinstance(x, (list, tuple)):
+        out = []
+        for item in x:
+            out.extend(_flatten(item))
+        return out
+    return [x]
+
+
+def _map_structure(fn, x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_map_structure(fn, i) for i in x)
+    return fn(x)
+
+
+class Layer:
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
+                 **kwargs):
+        kwargs.pop("batch_input_shape", None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments: "
+                            f"{sorted(kwargs)}")
+        object.__setattr__(self, "_layers", [])
+        object.__setattr__(self, "_own_weights", [])
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = dtype or "float32"
+        self.built = False
+        self._calls: list[LayerCall] = []
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
+
+    # ---- tracking ------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_outer":
+            if value not in self._layers:
+                self._layers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            for v in value:
+                if v not in self._layers:
+                    self._layers.append(v)
+        object.__setattr__(self, name, value)
+
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
+                   name=None, regularizer=None, constraint=None):
+        shape = tuple(int(d) for d in (shape or ()))
+        init = initializers.get(initializer)
+        var = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
+                       name=name)
+        var.path = f"{self.name}/{var.name}"
+        self._own_weights.append(var)
+        return var
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def layers_flat(self):
+        out = []
+        for layer in self._layers:
+            out.append(layer)
+            out.extend(layer.layers_flat)
+        return out
+
+    @property
+    def weights(self):
+        """Layer by layer: own trainable then non-trainable weights, then each sublayer's."""
+        return self._ordered_weights()
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out = [w for w in self._own_weights if w.trainable]
+        for layer in self._layers:
+            out.extend(w for w in layer.trainable_weights if w not in out)
+        return out
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self._ordered_weights()
+        out = [w for w in self._own_weights if not w.trainable]
+        for layer in self._layers:
+            out.extend(w for w in layer.non_trainable_weights if w not in out)
+        return out
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    def _ordered_weights(self):
+        """All weights, layer by layer (Keras get_weights order)."""
+        out = [w for w in self._own_weights if w.trainable] + \
+            [w for w in self._own_weights if not w.trainable]
+        for layer in self._layers:
+            out.extend(w for w in layer._ordered_weights() if w not in out)
+        return out
+
+    def get_weights(self):
+        return [w.numpy() for w in self._ordered_weights()]
+
+    def set_weights(self, weights):
+        params = self._ordered_weights()
+        if len(weights) != len(params):
+            raise ValueError(f"Layer {self.name!r} expects {len(params)} weights, but the "
+                             f"received list has {len(weights)} elements.")
+        for var, value in zip(params, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != var.shape:
+                raise ValueError(f"Layer {self.name!r} weight shape {var.shape} is not "
+                                 f"compatible with provided weight shape {value.shape}.")
+        for var, value in zip(params, weights):
+            var.assign(np.asarray(value, dtype=var.dtype))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"Layer {self.name!r} is not built yet; call it on an input "
+                             "first (or build it) to count its parameters.")
+        return int(sum(np.prod(w.shape) for w in self.weights))
+
+    # ---- building and calling ------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, inputs, **kwargs):
+        return inputs
+
+    def _maybe_build(self, inputs):
+        if not self.built:
+            shapes = _map_structure(lambda t: tuple(t.shape), inputs)
+            if isinstance(inputs, (KerasTensor, Tensor)):
+                shapes = (None,) + tuple(shapes[1:])
+            self.build(shapes)
+            self.built = True
+
+    def __call__(self, inputs, *args, **kwargs):
+        flat = _flatten(inputs)
+        if any(isinstance(x, KerasTensor) for x in flat):
+            return self._symbolic_call(inputs, *args, **kwargs)
+        if not any(isinstance(x, Tensor) for x in flat):
+            inputs = _map_structure(lambda x: x if isinstance(x, Variable) else
+                                    np.asarray(x, dtype=self.dtype if np.asarray(x).dtype.kind == "f"
+                                               else None), inputs)
+        self._maybe_build(inputs)
+        return self.call(inputs, *args, **self._call_kwargs(kwargs))
+
+    def _call_kwargs(self, kwargs):
+        import inspect
+        accepted = inspect.signature(self.call).parameters
+        if "training" in kwargs and "training" not in accepted and not any(
+                p.kind == p.VAR_KEYWORD for p in accepted.values()):
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+        return kwargs
+
+    def _symbolic_call(self, inputs, *args, **kwargs):
+        self._maybe_build(inputs)
+        graph = Graph("spec")
+        with graph:
+            def placeholder(kt):
+                shape = tuple(_SPEC_BATCH if (d is None and i == 0) else (d or 1)
+                              for i, d in enumerate(kt.shape))
+                return graph.placeholder(shape, kt.dtype)
+            traced_in = _map_structure(placeholder, inputs)
+            traced_out = self.call(traced_in, *args, **self._call_kwargs(kwargs))
+        flat_out = _flatten(traced_out)
+        outputs = [KerasTensor((None,) + tuple(t.shape[1:]), t.dtype) for t in flat_out]
+        call = LayerCall(self, _flatten(inputs), dict(kwargs), outputs, structure=inputs)
+        for i, kt in enumerate(outputs):
+            kt._history = (call, i)
+        self._calls.append(call)
+        it = iter(outputs)
+        return _map_structure(lambda _: next(it), traced_out)
+
+    def compute_output_shape(self, input_shape):
+        kt = KerasTensor(input_shape)
+        graph = Graph("spec")
+        with graph:
+            x = graph.placeholder(tuple(_SPEC_BATCH if d is None else d for d in kt.shape))
+            self._maybe_build(x)
+            y = self.call(x)
+        return (None,) + tuple(y.shape[1:])
+
+    # ---- functional-API conveniences -----------------------------------------------------
+    @property
+    def input(self):
+        if not self._calls:
+            raise AttributeError(f"Layer {self.name!r} has never been called and thus has no "
+                                 "defined input.")
+        ins = self._calls[0].inputs
+        return ins[0] if len(ins) == 1 else ins
+
+    @property
+    def output(self):
+        if not self._calls:
+            raise AttributeError(f"Layer {self.name!r} has never been called and thus has no "
+                                 "defined output.")
+        outs = self._calls[0].outputs
+        return outs[0] if len(outs) == 1 else outs
+
+    # ---- config --------------------------------------------------------------------------
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -1,0 +1,86 @@
+"""Sequential: a plain stack of layers, each with one input and one output."""
+
+from __future__ import annotations
+
+from ..graph import Graph
+from ..layers.input_layer import InputLayer
+from ..layers.keras_tensor import KerasTensor
+from ..layers.layer import Layer
+from .model import _SPEC_BATCH, Model
+
+
+class Sequential(Model):
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._input_layer = None
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"Sequential expects a list of layers, received {type(layers).__name__}")
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer):
+        if isinstance(layer, KerasTensor):
+            layer = layer._history[0].layer
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError("An Input can only be the first element of a Sequential model")
+            self._input_layer = layer
+            self._build_shape = layer.batch_shape
+            return
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential "
+                             f"model. Received: {layer!r} (of type {type(layer).__name__})")
+        if not self._layers and self._input_layer is None and layer._input_shape_arg is not None:
+            self._input_layer = InputLayer(shape=layer._input_shape_arg)
+            self._build_shape = self._input_layer.batch_shape
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(f"All layers added to a Sequential model should have unique names. "
+                             f"Name {layer.name!r} is already the name of a layer in this model.")
+        self._layers.append(layer)
+        if self._build_shape is not None:
+            self._trace_layers()
+
+    def pop(self):
+        if not self._layers:
+            raise IndexError("There are no layers in the model.")
+        layer = self._layers.pop()
+        self._steps.reset()
+        return layer
+
+    def _trace_layers(self):
+        """Builds every layer by running the stack once on a throwaway graph."""
+        graph = Graph("spec")
+        with graph:
+            x = graph.placeholder((_SPEC_BATCH,) + tuple(self._build_shape[1:]),
+                                  self._input_dtype())
+            self.call(x, training=False)
+        self.built = True
+
+    def _input_dtype(self):
+        return self._input_layer.dtype if self._input_layer is not None else "float32"
+
+    def _build_for(self, data_shape):
+        if self._build_shape is not None:
+            if not self.built:
+                self._trace_layers()
+            return
+        self._build_shape = (None,) + tuple(data_shape[1:])
+        self._trace_layers()
+
+    def call(self, inputs, training=None):
+        if not self._layers:
+            raise ValueError("Sequential model has no layers; add some with `add()`")
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    @property
+    def inputs(self):
+        return [self._input_layer.output_tensor] if self._input_layer is not None else None
+
+    def get_config(self):
+        config = super().get_config()
+        config["layers"] = [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                            for layer in self._layers]
+        return config

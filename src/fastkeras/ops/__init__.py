@@ -1,0 +1,27 @@
+"""User-facing ops (`keras.ops`): eager on arrays, recorded on symbolic tensors."""
+
+import numpy as np
+
+from ..graph import Tensor, Variable
+from .nn import log_softmax, relu, sigmoid, softmax
+from .numpy import (abs, absolute, add, amax, argmax, broadcast_to, cast, concatenate, divide,
+                    dot, equal, exp, expand_dims, greater, less, log, matmul, max, mean,
+                    multiply, negative, ones, reshape, shape, sign, size, sqrt, square, squeeze,
+                    subtract, sum, take, tanh, transpose, true_divide, zeros)
+
+
+def convert_to_tensor(x, dtype=None):
+    """An array (eager mode); symbolic tensors pass through."""
+    from .core import convert, standardize_dtype
+    return convert(x, None if dtype is None else standardize_dtype(dtype))
+
+
+def convert_to_numpy(x):
+    if isinstance(x, Tensor):
+        raise TypeError("A symbolic tensor has no value; call the model on data instead")
+    if isinstance(x, Variable):
+        return x.numpy()
+    return np.asarray(x)
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "Tensor", "Variable")]

@@ -1,0 +1,92 @@
+"""Shared helpers of the user-facing ops: argument conversion and dtype promotion.
+
+Ops accept NumPy arrays, Python scalars, Variables and symbolic tensors. On arrays they run
+eagerly through the active backend's kernels and return NumPy arrays; on symbolic tensors
+they record graph nodes. Both paths go through `graph.bind`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Tensor, Variable, bind
+from ..graph.primitive import DTYPES
+
+_FLOATS = ("float32", "float64")
+
+
+def dtype_of(x):
+    if isinstance(x, (Tensor, Variable)):
+        return x.dtype
+    if isinstance(x, np.ndarray):
+        return x.dtype.name
+    if isinstance(x, (bool, np.bool_)):
+        return "bool"
+    if isinstance(x, (int, np.integer)):
+        return None  # weak: takes the other operand's dtype
+    if isinstance(x, (float, np.floating)):
+        return None
+    return np.asarray(x).dtype.name
+
+
+def shape_of(x):
+    if isinstance(x, (Tensor, Variable, np.ndarray)):
+        return tuple(x.shape)
+    return np.shape(x)
+
+
+def standardize_dtype(dtype) -> str:
+    if dtype is None:
+        return "float32"
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    name = {"float": "float32", "int": "int32", "double": "float64"}.get(name, name)
+    if name not in DTYPES:
+        raise ValueError(f"Unsupported dtype {dtype!r}; fastkeras supports {DTYPES}")
+    return name
+
+
+def convert(x, dtype=None):
+    """Arrays in, arrays out; symbolic values pass through (cast when a dtype is asked)."""
+    if isinstance(x, (Tensor, Variable)):
+        if dtype is not None and x.dtype != dtype:
+            return bind("cast", x, dtype=dtype)
+        return x
+    a = np.asarray(x)
+    if dtype is not None:
+        return a.astype(dtype, copy=False)
+    if a.dtype.kind == "f" and a.dtype.name not in _FLOATS:
+        return a.astype("float32")
+    if a.dtype.kind in "iu" and a.dtype.name not in DTYPES:
+        return a.astype("int32")
+    if a.dtype.kind == "O":
+        raise TypeError(f"Cannot convert {type(x).__name__} to a numeric tensor")
+    return a
+
+
+def result_dtype(*xs) -> str:
+    """Keras-like promotion for the dtypes fastkeras computes in: any float wins over
+    ints and bools; two floats give the wider one."""
+    dts = [d for d in (dtype_of(x) for x in xs) if d is not None]
+    if not dts:
+        return "float32" if any(isinstance(x, float) for x in xs) else "int32"
+    floats = [d for d in dts if d in _FLOATS]
+    if floats:
+        return "float64" if "float64" in floats else "float32"
+    if any(isinstance(x, (float, np.floating)) for x in xs):
+        return "float32"
+    ints = [d for d in dts if d != "bool"]
+    if ints:
+        return "int64" if "int64" in ints else "int32"
+    return "bool"
+
+
+def promote(*xs, float_only=False):
+    dtype = result_dtype(*xs)
+    if float_only and dtype not in _FLOATS:
+        dtype = "float32"
+    out = []
+    for x in xs:
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            out.append(x)  # weak scalar, typed by bind
+        else:
+            out.append(convert(x, dtype))
+    return out

@@ -1,0 +1,187 @@
+"""NumPy-like ops (keras.ops.*): arithmetic, math, reductions, shape manipulation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..graph import bind
+from .core import convert, dtype_of, promote, shape_of, standardize_dtype
+
+
+def _binary(name):
+    def op(x1, x2):
+        a, b = promote(x1, x2, float_only=True)
+        return bind(name, a, b)
+    op.__name__ = name
+    op.__doc__ = f"Elementwise {name} with NumPy broadcasting."
+    return op
+
+
+subtract = _binary("subtract")
+multiply = _binary("multiply")
+divide = _binary("divide")
+true_divide = divide
+
+
+def add(x1, x2):
+    """Elementwise sum with broadcasting (a trailing-axis bias uses the fused bias_add)."""
+    a, b = promote(x1, x2, float_only=True)
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sb) == 1 and len(sa) >= 1 and sa[-1] == sb[0] and len(sa) > 1:
+        return bind("bias_add", a, b)
+    return bind("add", a, b)
+
+
+def _compare(name):
+    def op(x1, x2):
+        a, b = promote(x1, x2)
+        return bind(name, a, b)
+    op.__name__ = name
+    return op
+
+
+equal = _compare("equal")
+greater = _compare("greater")
+
+
+def less(x1, x2):
+    return greater(x2, x1)
+
+
+def _unary(name):
+    def op(x):
+        (a,) = promote(x, float_only=True)
+        return bind(name, a)
+    op.__name__ = name
+    op.__doc__ = f"Elementwise {name}."
+    return op
+
+
+negative = _unary("negative")
+exp = _unary("exp")
+log = _unary("log")
+sqrt = _unary("sqrt")
+square = _unary("square")
+absolute = _unary("abs")
+abs = absolute  # noqa: A001 - Keras exports ops.abs
+sign = _unary("sign")
+tanh = _unary("tanh")
+
+
+def matmul(x1, x2):
+    """Matrix product; an N-D `x1` is treated as a stack of rows (Dense on sequences)."""
+    a, b = promote(x1, x2, float_only=True)
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sb) != 2 or len(sa) < 1:
+        raise ValueError(f"matmul supports (..., k) @ (k, n); got shapes {sa} and {sb}")
+    if len(sa) == 2:
+        return bind("matmul", a, b)
+    if len(sa) == 1:
+        return reshape(bind("matmul", reshape(a, (1, sa[0])), b), (sb[1],))
+    flat = bind("matmul", reshape(a, (-1, sa[-1])), b)
+    return reshape(flat, tuple(sa[:-1]) + (sb[1],))
+
+
+dot = matmul
+
+
+def _reduce(name):
+    def op(x, axis=None, keepdims=False):
+        (a,) = promote(x, float_only=True)
+        return bind(name, a, axes=axis, keepdims=keepdims)
+    op.__name__ = name
+    return op
+
+
+sum = _reduce("sum")  # noqa: A001
+mean = _reduce("mean")
+max = _reduce("max")  # noqa: A001
+amax = max
+
+
+def argmax(x, axis=None, keepdims=False):
+    a = convert(x)
+    if axis is None:
+        a, axis = reshape(a, (-1,)), 0
+    out = bind("argmax", convert(a, "float32") if dtype_of(a) != "float32" else a, axis=axis)
+    if keepdims:
+        out = expand_dims(out, axis)
+    return out
+
+
+def reshape(x, newshape):
+    if isinstance(newshape, int):
+        newshape = (newshape,)
+    return bind("reshape", convert(x), shape=tuple(-1 if d is None else int(d) for d in newshape))
+
+
+def expand_dims(x, axis):
+    shape = list(shape_of(x))
+    axis = axis if axis >= 0 else len(shape) + 1 + axis
+    shape.insert(axis, 1)
+    return reshape(x, shape)
+
+
+def squeeze(x, axis=None):
+    shape = shape_of(x)
+    if axis is None:
+        new = [d for d in shape if d != 1]
+    else:
+        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError(f"Cannot squeeze axis {a} of size {shape[a]}")
+        new = [d for i, d in enumerate(shape) if i not in axes]
+    return reshape(x, new)
+
+
+def transpose(x, axes=None):
+    return bind("transpose", convert(x), perm=None if axes is None else tuple(axes))
+
+
+def broadcast_to(x, shape):
+    return bind("broadcast_to", convert(x), shape=tuple(shape))
+
+
+def concatenate(xs, axis=0):
+    xs = promote(*xs)
+    return bind("concatenate", *xs, axis=axis)
+
+
+def take(x, indices, axis=None):
+    """Gathers rows (axis 0); `axis=None` gathers from the flattened array."""
+    a = convert(x)
+    idx = convert(indices, "int32")
+    if axis is None:
+        a = reshape(a, (-1,))
+    elif axis % len(shape_of(a)) != 0:
+        a = transpose(a, [axis] + [i for i in range(len(shape_of(a))) if i != axis % len(shape_of(a))])
+        out = bind("take", a, idx)
+        nd_idx = len(shape_of(idx))
+        ax = axis % len(shape_of(x))
+        rest = list(range(nd_idx, len(shape_of(out))))
+        perm = rest[:ax] + list(range(nd_idx)) + rest[ax:]
+        return transpose(out, perm)
+    return bind("take", a, idx)
+
+
+def cast(x, dtype):
+    return bind("cast", convert(x), dtype=standardize_dtype(dtype))
+
+
+def size(x):
+    return math.prod(shape_of(x))
+
+
+def shape(x):
+    return tuple(shape_of(x))
+
+
+def zeros(shape, dtype="float32"):
+    return np.zeros(shape, standardize_dtype(dtype))
+
+
+def ones(shape, dtype="float32"):
+    return np.ones(shape, standardize_dtype(dtype))

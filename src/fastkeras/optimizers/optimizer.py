@@ -1,0 +1,108 @@
+"""The Optimizer base class: iterations and learning-rate variables, per-variable slots, and
+`apply()` which binds update primitives — eagerly on arrays, or as effect nodes while a
+train step is traced (then the whole update runs natively with the step)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Variable, bind
+from ..utils.naming import to_snake_case, unique_name
+
+_UNSUPPORTED = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor",
+                "gradient_accumulation_steps", "ema_overwrite_frequency")
+
+
+class Optimizer:
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments "
+                            f"{sorted(kwargs)}")
+        given = dict(weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+                     global_clipnorm=global_clipnorm, loss_scale_factor=loss_scale_factor,
+                     gradient_accumulation_steps=gradient_accumulation_steps,
+                     ema_overwrite_frequency=ema_overwrite_frequency)
+        for arg in _UNSUPPORTED:
+            if given[arg] is not None:
+                raise NotImplementedError(f"{type(self).__name__}({arg}=...) is not supported "
+                                          "yet by fastkeras")
+        if use_ema:
+            raise NotImplementedError("use_ema=True is not supported yet by fastkeras")
+        if callable(learning_rate) or not np.isscalar(learning_rate):
+            raise NotImplementedError("learning-rate schedules are not supported yet; pass a "
+                                      f"float. Received: learning_rate={learning_rate!r}")
+        if learning_rate < 0:
+            raise ValueError(f"learning_rate must be >= 0, received: {learning_rate}")
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.iterations = Variable(np.zeros((), "int64"), dtype="int64", trainable=False,
+                                   name="iteration")
+        self._learning_rate = Variable(np.float32(learning_rate), dtype="float32",
+                                       trainable=False, name="learning_rate")
+        self.iterations.path = f"{self.name}/iteration"
+        self._learning_rate.path = f"{self.name}/learning_rate"
+        self._slots: list[Variable] = []
+        self._built_for: list[int] | None = None
+
+    # ---- variables -----------------------------------------------------------------------
+    @property
+    def learning_rate(self):
+        return float(self._learning_rate.value)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._learning_rate.assign(np.float32(value))
+
+    @property
+    def variables(self):
+        return [self.iterations, self._learning_rate] + self._slots
+
+    @property
+    def built(self):
+        return self._built_for is not None
+
+    def add_variable_from_reference(self, reference, name):
+        var = Variable(np.zeros(reference.shape, reference.dtype), dtype=reference.dtype,
+                       trainable=False, name=f"{reference.name}_{name}")
+        var.path = f"{self.name}/{reference.path.replace('/', '_')}_{name}"
+        self._slots.append(var)
+        return var
+
+    def build(self, variables):
+        self._built_for = [v.uid for v in variables]
+
+    def _check_built(self, variables):
+        uids = [v.uid for v in variables]
+        if self._built_for is None:
+            self.build(variables)
+        elif uids != self._built_for:
+            raise ValueError("This optimizer was built for a different list of variables; "
+                             "use a new optimizer instance for another model.")
+
+    # ---- updates -------------------------------------------------------------------------
+    def update_step(self, gradient, variable, index):
+        raise NotImplementedError
+
+    def apply(self, grads, trainable_variables):
+        """Applies one update: eager on arrays, recorded while a step is traced."""
+        variables = list(trainable_variables)
+        self._check_built(variables)
+        for i, (g, v) in enumerate(zip(grads, variables)):
+            if g is not None:
+                self.update_step(g, v, i)
+        bind("increment", self.iterations)
+
+    def apply_gradients(self, grads_and_vars):
+        grads, variables = zip(*grads_and_vars)
+        grads = [None if g is None else np.asarray(g, dtype=v.dtype) for g, v in
+                 zip(grads, variables)]
+        self.apply(grads, variables)
+
+    def get_config(self):
+        return {"name": self.name, "learning_rate": self.learning_rate}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,87 @@
+"""Input checks and conversion for fit/evaluate/predict, done once per call (never per step).
+
+Bad input raises an exception that names the array and the problem: non-numeric data,
+empty arrays, mismatched lengths, NaN/inf (with the first bad row), wrong feature shapes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def as_array(data, name, dtype="float32"):
+    """A C-contiguous numeric array of `dtype` with at least one axis."""
+    if data is None:
+        raise ValueError(f"`{name}` is None; expected an array of samples")
+    if isinstance(data, dict) or (isinstance(data, (list, tuple)) and data and
+                                  all(isinstance(d, np.ndarray) and d.ndim > 1 for d in data)
+                                  and len(data) > 1):
+        raise NotImplementedError(f"`{name}`: models with several inputs or outputs are not "
+                                  "supported yet by fastkeras; pass one array")
+    try:
+        arr = np.asarray(data)
+    except ValueError as e:
+        raise ValueError(f"`{name}` could not be converted to an array: {e}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold numbers, but it has dtype {arr.dtype} "
+                        f"(first element: {arr.reshape(-1)[0] if arr.size else 'none'!r})")
+    if arr.ndim == 0:
+        raise ValueError(f"`{name}` must be an array of samples, got a scalar")
+    if arr.shape[0] == 0:
+        raise ValueError(f"`{name}` is empty (0 samples)")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def check_finite(arr, name):
+    if arr.dtype.kind != "f":
+        return
+    finite = np.isfinite(arr)
+    if finite.all():
+        return
+    bad_rows = np.nonzero(~finite.reshape(len(arr), -1).all(axis=1))[0]
+    row = int(bad_rows[0])
+    kind = "NaN" if np.isnan(arr[row]).any() else "inf"
+    raise ValueError(f"`{name}` contains {kind} values ({len(bad_rows)} bad rows); the first is "
+                     f"row {row}: {arr[row].reshape(-1)[:8]}")
+
+
+def check_lengths(**arrays):
+    sizes = {k: len(v) for k, v in arrays.items() if v is not None}
+    if len(set(sizes.values())) > 1:
+        detail = "\n".join(f"'{k}' sizes: {n}" for k, n in sizes.items())
+        raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the same "
+                         f"number of samples.\n{detail}")
+
+
+def check_features(x, expected, name="x"):
+    """`expected` is the model's input shape with the batch dimension (None) first."""
+    want = tuple(expected[1:])
+    got = tuple(x.shape[1:])
+    if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
+        raise ValueError(f"Input of shape {x.shape} is incompatible with the model: expected "
+                         f"samples of shape {want} (input shape {tuple(expected)}), but `{name}` "
+                         f"has samples of shape {got}")
+
+
+def split_validation(arrays, validation_split):
+    """Keras semantics: the last fraction of the samples, taken before any shuffling."""
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"`validation_split` must be in [0, 1), received: {validation_split}")
+    n = len(arrays[0])
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"Training data contains {n} samples, which is not sufficient to split "
+                         f"it into a validation and training set as specified by "
+                         f"`validation_split={validation_split}`. Either provide more data, or "
+                         "a different value for the `validation_split` argument.")
+    return [a[:split_at] for a in arrays], [a[split_at:] for a in arrays]
+
+
+def unpack_validation_data(validation_data):
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                         f"val_sample_weight); received {type(validation_data).__name__}")
+    if len(validation_data) == 3 and validation_data[2] is not None:
+        raise NotImplementedError("validation sample weights are not supported yet by fastkeras")
+    return validation_data[0], validation_data[1]

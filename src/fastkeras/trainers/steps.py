@@ -1,0 +1,105 @@
+"""Traces the train, test and predict steps of a model into graphs, compiles them into
+plans (one per step kind, batch size and backend) and keeps their executors.
+
+The train step is one graph: forward, loss, backward, optimizer update and metric
+accumulation. Metrics and the loss tracker live in the state block, so an executor runs any
+number of steps without returning to Python."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backends
+from ..graph import Graph, bind
+from ..graph.autodiff import grad
+from ..graph.planner import compile_plan
+from ..graph.state import StateBlock
+from ..losses.losses import reduce_values
+
+
+def _op_output(t):
+    """Plan outputs must be computed buffers; pass-through inputs get a copy."""
+    if t.node.prim is None:
+        return bind("reshape", t, shape=t.shape)
+    return t
+
+
+def trace_predict(model, batch, x_spec):
+    g = Graph("predict")
+    with g:
+        x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
+        y = _op_output(model(x, training=False))
+    return g, [x], [y]
+
+
+def trace_test(model, batch, x_spec, y_spec):
+    g = Graph("test")
+    with g:
+        x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
+        y_true = g.placeholder((batch,) + y_spec[0], y_spec[1], "y")
+        y_pred = model(x, training=False)
+        loss = _loss(model, y_true, y_pred)
+        _track(model, loss, y_true, y_pred, batch)
+    return g, [x, y_true], []
+
+
+def trace_train(model, batch, x_spec, y_spec):
+    g = Graph("train")
+    with g:
+        x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
+        y_true = g.placeholder((batch,) + y_spec[0], y_spec[1], "y")
+        y_pred = model(x, training=True)
+        loss = _loss(model, y_true, y_pred)
+        trainable = model.trainable_weights
+        grads = grad(loss, [g.variable(v) for v in trainable])
+        model.optimizer.apply(grads, trainable)
+        _track(model, loss, y_true, y_pred, batch)
+    return g, [x, y_true], []
+
+
+def _loss(model, y_true, y_pred):
+    # Default reduction sum_over_batch_size: per-sample losses summed, divided by their number.
+    return reduce_values(model.loss.call(y_true, y_pred), model.loss.reduction)
+
+
+def _track(model, loss, y_true, y_pred, batch):
+    model._loss_tracker.update_state(loss, sample_weight=np.float32(batch))
+    for metric in model._compiled_metrics:
+        metric.update_state(y_true, y_pred)
+
+
+_TRACERS = {"train": trace_train, "test": trace_test, "predict": trace_predict}
+
+
+class StepCache:
+    """Compiled plans and executors of one model, and the state block they share."""
+
+    def __init__(self, model):
+        self.model = model
+        self.state: StateBlock | None = None
+        self._executors = {}
+
+    def reset(self):
+        self._executors.clear()
+
+    def ensure_state(self, variables):
+        if self.state is None or not self.state.covers(variables):
+            known = self.state.variables if self.state is not None else []
+            self.state = StateBlock(list(known) + list(variables))
+            self._executors.clear()  # executors point into the old block
+        return self.state
+
+    def executor(self, kind, batch, x_spec, y_spec=None):
+        backend = backends.get_backend()
+        trainable = tuple(v.uid for v in self.model.trainable_weights)
+        key = (kind, batch, x_spec, y_spec, backend.name, trainable)
+        ex = self._executors.get(key)
+        if ex is None:
+            tracer = _TRACERS[kind]
+            args = (x_spec,) if kind == "predict" else (x_spec, y_spec)
+            graph, inputs, outputs = tracer(self.model, batch, *args)
+            state = self.ensure_state(self.model._state_variables() + graph.variables())
+            plan = compile_plan(graph, inputs, outputs, state, batch, name=f"{kind}[{batch}]")
+            ex = backend.executor(plan, state.block)
+            self._executors[key] = ex
+        return ex

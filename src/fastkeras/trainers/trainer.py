@@ -1,0 +1,317 @@
+"""compile / fit / evaluate / predict and the *_on_batch methods, with Keras 3 signatures.
+
+Python runs once per chunk of steps, not once per step: an executor call runs a whole
+epoch (or, when a progress bar or a per-batch callback needs it, a chunk of steps)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import losses as losses_module, optimizers
+from ..callbacks import Callback, CallbackList, History, ProgbarLogger
+from ..utils.random import generator
+from . import compile_utils, data as data_utils
+from .steps import StepCache
+
+# A progress bar is redrawn about this often; chunks of steps are sized to match.
+_PROGRESS_INTERVAL = 0.1
+
+
+def _not_supported(**kwargs):
+    for name, value in kwargs.items():
+        if value is not None and value is not False:
+            raise NotImplementedError(f"`{name}` is not supported yet by fastkeras")
+
+
+class Trainer:
+    def _init_trainer(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self._metric_specs = None
+        self._compiled_metrics = []
+        self._metrics_resolved = False
+        self._loss_tracker = compile_utils.loss_tracker()
+        self._steps = StepCache(self)
+        self.stop_training = False
+        self.history = None
+
+    # ---- compile -------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        _not_supported(loss_weights=loss_weights, weighted_metrics=weighted_metrics,
+                       run_eagerly=run_eagerly)
+        if isinstance(loss, (list, dict)):
+            raise NotImplementedError("several losses (one per output) are not supported yet")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses_module.get(loss)
+        self._metric_specs = metrics
+        self._compiled_metrics = []
+        self._metrics_resolved = False
+        self._loss_tracker = compile_utils.loss_tracker()
+        self.compiled = True
+        self._steps.reset()
+
+    def _assert_compiled(self, method):
+        if not self.compiled:
+            raise RuntimeError(f"You must call `compile()` before calling `{method}()`.")
+        if self.loss is None:
+            raise ValueError(f"No loss to compute: provide a `loss` argument in `compile()` "
+                             f"before calling `{method}()`.")
+
+    @property
+    def metrics(self):
+        return ([self._loss_tracker] if self.compiled else []) + list(self._compiled_metrics)
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def _state_variables(self):
+        out = list(self.weights)
+        if self.optimizer is not None and self.optimizer.built:
+            out += self.optimizer.variables
+        for m in self.metrics:
+            out += m.variables
+        return out
+
+    # ---- data preparation ----------------------------------------------------------------
+    def _prepare_x(self, x, name="x"):
+        x = data_utils.as_array(x, name, self._input_dtype())
+        data_utils.check_finite(x, name)
+        self._build_for(x.shape)
+        data_utils.check_features(x, self._input_shape(), name)
+        return x
+
+    def _prepare_xy(self, x, y, xname="x", yname="y"):
+        x = self._prepare_x(x, xname)
+        y = data_utils.as_array(y, yname, None)
+        data_utils.check_lengths(**{xname: x, yname: y})
+        data_utils.check_finite(y, yname)
+        pred_shape = self._output_shape()
+        if not self._metrics_resolved:
+            self._compiled_metrics = compile_utils.resolve_metrics(
+                self._metric_specs, y.shape, pred_shape)
+            self._metrics_resolved = True
+        labels = compile_utils.prepare_labels(y, self.loss, pred_shape)
+        return x, labels
+
+    @staticmethod
+    def _spec(a):
+        return (tuple(a.shape[1:]), a.dtype.name)
+
+    def _ensure_optimizer_built(self):
+        trainable = self.trainable_weights
+        self.optimizer._check_built(trainable)
+
+    # ---- fit -----------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        self._assert_compiled("fit")
+        _not_supported(class_weight=class_weight, sample_weight=sample_weight,
+                       steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
+        if y is None:
+            raise ValueError("fit() needs targets: pass `y` (datasets and generators are not "
+                             "supported yet by fastkeras)")
+        batch_size = self._check_batch_size(batch_size)
+        if shuffle not in (True, False):
+            raise NotImplementedError(f"shuffle={shuffle!r} is not supported yet; use a bool")
+        x, y = self._prepare_xy(x, y)
+        val = None
+        if validation_data is not None:
+            vx, vy = data_utils.unpack_validation_data(validation_data)
+            val = self._prepare_xy(vx, vy, "validation x", "validation y")
+        elif validation_split:
+            (x, y), val = data_utils.split_validation([x, y], validation_split)
+            x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+            val = tuple(np.ascontiguousarray(a) for a in val)
+        self._ensure_optimizer_built()
+        n = len(x)
+        full, rem = divmod(n, batch_size)
+        steps = full + (1 if rem else 0)
+        history = History()
+        user_cbs = list(callbacks or [])
+        for cb in user_cbs:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
+        verbose = self._verbose(verbose)
+        cbs = CallbackList(user_cbs + ([ProgbarLogger()] if verbose else []) + [history], self,
+                           {"verbose": verbose, "epochs": epochs, "steps": steps, "in_fit": True})
+        per_batch = any(cb.wants_batch_hooks() for cb in user_cbs)
+        live_bar = verbose == 1 and _is_tty()
+        self.stop_training = False
+        xs, ys = self._spec(x), self._spec(y)
+        train_full = self._steps.executor("train", batch_size, xs, ys) if full else None
+        train_rem = self._steps.executor("train", rem, xs, ys) if rem else None
+        cbs.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            perm = generator().permutation(n).astype(np.int64) if shuffle else None
+            done, chunk = 0, 1
+            while done < full:
+                k = 1 if per_batch else (min(chunk, full - done) if live_bar else full - done)
+                if per_batch:
+                    cbs.on_train_batch_begin(done)
+                t0 = time.perf_counter()
+                train_full.run([x, y], perm, done * batch_size, k, [])
+                done += k
+                if live_bar and not per_batch:
+                    chunk = _next_chunk(chunk, k, time.perf_counter() - t0)
+                if per_batch or live_bar:
+                    cbs.on_train_batch_end(done - 1, self._logs())
+                if self.stop_training:
+                    break
+            if rem and not self.stop_training:
+                if per_batch:
+                    cbs.on_train_batch_begin(full)
+                train_rem.run([x, y], perm, full * batch_size, 1, [])
+                if per_batch:
+                    cbs.on_train_batch_end(full, self._logs())
+            logs = self._logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size)
+                logs.update({"val_" + k: v for k, v in val_logs.items()})
+            logs = dict(sorted(logs.items()))
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        self.history = history
+        return history
+
+    # ---- evaluate ------------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        self._assert_compiled("evaluate")
+        _not_supported(sample_weight=sample_weight, steps=steps)
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}")
+        if y is None:
+            raise ValueError("evaluate() needs targets: pass `y`")
+        batch_size = self._check_batch_size(batch_size)
+        x, y = self._prepare_xy(x, y)
+        verbose = self._verbose(verbose)
+        n_steps = -(-len(x) // batch_size)
+        cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
+                           {"verbose": verbose, "epochs": 1, "steps": n_steps})
+        cbs.on_test_begin()
+        logs = self._evaluate_arrays(x, y, batch_size)
+        cbs.on_test_end(logs)
+        if return_dict:
+            return logs
+        values = [logs[m.name] for m in self.metrics]
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_arrays(self, x, y, batch_size):
+        self.reset_metrics()
+        full, rem = divmod(len(x), batch_size)
+        xs, ys = self._spec(x), self._spec(y)
+        if full:
+            self._steps.executor("test", batch_size, xs, ys).run([x, y], None, 0, full, [])
+        if rem:
+            self._steps.executor("test", rem, xs, ys).run([x, y], None, full * batch_size, 1, [])
+        return self._logs()
+
+    def _logs(self):
+        return dict(sorted((m.name, float(m.result())) for m in self.metrics))
+
+    # ---- predict -------------------------------------------------------------------------
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        _not_supported(steps=steps)
+        batch_size = self._check_batch_size(batch_size)
+        x = self._prepare_x(x)
+        verbose = self._verbose(verbose)
+        n_steps = -(-len(x) // batch_size)
+        cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
+                           {"verbose": verbose, "epochs": 1, "steps": n_steps})
+        cbs.on_predict_begin()
+        out = self._predict_arrays(x, batch_size)
+        cbs.on_predict_end()
+        return out
+
+    def _predict_arrays(self, x, batch_size):
+        full, rem = divmod(len(x), batch_size)
+        xs = self._spec(x)
+        out = None
+        for count, start, bs in ((full, 0, batch_size), (1 if rem else 0, full * batch_size, rem)):
+            if not count:
+                continue
+            ex = self._steps.executor("predict", bs, xs)
+            if out is None:
+                buf = ex.plan.buffers[ex.plan.outputs[0]]
+                out = np.empty((len(x),) + tuple(buf.shape[1:]), buf.dtype)
+            ex.run([x], None, start, count, [out])
+        return out
+
+    # ---- on_batch ------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._assert_compiled("train_on_batch")
+        _not_supported(sample_weight=sample_weight, class_weight=class_weight)
+        x, y = self._prepare_xy(x, y)
+        self._ensure_optimizer_built()
+        self._steps.executor("train", len(x), self._spec(x), self._spec(y)).run(
+            [x, y], None, 0, 1, [])
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        _not_supported(sample_weight=sample_weight)
+        x, y = self._prepare_xy(x, y)
+        self.reset_metrics()
+        self._steps.executor("test", len(x), self._spec(x), self._spec(y)).run(
+            [x, y], None, 0, 1, [])
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        x = self._prepare_x(x)
+        return self._predict_arrays(x, len(x))
+
+    def _batch_result(self, return_dict):
+        logs = self._logs()
+        if return_dict:
+            return logs
+        values = [logs[m.name] for m in self.metrics]
+        return values[0] if len(values) == 1 else values
+
+    # ---- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def _check_batch_size(batch_size):
+        if batch_size is None:
+            return 32
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
+                or batch_size <= 0:
+            raise ValueError(f"`batch_size` must be a positive integer, received: "
+                             f"batch_size={batch_size!r}")
+        return int(batch_size)
+
+    @staticmethod
+    def _verbose(verbose):
+        if verbose == "auto":
+            return 1
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received: {verbose!r}")
+        return verbose
+
+
+def _is_tty():
+    import sys
+    return hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+
+
+def _next_chunk(chunk, ran, seconds):
+    """Grows or shrinks the chunk so that one executor call takes ~_PROGRESS_INTERVAL."""
+    per_step = seconds / max(ran, 1)
+    if per_step <= 0:
+        return chunk * 2
+    return max(1, min(chunk * 4, int(_PROGRESS_INTERVAL / per_step)))

@@ -1,0 +1,148 @@
+"""Sample inputs for every primitive: used by the backend-agreement and VJP tests.
+
+Each case is (inputs, attrs). Inputs stay away from points where a primitive is not
+differentiable (0 for relu/abs, ties for max, clip edges for the losses), so that finite
+differences are meaningful."""
+
+import numpy as np
+
+_rng = np.random.default_rng(1234)
+
+
+def _f(*shape, lo=-2.0, hi=2.0):
+    return _rng.uniform(lo, hi, size=shape)
+
+
+def _away_from_zero(*shape):
+    x = _f(*shape)
+    return np.where(np.abs(x) < 0.1, 0.5, x)
+
+
+def _pos(*shape):
+    return _f(*shape, lo=0.2, hi=3.0)
+
+
+def _probs(*shape):
+    return _f(*shape, lo=0.05, hi=0.95)
+
+
+def _labels(*shape, classes):
+    return _rng.integers(0, classes, size=shape).astype(np.int32)
+
+
+def _binary(*shape):
+    return (_rng.random(shape) > 0.5).astype(np.float64)
+
+
+def _onehot(n, c):
+    return np.eye(c)[_rng.integers(0, c, n)]
+
+
+UNARY_SHAPES = [(7,), (3, 5), (2, 3, 4), ()]
+
+CASES = {}
+
+for name in ("negative", "exp", "square", "sigmoid", "tanh"):
+    CASES[name] = [([_f(*s)], {}) for s in UNARY_SHAPES]
+for name in ("relu", "abs", "sign"):
+    CASES[name] = [([_away_from_zero(*s)], {}) for s in UNARY_SHAPES]
+for name in ("log", "sqrt"):
+    CASES[name] = [([_pos(*s)], {}) for s in UNARY_SHAPES]
+for name in ("relu_grad", "sigmoid_grad", "tanh_grad"):
+    CASES[name] = [([_away_from_zero(*s), _f(*s)], {}) for s in UNARY_SHAPES[:3]]
+
+BROADCAST_PAIRS = [((4, 5), (4, 5)), ((4, 5), (5,)), ((5,), (4, 5)), ((4, 1), (1, 5)),
+                   ((2, 3, 4), (3, 1)), ((3, 4), ()), ((), (3, 4)), ((2, 1, 4), (2, 3, 1))]
+for name in ("add", "subtract", "multiply"):
+    CASES[name] = [([_f(*a), _f(*b)], {}) for a, b in BROADCAST_PAIRS]
+CASES["divide"] = [([_f(*a), _pos(*b)], {}) for a, b in BROADCAST_PAIRS]
+for name in ("equal", "greater"):
+    CASES[name] = [([np.round(_f(*a)), np.round(_f(*b))], {}) for a, b in BROADCAST_PAIRS] + \
+        [([_labels(6, classes=3), _labels(6, classes=3)], {})]
+
+CASES["matmul"] = [
+    ([_f(*sa), _f(*sb)], {"transpose_a": ta, "transpose_b": tb})
+    for (sa, sb, ta, tb) in [((3, 4), (4, 5), False, False), ((4, 3), (4, 5), True, False),
+                             ((3, 4), (5, 4), False, True), ((4, 3), (5, 4), True, True),
+                             ((33, 65), (65, 17), False, False), ((1, 7), (7, 1), False, False)]]
+CASES["bias_add"] = [([_f(4, 5), _f(5)], {}), ([_f(2, 3, 4), _f(4)], {}), ([_f(6), _f(6)], {})]
+for name in ("softmax", "log_softmax"):
+    CASES[name] = [([_f(4, 6)], {"axis": -1}), ([_f(3, 4, 5)], {"axis": 1}),
+                   ([_f(5)], {"axis": 0})]
+CASES["softmax_grad"] = [([_probs(4, 6), _f(4, 6)], {"axis": -1}),
+                         ([_probs(3, 4, 5), _f(3, 4, 5)], {"axis": 1})]
+CASES["log_softmax_grad"] = [([-_pos(4, 6), _f(4, 6)], {"axis": -1}),
+                             ([-_pos(3, 4, 5), _f(3, 4, 5)], {"axis": 0})]
+
+REDUCE_CASES = [((4, 5), None, False), ((4, 5), (0,), False), ((4, 5), (1,), True),
+                ((2, 3, 4), (0, 2), False), ((2, 3, 4), (1,), True), ((2, 3, 4, 5), (1, 3), False),
+                ((6,), (0,), False), ((), None, False)]
+for name in ("sum", "mean"):
+    CASES[name] = [([_f(*s)], {"axes": a, "keepdims": k}) for s, a, k in REDUCE_CASES]
+CASES["max"] = [([_rng.permutation(int(np.prod(s))).reshape(s) * 0.1 - 1.0], {"axes": a, "keepdims": k})
+                for s, a, k in REDUCE_CASES]
+CASES["argmax"] = [([_f(4, 5)], {"axis": -1}), ([_f(2, 3, 4)], {"axis": 1}), ([_f(7)], {"axis": 0})]
+
+CASES["reshape"] = [([_f(3, 4)], {"shape": (2, 6)}), ([_f(2, 3, 4)], {"shape": (-1, 4)}),
+                    ([_f(5)], {"shape": (5, 1)})]
+CASES["transpose"] = [([_f(3, 4)], {"perm": None}), ([_f(2, 3, 4)], {"perm": (1, 2, 0)}),
+                      ([_f(2, 3, 4, 5)], {"perm": (0, 2, 1, 3)})]
+CASES["broadcast_to"] = [([_f(1, 4)], {"shape": (3, 4)}), ([_f(4)], {"shape": (2, 3, 4)}),
+                         ([_f(3, 1)], {"shape": (2, 3, 5)}), ([_f()], {"shape": (2, 2)})]
+CASES["concatenate"] = [([_f(2, 3), _f(4, 3)], {"axis": 0}), ([_f(2, 3), _f(2, 1), _f(2, 2)], {"axis": -1}),
+                        ([_f(2, 3, 4), _f(2, 2, 4)], {"axis": 1})]
+CASES["slice"] = [([_f(5, 3)], {"axis": 0, "start": 1, "stop": 4}),
+                  ([_f(2, 6, 3)], {"axis": 1, "start": 2, "stop": 6}),
+                  ([_f(4, 7)], {"axis": -1, "start": 0, "stop": 0})]
+CASES["pad"] = [([_f(3, 2)], {"axis": 0, "before": 1, "after": 2}),
+                ([_f(2, 3, 4)], {"axis": 2, "before": 0, "after": 3})]
+CASES["take"] = [([_f(6, 3), _labels(4, classes=6)], {}), ([_f(5, 2, 2), _labels(2, 3, classes=5)], {}),
+                 ([_f(4), _labels(7, classes=4)], {})]
+CASES["scatter_add"] = [([_f(7, 3), _labels(7, classes=4)], {"rows": 4}),
+                        ([_f(2, 3, 2), _labels(2, 3, classes=5)], {"rows": 5})]
+CASES["cast"] = [([_f(3, 4) * 3], {"dtype": d}) for d in ("float64", "float32", "int32", "int64", "bool")] + \
+    [([_labels(5, classes=4)], {"dtype": "float32"})]
+
+CASES["binary_crossentropy"] = [([_binary(6, 1), _probs(6, 1)], {"from_logits": False}),
+                                ([_binary(4, 3), _f(4, 3)], {"from_logits": True}),
+                                ([_binary(2, 3, 2), _probs(2, 3, 2)], {"from_logits": False})]
+CASES["categorical_crossentropy"] = [([_onehot(5, 4), _pos(5, 4)], {"from_logits": False}),
+                                     ([_onehot(5, 4), _f(5, 4)], {"from_logits": True})]
+CASES["sparse_categorical_crossentropy"] = [([_labels(5, classes=4), _pos(5, 4)], {"from_logits": False}),
+                                            ([_labels(5, classes=4), _f(5, 4)], {"from_logits": True}),
+                                            ([_labels(2, 3, classes=3), _f(2, 3, 3)], {"from_logits": True})]
+CASES["mean_squared_error"] = [([_f(6, 1), _f(6, 1)], {}), ([_f(4, 3), _f(4, 3)], {})]
+CASES["mean_absolute_error"] = [([_f(6, 1), _f(6, 1) + 3.0], {}), ([_f(4, 3) - 3.0, _f(4, 3)], {})]
+for loss in ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+             "mean_squared_error", "mean_absolute_error"):
+    CASES[loss + "_grad"] = [(ins + [_f(*ins[1].shape[:-1])], attrs) for ins, attrs in CASES[loss]]
+
+
+def _lr():
+    return np.array(0.01)
+
+
+CASES["sgd_update"] = [([_f(4, 3), _f(4, 3), _lr()], {})]
+CASES["sgd_momentum_update"] = [([_f(4, 3), _f(4, 3), _f(4, 3), _lr()], {"momentum": 0.9, "nesterov": n})
+                                for n in (False, True)]
+CASES["adam_update"] = [([_f(4, 3), _f(4, 3), _f(4, 3) * 0.1, _pos(4, 3) * 0.01, _lr(),
+                          np.array(it, dtype=np.int64)], {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7})
+                        for it in (0, 41)]
+CASES["increment"] = [([np.array(5, dtype=np.int64)], {})]
+CASES["accumulate"] = [([np.array(1.5), _f(4, 3)], {}), ([np.array(0.0), _f()], {})]
+CASES["assign"] = [([_f(3, 2), _f(3, 2)], {}), ([_labels(4, classes=9), _labels(4, classes=9)], {})]
+
+# Inputs that stay float64 when the case is run in float32 (accumulators) or keep their
+# integer dtype are handled by `as_dtype`.
+KEEP_DTYPE = {("accumulate", 0)}
+
+
+def as_dtype(name, inputs, dtype):
+    out = []
+    for i, x in enumerate(inputs):
+        x = np.asarray(x)
+        if (name, i) in KEEP_DTYPE or x.dtype.kind in "iub":
+            out.append(x.copy())
+        else:
+            out.append(x.astype(dtype))
+    return out
