@@ -86,7 +86,7 @@ class Model(Trainer, Layer):
         with graph:
             x = graph.placeholder(tuple(_SPEC_BATCH if d is None else d for d in in_shape),
                                   self._input_dtype())
-            y = self.call(x, training=False)
+            y = self.call(x, **self._call_kwargs({"training": False}))
         if isinstance(y, (list, tuple)):
             raise NotImplementedError("training models with several outputs is not supported "
                                       "yet by fastkeras")
@@ -106,7 +106,7 @@ class Model(Trainer, Layer):
         graph = Graph("spec")
         with graph:
             x = graph.placeholder((_SPEC_BATCH,) + shape[1:], "float32")
-            self.call(x, training=False)
+            self.call(x, **self._call_kwargs({"training": False}))
         self._build_shape = shape
         self.built = True
 

@@ -24,14 +24,14 @@ class Sequential(Model):
         if isinstance(layer, InputLayer):
             if self._layers or self._input_layer is not None:
                 raise ValueError("An Input can only be the first element of a Sequential model")
-            self._input_layer = layer
+            object.__setattr__(self, "_input_layer", layer)  # not one of the model's layers
             self._build_shape = layer.batch_shape
             return
         if not isinstance(layer, Layer):
             raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential "
                              f"model. Received: {layer!r} (of type {type(layer).__name__})")
         if not self._layers and self._input_layer is None and layer._input_shape_arg is not None:
-            self._input_layer = InputLayer(shape=layer._input_shape_arg)
+            object.__setattr__(self, "_input_layer", InputLayer(shape=layer._input_shape_arg))
             self._build_shape = self._input_layer.batch_shape
         if any(existing.name == layer.name for existing in self._layers):
             raise ValueError(f"All layers added to a Sequential model should have unique names. "
@@ -53,7 +53,7 @@ class Sequential(Model):
         with graph:
             x = graph.placeholder((_SPEC_BATCH,) + tuple(self._build_shape[1:]),
                                   self._input_dtype())
-            self.call(x, training=False)
+            self.call(x, **self._call_kwargs({"training": False}))
         self.built = True
 
     def _input_dtype(self):

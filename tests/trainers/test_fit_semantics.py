@@ -1,0 +1,145 @@
+"""Keras fit/evaluate/predict semantics that do not need a Keras fixture."""
+
+import io
+import sys
+
+import numpy as np
+import pytest
+
+import fastkeras as keras
+from fastkeras.layers import Dense
+
+
+def _seed_model():
+    return keras.Sequential([Dense(10, activation="relu", input_shape=(5,)),
+                             Dense(1, activation="sigmoid")])
+
+
+def _data(n=100, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 5)).astype("float32")
+    return x, (x @ rng.normal(size=(5,)) > 0).astype("float32")
+
+
+def test_seed_example_runs_unchanged(backend):
+    x_train, y_train = _data(200)
+    model = keras.Sequential([Dense(10, activation="relu", input_shape=(5,)),
+                              Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=5, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss"]
+    assert len(history.history["loss"]) == 5
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_functional_twin_matches_sequential(backend):
+    x, y = _data(96)
+    seq = _seed_model()
+    inputs = keras.Input(shape=(5,))
+    hidden = Dense(10, activation="relu")(inputs)
+    outputs = Dense(1, activation="sigmoid")(hidden)
+    fun = keras.Model(inputs=inputs, outputs=outputs)
+    fun.set_weights(seq.get_weights())
+    results = []
+    for model in (seq, fun):
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        h = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+        results.append((h.history["loss"], model.predict(x, verbose=0)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
+
+
+def test_set_random_seed_makes_runs_reproducible(backend):
+    x, y = _data()
+    runs = []
+    for _ in range(2):
+        keras.utils.set_random_seed(42)
+        model = _seed_model()
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        h = model.fit(x, y, epochs=2, batch_size=16, verbose=0)  # shuffled
+        runs.append((model.get_weights(), h.history["loss"]))
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a, b)
+    assert runs[0][1] == runs[1][1]
+
+
+def test_ragged_last_batch_weighs_by_size(backend):
+    # 10 samples, batch 4: batches of 4, 4, 2. SGD with lr 0 keeps the weights fixed,
+    # so the epoch loss must equal the loss of the whole set.
+    x, y = _data(10)
+    model = _seed_model()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="binary_crossentropy")
+    h = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    whole = model.evaluate(x, y, batch_size=10, verbose=0)
+    np.testing.assert_allclose(h.history["loss"][0], whole, rtol=1e-6)
+
+
+def test_evaluate_and_predict_shapes(backend):
+    x, y = _data(50)
+    model = _seed_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    loss, acc = model.evaluate(x, y, batch_size=7, verbose=0)
+    logs = model.evaluate(x, y, batch_size=7, verbose=0, return_dict=True)
+    assert logs == {"accuracy": acc, "loss": loss}
+    pred = model.predict(x, batch_size=7, verbose=0)
+    assert pred.shape == (50, 1) and pred.dtype == np.float32
+    np.testing.assert_allclose(model(x), pred, rtol=1e-6)
+    np.testing.assert_allclose(model.predict_on_batch(x[:3]), pred[:3], rtol=1e-6)
+
+
+def test_train_on_batch_and_test_on_batch(backend):
+    x, y = _data(32)
+    model = _seed_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    before = model.test_on_batch(x, y)
+    loss, acc = model.train_on_batch(x, y)
+    np.testing.assert_allclose(loss, before[0], rtol=1e-6)  # loss of the pre-update forward
+    after = model.test_on_batch(x, y, return_dict=True)
+    assert after["loss"] < before[0]
+
+
+def test_validation_data_and_split_give_val_logs(backend):
+    x, y = _data(60)
+    model = _seed_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, validation_split=0.25, epochs=2, verbose=0)
+    assert sorted(h.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    h2 = model.fit(x[:45], y[:45], validation_data=(x[45:], y[45:]), epochs=1, verbose=0)
+    np.testing.assert_allclose(h2.history["val_loss"][0], model.evaluate(x[45:], y[45:], verbose=0)[0],
+                               rtol=1e-6)
+
+
+def test_compile_defaults_to_rmsprop():
+    model = _seed_model()
+    model.compile(loss="mse")
+    assert isinstance(model.optimizer, keras.optimizers.RMSprop)
+    assert model.optimizer.learning_rate == pytest.approx(1e-3)
+
+
+def test_accuracy_resolution():
+    from fastkeras.trainers.compile_utils import resolve_metric
+    assert type(resolve_metric("accuracy", (8, 1), (None, 1))).__name__ == "BinaryAccuracy"
+    assert type(resolve_metric("accuracy", (8,), (None, 4))).__name__ == "SparseCategoricalAccuracy"
+    assert type(resolve_metric("acc", (8, 1), (None, 4))).__name__ == "SparseCategoricalAccuracy"
+    assert type(resolve_metric("accuracy", (8, 4), (None, 4))).__name__ == "CategoricalAccuracy"
+    assert resolve_metric("acc", (8, 1), (None, 1)).name == "acc"
+
+
+def test_verbose_output_is_one_line_per_epoch_off_a_tty(capsys):
+    x, y = _data(64)
+    model = _seed_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=16)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Epoch 1/2" and out[2] == "Epoch 2/2"
+    assert out[1].startswith("4/4 ━━━━━━━━━━━━━━━━━━━━ ") and "- accuracy: " in out[1]
+    assert "- loss: " in out[1] and len(out) == 4
+
+
+def test_verbose_2_prints_one_summary_line_per_epoch(capsys):
+    x, y = _data(64)
+    model = _seed_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=16, verbose=2)
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and out[0].startswith("4/4 - ") and " - loss: " in out[0]

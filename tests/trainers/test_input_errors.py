@@ -1,0 +1,130 @@
+"""Bad input raises a clear Python exception that names the problem."""
+
+import numpy as np
+import pytest
+
+import fastkeras as keras
+from fastkeras.layers import Dense
+
+
+def _model(compiled=True, loss="binary_crossentropy"):
+    model = keras.Sequential([Dense(4, activation="relu", input_shape=(5,)), Dense(1, activation="sigmoid")])
+    if compiled:
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    return model
+
+
+def _data(n=20):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(n, 5)).astype("float32"), (rng.random((n, 1)) > 0.5).astype("float32")
+
+
+def test_fit_before_compile():
+    x, y = _data()
+    with pytest.raises(RuntimeError, match=r"compile\(\)"):
+        _model(compiled=False).fit(x, y, verbose=0)
+
+
+def test_evaluate_before_compile():
+    x, y = _data()
+    with pytest.raises(RuntimeError, match=r"compile\(\)"):
+        _model(compiled=False).evaluate(x, y, verbose=0)
+
+
+def test_length_mismatch():
+    x, y = _data()
+    with pytest.raises(ValueError, match="(?s)cardinality.*'x' sizes: 20.*'y' sizes: 19"):
+        _model().fit(x, y[:19], verbose=0)
+
+
+def test_wrong_input_width():
+    x, y = _data()
+    with pytest.raises(ValueError, match=r"expected samples of shape \(5,\).*\(4,\)"):
+        _model().fit(x[:, :4], y, verbose=0)
+
+
+def test_wrong_input_width_predict():
+    x, _ = _data()
+    with pytest.raises(ValueError, match="incompatible"):
+        _model().predict(x[:, :3], verbose=0)
+
+
+@pytest.mark.parametrize("kind,kwargs,match", [
+    ("loss", {"loss": "binary_crossentropyy"}, "loss identifier.*binary_crossentropyy"),
+    ("optimizer", {"optimizer": "adamm", "loss": "mse"}, "optimizer identifier.*adamm"),
+    ("metric", {"loss": "mse", "metrics": ["acuracy"]}, "metric identifier.*acuracy"),
+])
+def test_unknown_string_identifiers(kind, kwargs, match):
+    x, y = _data()
+    model = _model(compiled=False)
+    with pytest.raises(ValueError, match=match):
+        model.compile(**kwargs)
+        model.fit(x, y, verbose=0)
+
+
+def test_unknown_activation():
+    with pytest.raises(ValueError, match="Unknown activation.*relux"):
+        Dense(3, activation="relux")
+
+
+def test_non_numeric_data():
+    _, y = _data(3)
+    x = np.array([["a", "b", "c", "d", "e"]] * 3)
+    with pytest.raises(TypeError, match="`x` must hold numbers.*dtype <U1"):
+        _model().fit(x, y, verbose=0)
+
+
+def test_empty_arrays():
+    with pytest.raises(ValueError, match="`x` is empty"):
+        _model().fit(np.zeros((0, 5), "float32"), np.zeros((0, 1), "float32"), verbose=0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_inf_in_x_names_first_bad_row(bad):
+    x, y = _data()
+    x[7, 2] = bad
+    x[12, 0] = bad
+    with pytest.raises(ValueError, match=r"`x` contains (NaN|inf).*2 bad rows.*row 7"):
+        _model().fit(x, y, verbose=0)
+
+
+def test_nan_in_y_names_first_bad_row():
+    x, y = _data()
+    y[5, 0] = np.nan
+    with pytest.raises(ValueError, match=r"`y` contains NaN.*row 5"):
+        _model().fit(x, y, verbose=0)
+
+
+def test_sparse_labels_out_of_range():
+    x, _ = _data()
+    model = keras.Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    y = np.zeros(20, "int32")
+    y[9] = 3
+    with pytest.raises(ValueError, match=r"row 9 holds label 3, outside \[0, 3\)"):
+        model.fit(x, y, verbose=0)
+
+
+def test_target_shape_mismatch_hints_sparse_loss():
+    x, _ = _data()
+    model = keras.Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match="same shape.*sparse_categorical_crossentropy"):
+        model.fit(x, np.zeros((20, 1), "float32"), verbose=0)
+
+
+def test_bad_batch_size():
+    x, y = _data()
+    with pytest.raises(ValueError, match="batch_size"):
+        _model().fit(x, y, batch_size=0, verbose=0)
+
+
+def test_validation_split_too_large_for_data():
+    x, y = _data(1)
+    with pytest.raises(ValueError, match="not sufficient to split"):
+        _model().fit(x, y, validation_split=0.4, verbose=0)
+
+
+def test_dense_rejects_bad_units():
+    with pytest.raises(ValueError, match="units=-1"):
+        Dense(-1)
