@@ -101,3 +101,14 @@ def test_count_params_and_summary(capsys):
     model.summary()
     out = capsys.readouterr().out
     assert "Total params: 71" in out and "dense" in out
+
+
+def test_ops_on_keras_tensors_become_layers(backend):
+    inputs = keras.Input(shape=(3,))
+    x = keras.ops.relu(Dense(4)(inputs))
+    out = keras.ops.add(Dense(1)(x), 1.0)
+    model = keras.Model(inputs, out)
+    data = np.random.default_rng(1).normal(size=(6, 3)).astype("float32")
+    k1, b1, k2, b2 = model.get_weights()
+    want = np.maximum(data @ k1 + b1, 0) @ k2 + b2 + 1.0
+    np.testing.assert_allclose(model.predict(data, verbose=0), want, rtol=1e-5, atol=1e-6)

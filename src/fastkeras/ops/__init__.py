@@ -25,3 +25,14 @@ def convert_to_numpy(x):
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "Tensor", "Variable")]
+
+
+def _wrap_public_ops():
+    from .symbolic import symbolic_dispatch
+    for name in __all__:
+        fn = globals()[name]
+        if callable(fn) and name not in ("convert_to_numpy",):
+            globals()[name] = symbolic_dispatch(fn)
+
+
+_wrap_public_ops()
