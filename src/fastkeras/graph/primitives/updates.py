@@ -11,6 +11,7 @@ every pure op of the step. The formulas are Keras 3's exactly (keras/src/optimiz
                                           alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
                                           m += (grad - m) * (1 - beta_1)
                                           v += (grad**2 - v) * (1 - beta_2)
+                                          ((1 - beta) computed in double, then rounded)
                                           var -= alpha * m / (sqrt(v) + epsilon)
   increment(counter):                     counter += 1          (int64 scalar)
   accumulate(acc, x):                     acc += sum(x)         (float64 scalar acc)
@@ -57,8 +58,9 @@ def _adam(var, grad, m, v, lr, iterations, beta_1, beta_2, epsilon):
     dt = var.dtype.type
     t = dt(iterations + 1)
     alpha = lr * np.sqrt(dt(1) - dt(beta_2) ** t) / (dt(1) - dt(beta_1) ** t)
-    m += (grad - m) * (dt(1) - dt(beta_1))
-    v += (np.square(grad) - v) * (dt(1) - dt(beta_2))
+    # (1 - beta) is formed in double precision and rounded once, as Keras does.
+    m += (grad - m) * dt(1.0 - beta_1)
+    v += (np.square(grad) - v) * dt(1.0 - beta_2)
     var -= (m * alpha) / (np.sqrt(v) + dt(epsilon))
 
 

@@ -1,0 +1,303 @@
+"""Elementwise kernels: unary math and activations, activation gradients, broadcasting
+binary arithmetic and comparisons.
+
+One njit function per family takes an op code, branching outside the inner loops, so that
+a family compiles once per dtype instead of once per op."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import broadcast_strides, collapse, contiguous, jit, layout
+
+# Unary op codes.
+NEGATIVE, EXP, LOG, SQRT, SQUARE, ABS, SIGN, RELU, SIGMOID, TANH = range(10)
+_UNARY = {"negative": NEGATIVE, "exp": EXP, "log": LOG, "sqrt": SQRT, "square": SQUARE,
+          "abs": ABS, "sign": SIGN, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH}
+
+# Gradient helpers (same-shape operands).
+RELU_GRAD, SIGMOID_GRAD, TANH_GRAD = range(3)
+_GRAD = {"relu_grad": RELU_GRAD, "sigmoid_grad": SIGMOID_GRAD, "tanh_grad": TANH_GRAD}
+
+# Binary op codes.
+ADD, SUBTRACT, MULTIPLY, DIVIDE, EQUAL, GREATER = range(6)
+_BINARY = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY, "divide": DIVIDE}
+_COMPARE = {"equal": EQUAL, "greater": GREATER}
+
+
+@jit
+def _unary(op, x, out):
+    n = x.size
+    zero = x.dtype.type(0)
+    one = x.dtype.type(1)
+    if op == NEGATIVE:
+        for i in range(n):
+            out[i] = -x[i]
+    elif op == EXP:
+        for i in range(n):
+            out[i] = np.exp(x[i])
+    elif op == LOG:
+        for i in range(n):
+            out[i] = np.log(x[i])
+    elif op == SQRT:
+        for i in range(n):
+            out[i] = np.sqrt(x[i])
+    elif op == SQUARE:
+        for i in range(n):
+            out[i] = x[i] * x[i]
+    elif op == ABS:
+        for i in range(n):
+            out[i] = np.abs(x[i])
+    elif op == SIGN:
+        for i in range(n):
+            v = x[i]
+            out[i] = one if v > zero else (-one if v < zero else v)
+    elif op == RELU:
+        for i in range(n):
+            v = x[i]
+            out[i] = zero if v < zero else v
+    elif op == SIGMOID:
+        for i in range(n):
+            v = x[i]
+            e = np.exp(-np.abs(v))
+            out[i] = one / (one + e) if v >= zero else e / (one + e)
+    elif op == TANH:
+        for i in range(n):
+            out[i] = np.tanh(x[i])
+
+
+@jit
+def _grad(op, x, g, out):
+    n = x.size
+    zero = g.dtype.type(0)
+    one = x.dtype.type(1)
+    if op == RELU_GRAD:
+        for i in range(n):
+            out[i] = g[i] if x[i] > zero else zero
+    elif op == SIGMOID_GRAD:
+        for i in range(n):
+            y = x[i]
+            out[i] = g[i] * y * (one - y)
+    elif op == TANH_GRAD:
+        for i in range(n):
+            y = x[i]
+            out[i] = g[i] * (one - y * y)
+
+
+@jit
+def _arith_row(op, a, ap, sa, b, bp, sb, out, o, n):
+    """out[o:o+n] = a[ap + j*sa] op b[bp + j*sb]. Contiguous and scalar-operand rows index
+    slices with the loop counter (no negative-index wraparound test, so LLVM vectorises)."""
+    r = out[o:o + n]
+    if sa == 1 and sb == 1:
+        x = a[ap:ap + n]
+        y = b[bp:bp + n]
+        if op == ADD:
+            for j in range(n):
+                r[j] = x[j] + y[j]
+        elif op == SUBTRACT:
+            for j in range(n):
+                r[j] = x[j] - y[j]
+        elif op == MULTIPLY:
+            for j in range(n):
+                r[j] = x[j] * y[j]
+        elif op == DIVIDE:
+            for j in range(n):
+                r[j] = x[j] / y[j]
+    elif sa == 1 and sb == 0:
+        x = a[ap:ap + n]
+        bv = b[bp]
+        if op == ADD:
+            for j in range(n):
+                r[j] = x[j] + bv
+        elif op == SUBTRACT:
+            for j in range(n):
+                r[j] = x[j] - bv
+        elif op == MULTIPLY:
+            for j in range(n):
+                r[j] = x[j] * bv
+        elif op == DIVIDE:
+            for j in range(n):
+                r[j] = x[j] / bv
+    elif sa == 0 and sb == 1:
+        av = a[ap]
+        y = b[bp:bp + n]
+        if op == ADD:
+            for j in range(n):
+                r[j] = av + y[j]
+        elif op == SUBTRACT:
+            for j in range(n):
+                r[j] = av - y[j]
+        elif op == MULTIPLY:
+            for j in range(n):
+                r[j] = av * y[j]
+        elif op == DIVIDE:
+            for j in range(n):
+                r[j] = av / y[j]
+    else:
+        if op == ADD:
+            for j in range(n):
+                r[j] = a[ap + j * sa] + b[bp + j * sb]
+        elif op == SUBTRACT:
+            for j in range(n):
+                r[j] = a[ap + j * sa] - b[bp + j * sb]
+        elif op == MULTIPLY:
+            for j in range(n):
+                r[j] = a[ap + j * sa] * b[bp + j * sb]
+        elif op == DIVIDE:
+            for j in range(n):
+                r[j] = a[ap + j * sa] / b[bp + j * sb]
+
+
+@jit
+def _compare_row(op, a, ap, sa, b, bp, sb, out, o, n):
+    """As _arith_row, for the comparisons (bool out)."""
+    r = out[o:o + n]
+    if sa == 1 and sb == 1:
+        x = a[ap:ap + n]
+        y = b[bp:bp + n]
+        if op == EQUAL:
+            for j in range(n):
+                r[j] = x[j] == y[j]
+        elif op == GREATER:
+            for j in range(n):
+                r[j] = x[j] > y[j]
+    elif sa == 1 and sb == 0:
+        x = a[ap:ap + n]
+        bv = b[bp]
+        if op == EQUAL:
+            for j in range(n):
+                r[j] = x[j] == bv
+        elif op == GREATER:
+            for j in range(n):
+                r[j] = x[j] > bv
+    elif sa == 0 and sb == 1:
+        av = a[ap]
+        y = b[bp:bp + n]
+        if op == EQUAL:
+            for j in range(n):
+                r[j] = av == y[j]
+        elif op == GREATER:
+            for j in range(n):
+                r[j] = av > y[j]
+    else:
+        if op == EQUAL:
+            for j in range(n):
+                r[j] = a[ap + j * sa] == b[bp + j * sb]
+        elif op == GREATER:
+            for j in range(n):
+                r[j] = a[ap + j * sa] > b[bp + j * sb]
+
+
+@jit
+def _arith(op, a, ao, sa, b, bo, sb, out, shape):
+    """out (C-contiguous, flat) = a op b over `shape`, operands walked by element strides."""
+    nd = shape.size
+    n = shape[nd - 1]
+    outer = 1
+    for k in range(nd - 1):
+        outer *= shape[k]
+    if n == 0:
+        return
+    idx = np.zeros(nd, np.int64)
+    ap = ao
+    bp = bo
+    o = 0
+    for _ in range(outer):
+        _arith_row(op, a, ap, sa[nd - 1], b, bp, sb[nd - 1], out, o, n)
+        o += n
+        k = nd - 2
+        while k >= 0:
+            idx[k] += 1
+            ap += sa[k]
+            bp += sb[k]
+            if idx[k] < shape[k]:
+                break
+            ap -= sa[k] * shape[k]
+            bp -= sb[k] * shape[k]
+            idx[k] = 0
+            k -= 1
+
+
+@jit
+def _arith_flat(op, a, b, out):
+    _arith_row(op, a, 0, 1, b, 0, 1, out, 0, out.size)
+
+
+@jit
+def _compare(op, a, ao, sa, b, bo, sb, out, shape):
+    """As _arith, for the comparisons."""
+    nd = shape.size
+    n = shape[nd - 1]
+    outer = 1
+    for k in range(nd - 1):
+        outer *= shape[k]
+    if n == 0:
+        return
+    idx = np.zeros(nd, np.int64)
+    ap = ao
+    bp = bo
+    o = 0
+    for _ in range(outer):
+        _compare_row(op, a, ap, sa[nd - 1], b, bp, sb[nd - 1], out, o, n)
+        o += n
+        k = nd - 2
+        while k >= 0:
+            idx[k] += 1
+            ap += sa[k]
+            bp += sb[k]
+            if idx[k] < shape[k]:
+                break
+            ap -= sa[k] * shape[k]
+            bp -= sb[k] * shape[k]
+            idx[k] = 0
+            k -= 1
+
+
+@jit
+def _compare_flat(op, a, b, out):
+    _compare_row(op, a, 0, 1, b, 0, 1, out, 0, out.size)
+
+
+def unary_kernel(prim, ins, outs, attrs, native):
+    out = outs[0]
+    if out.size:
+        _unary(_UNARY[prim.name], contiguous(ins[0]).reshape(-1), out.reshape(-1))
+
+
+def grad_kernel(prim, ins, outs, attrs, native):
+    out = outs[0]
+    if out.size:
+        _grad(_GRAD[prim.name], contiguous(ins[0]).reshape(-1), contiguous(ins[1]).reshape(-1),
+              out.reshape(-1))
+
+
+def _run_binary(op, a, b, out, nd_kernel, flat_kernel):
+    if out.size == 0:
+        return
+    if a.shape == b.shape and a.flags.c_contiguous and b.flags.c_contiguous:
+        flat_kernel(op, a.reshape(-1), b.reshape(-1), out.reshape(-1))
+        return
+    ab, ao, sa = layout(a)
+    bb, bo, sb = layout(b)
+    shape, sa, sb = collapse(out.shape, broadcast_strides(sa, a.shape, out.shape),
+                             broadcast_strides(sb, b.shape, out.shape))
+    nd_kernel(op, ab, ao, sa, bb, bo, sb, out.reshape(-1), shape)
+
+
+def binary_kernel(prim, ins, outs, attrs, native):
+    _run_binary(_BINARY[prim.name], ins[0], ins[1], outs[0], _arith, _arith_flat)
+
+
+def compare_kernel(prim, ins, outs, attrs, native):
+    a, b = ins
+    if a.dtype == np.bool_:  # compare booleans as bytes (same order, no bool arithmetic)
+        a, b = a.view(np.uint8), b.view(np.uint8)
+    _run_binary(_COMPARE[prim.name], a, b, outs[0], _compare, _compare_flat)
+
+
+KERNELS = {}
+KERNELS.update({n: unary_kernel for n in _UNARY})
+KERNELS.update({n: grad_kernel for n in _GRAD})
+KERNELS.update({n: binary_kernel for n in _BINARY})
+KERNELS.update({n: compare_kernel for n in _COMPARE})
