@@ -1,0 +1,127 @@
+// fk::run_op: checks the operand and attribute counts of a call (so a malformed call is
+// an error, not an out-of-bounds read), then switches to the family kernel.
+#include "common.hpp"
+#include "kernels.hpp"
+
+namespace fk {
+namespace {
+
+using namespace kernels;
+
+// What a well-formed call looks like: operand counts (n_in < 0: one or more inputs),
+// the least number of ints/floats, and whether every operand shares one dtype.
+struct Signature {
+  int n_in, n_out, n_ints, n_floats;
+  bool uniform;
+};
+
+Signature signature(Op op) {
+  switch (op) {
+    case Op::negative: case Op::exp: case Op::log: case Op::sqrt: case Op::square:
+    case Op::abs: case Op::sign: case Op::relu: case Op::sigmoid: case Op::tanh:
+      return {1, 1, 0, 0, true};
+    case Op::relu_grad: case Op::sigmoid_grad: case Op::tanh_grad:
+    case Op::add: case Op::subtract: case Op::multiply: case Op::divide:
+    case Op::bias_add:
+      return {2, 1, 0, 0, true};
+    case Op::equal: case Op::greater: return {2, 1, 0, 0, false};
+    case Op::matmul: return {2, 1, 2, 0, true};
+    case Op::softmax: case Op::log_softmax: return {1, 1, 1, 0, true};
+    case Op::softmax_grad: case Op::log_softmax_grad: return {2, 1, 1, 0, true};
+    case Op::sum: case Op::mean: case Op::max: return {1, 1, 1, 0, true};
+    case Op::argmax: return {1, 1, 1, 0, false};
+    case Op::reshape: case Op::broadcast_to: return {1, 1, 0, 0, true};
+    case Op::transpose: return {1, 1, 0, 0, true};  // ndim ints, checked by the kernel
+    case Op::concatenate: return {-1, 1, 1, 0, true};
+    case Op::slice: case Op::pad: return {1, 1, 2, 0, true};
+    case Op::take: case Op::scatter_add: return {2, 1, 0, 0, false};
+    case Op::cast: return {1, 1, 0, 0, false};
+    case Op::binary_crossentropy: case Op::categorical_crossentropy:
+    case Op::sparse_categorical_crossentropy:
+      return {2, 1, 1, 0, false};
+    case Op::binary_crossentropy_grad: case Op::categorical_crossentropy_grad:
+    case Op::sparse_categorical_crossentropy_grad:
+      return {3, 1, 1, 0, false};
+    case Op::mean_squared_error: case Op::mean_absolute_error: return {2, 1, 0, 0, false};
+    case Op::mean_squared_error_grad: case Op::mean_absolute_error_grad:
+      return {3, 1, 0, 0, false};
+    case Op::sgd_update: return {3, 0, 0, 0, true};
+    case Op::sgd_momentum_update: return {4, 0, 1, 1, true};
+    case Op::adam_update: return {6, 0, 0, 3, false};
+    case Op::increment: return {1, 0, 0, 0, true};
+    case Op::accumulate: return {2, 0, 0, 0, false};
+    case Op::assign: return {2, 0, 0, 0, true};
+    case Op::count_: break;
+  }
+  return {0, 0, 0, 0, false};
+}
+
+Status check(const OpCall& c) {
+  const Signature s = signature(c.op);
+  const int n_ops = c.n_in + c.n_out;
+  if (c.n_in < 0 || c.n_out < 0 || n_ops > kMaxOperands ||
+      (s.n_in >= 0 ? c.n_in != s.n_in : c.n_in < 1) || c.n_out != s.n_out)
+    return Status::error("%s: expected %d inputs and %d outputs, got %d and %d", op_name(c.op),
+                         s.n_in, s.n_out, c.n_in, c.n_out);
+  if (c.n_ints < s.n_ints || c.n_floats < s.n_floats)
+    return Status::error("%s: expected %d int and %d float attributes, got %d and %d",
+                         op_name(c.op), s.n_ints, s.n_floats, c.n_ints, c.n_floats);
+  for (int i = 0; i < n_ops; ++i) {
+    const TensorRef& t = c.t[i];
+    if (t.ndim < 0 || t.ndim > kMaxDims)
+      return Status::error("%s: operand %d has rank %d", op_name(c.op), i, t.ndim);
+    if (s.uniform && t.dtype != c.t[0].dtype)
+      return Status::error("%s: operand %d is %s, expected %s like operand 0", op_name(c.op), i,
+                           dtype_name(t.dtype), dtype_name(c.t[0].dtype));
+  }
+  return Status::success();
+}
+
+}  // namespace
+
+Status run_op(const OpCall& c) {
+  if (static_cast<int>(c.op) < 0 || static_cast<int>(c.op) >= kNumOps)
+    return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));
+  if (Status st = check(c); !st.ok()) return st;
+  switch (c.op) {
+    case Op::negative: case Op::exp: case Op::log: case Op::sqrt: case Op::square:
+    case Op::abs: case Op::sign: case Op::relu: case Op::sigmoid: case Op::tanh:
+      return unary(c);
+    case Op::relu_grad: case Op::sigmoid_grad: case Op::tanh_grad: return activation_grad(c);
+    case Op::add: case Op::subtract: case Op::multiply: case Op::divide: return binary(c);
+    case Op::equal: case Op::greater: return compare(c);
+    case Op::matmul: return matmul(c);
+    case Op::bias_add: return bias_add(c);
+    case Op::softmax: case Op::log_softmax: case Op::softmax_grad: case Op::log_softmax_grad:
+      return softmax_family(c);
+    case Op::sum: case Op::mean: case Op::max: return reduce(c);
+    case Op::argmax: return argmax(c);
+    case Op::reshape: return reshape(c);
+    case Op::transpose: return transpose(c);
+    case Op::broadcast_to: return broadcast_to(c);
+    case Op::concatenate: return concatenate(c);
+    case Op::slice: return slice(c);
+    case Op::pad: return pad(c);
+    case Op::take: return take(c);
+    case Op::scatter_add: return scatter_add(c);
+    case Op::cast: return cast(c);
+    case Op::binary_crossentropy: case Op::categorical_crossentropy:
+    case Op::sparse_categorical_crossentropy: case Op::mean_squared_error:
+    case Op::mean_absolute_error:
+      return loss(c);
+    case Op::binary_crossentropy_grad: case Op::categorical_crossentropy_grad:
+    case Op::sparse_categorical_crossentropy_grad: case Op::mean_squared_error_grad:
+    case Op::mean_absolute_error_grad:
+      return loss_grad(c);
+    case Op::sgd_update: return sgd_update(c);
+    case Op::sgd_momentum_update: return sgd_momentum_update(c);
+    case Op::adam_update: return adam_update(c);
+    case Op::increment: return increment(c);
+    case Op::accumulate: return accumulate(c);
+    case Op::assign: return assign(c);
+    case Op::count_: break;
+  }
+  return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));
+}
+
+}  // namespace fk

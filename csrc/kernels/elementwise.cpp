@@ -1,0 +1,81 @@
+// Unary math and activations, and the activation-gradient helpers. Flat loops over
+// contiguous data; float32 and float64.
+#include <cmath>
+
+#include "common.hpp"
+#include "kernels.hpp"
+
+namespace fk::kernels {
+namespace {
+
+// Stable logistic: exponentiates only -|x|, so it never overflows.
+template <class T>
+inline T sigmoid(T x) {
+  const T e = std::exp(-std::fabs(x));
+  return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+}
+
+template <class T>
+inline T sign(T x) {
+  return x > T(0) ? T(1) : x < T(0) ? T(-1) : x;  // keeps 0 and NaN as they are
+}
+
+template <class T, class F>
+void map(const T* x, T* y, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+
+template <class T>
+Status unary_typed(Op op, const T* x, T* y, int64_t n) {
+  switch (op) {
+    case Op::negative: map(x, y, n, [](T v) { return -v; }); break;
+    case Op::exp: map(x, y, n, [](T v) { return std::exp(v); }); break;
+    case Op::log: map(x, y, n, [](T v) { return std::log(v); }); break;
+    case Op::sqrt: map(x, y, n, [](T v) { return std::sqrt(v); }); break;
+    case Op::square: map(x, y, n, [](T v) { return v * v; }); break;
+    case Op::abs: map(x, y, n, [](T v) { return std::fabs(v); }); break;
+    case Op::sign: map(x, y, n, [](T v) { return sign(v); }); break;
+    case Op::relu: map(x, y, n, [](T v) { return v < T(0) ? T(0) : v; }); break;  // NaN stays
+    case Op::sigmoid: map(x, y, n, [](T v) { return sigmoid(v); }); break;
+    case Op::tanh: map(x, y, n, [](T v) { return std::tanh(v); }); break;
+    default: return Status::error("unary: %s is not a unary op", op_name(op));
+  }
+  return Status::success();
+}
+
+template <class T>
+Status grad_typed(Op op, const T* y, const T* g, T* dx, int64_t n) {
+  switch (op) {
+    case Op::relu_grad:  // y is relu's input or output: both are > 0 at the same places
+      for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? g[i] : T(0);
+      break;
+    case Op::sigmoid_grad:  // reference order: (g * y) * (1 - y)
+      for (int64_t i = 0; i < n; ++i) dx[i] = g[i] * y[i] * (T(1) - y[i]);
+      break;
+    case Op::tanh_grad:
+      for (int64_t i = 0; i < n; ++i) dx[i] = g[i] * (T(1) - y[i] * y[i]);
+      break;
+    default: return Status::error("activation_grad: %s is not a gradient helper", op_name(op));
+  }
+  return Status::success();
+}
+
+}  // namespace
+
+Status unary(const OpCall& c) {
+  const TensorRef &x = c.in(0), &y = c.out(0);
+  return with_float(op_name(c.op), x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    return unary_typed<T>(c.op, x.ptr<T>(), y.ptr<T>(), x.size());
+  });
+}
+
+Status activation_grad(const OpCall& c) {
+  const TensorRef &y = c.in(0), &g = c.in(1), &dx = c.out(0);
+  return with_float(op_name(c.op), y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    return grad_typed<T>(c.op, y.ptr<T>(), g.ptr<T>(), dx.ptr<T>(), dx.size());
+  });
+}
+
+}  // namespace fk::kernels

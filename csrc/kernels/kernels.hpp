@@ -1,0 +1,47 @@
+// Family kernels called by dispatch.cpp's run_op switch, one entry point per op (or per
+// family where the op is a parameter). Each reads its operands from the OpCall: inputs
+// first, then outputs; attributes as documented in src/fastkeras/graph/primitives/.
+#pragma once
+
+#include "fastkeras/tensor.hpp"
+
+namespace fk::kernels {
+
+// elementwise.cpp: negative .. tanh (one input), relu/sigmoid/tanh_grad (y or x, g).
+Status unary(const OpCall& c);
+Status activation_grad(const OpCall& c);
+// binary.cpp: add, subtract, multiply, divide; equal, greater (bool out).
+Status binary(const OpCall& c);
+Status compare(const OpCall& c);
+// nn.cpp: bias_add; softmax, log_softmax and their grads.
+Status bias_add(const OpCall& c);
+Status softmax_family(const OpCall& c);
+// matmul.cpp: op(a) @ op(b) through the ISA-dispatched GEMM.
+Status matmul(const OpCall& c);
+// reduce.cpp: sum, mean, max over an axes mask; argmax along one axis.
+Status reduce(const OpCall& c);
+Status argmax(const OpCall& c);
+// shape.cpp: data movement by element size.
+Status reshape(const OpCall& c);
+Status transpose(const OpCall& c);
+Status broadcast_to(const OpCall& c);
+Status concatenate(const OpCall& c);
+Status slice(const OpCall& c);
+Status pad(const OpCall& c);
+// gather.cpp: row gather and its transpose.
+Status take(const OpCall& c);
+Status scatter_add(const OpCall& c);
+// cast.cpp
+Status cast(const OpCall& c);
+// losses.cpp: per-sample losses and their gradients.
+Status loss(const OpCall& c);
+Status loss_grad(const OpCall& c);
+// updates.cpp: in-place effect ops.
+Status sgd_update(const OpCall& c);
+Status sgd_momentum_update(const OpCall& c);
+Status adam_update(const OpCall& c);
+Status increment(const OpCall& c);
+Status accumulate(const OpCall& c);
+Status assign(const OpCall& c);
+
+}  // namespace fk::kernels

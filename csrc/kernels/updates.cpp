@@ -1,0 +1,119 @@
+// In-place effect ops: optimizer steps (Keras 3 formulas, in float32 in Keras's order),
+// the step counter, metric accumulation and assignment. No outputs: the first operands
+// are updated through their (writable) buffers.
+#include <cmath>
+#include <cstring>
+
+#include "common.hpp"
+#include "kernels.hpp"
+
+namespace fk::kernels {
+namespace {
+
+Status need_f32(const char* op, const OpCall& c, int n) {
+  for (int i = 0; i < n; ++i)
+    if (c.in(i).dtype != DType::f32) return unsupported(op, c.in(i).dtype);
+  return Status::success();
+}
+
+}  // namespace
+
+// (var, grad, lr scalar): var -= lr * grad
+Status sgd_update(const OpCall& c) {
+  if (Status st = need_f32("sgd_update", c, 3); !st.ok()) return st;
+  float* var = c.in(0).ptr<float>();
+  const float* g = c.in(1).ptr<float>();
+  const float lr = *c.in(2).ptr<float>();
+  const int64_t n = c.in(0).size();
+  for (int64_t i = 0; i < n; ++i) var[i] -= lr * g[i];
+  return Status::success();
+}
+
+// (var, grad, m, lr scalar), ints (nesterov,), floats (momentum,):
+// m = m * momentum - grad * lr; var += nesterov ? m * momentum - grad * lr : m
+Status sgd_momentum_update(const OpCall& c) {
+  if (Status st = need_f32("sgd_momentum_update", c, 4); !st.ok()) return st;
+  float* var = c.in(0).ptr<float>();
+  const float* g = c.in(1).ptr<float>();
+  float* m = c.in(2).ptr<float>();
+  const float lr = *c.in(3).ptr<float>();
+  const float mom = static_cast<float>(c.fattr(0));
+  const int64_t n = c.in(0).size();
+  if (c.iattr(0)) {
+    for (int64_t i = 0; i < n; ++i) {
+      m[i] = m[i] * mom - g[i] * lr;
+      var[i] += m[i] * mom - g[i] * lr;
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      m[i] = m[i] * mom - g[i] * lr;
+      var[i] += m[i];
+    }
+  }
+  return Status::success();
+}
+
+// (var, grad, m, v, lr f32 scalar, iterations i64 scalar), floats (beta_1, beta_2, eps):
+// t = it + 1; alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); m += (g - m) * (1 - b1);
+// v += (g*g - v) * (1 - b2); var -= m * alpha / (sqrt(v) + eps)    [all float32]
+Status adam_update(const OpCall& c) {
+  if (Status st = need_f32("adam_update", c, 5); !st.ok()) return st;
+  if (c.in(5).dtype != DType::i64) return unsupported("adam_update (iterations)", c.in(5).dtype);
+  float* var = c.in(0).ptr<float>();
+  const float* g = c.in(1).ptr<float>();
+  float* m = c.in(2).ptr<float>();
+  float* v = c.in(3).ptr<float>();
+  const float lr = *c.in(4).ptr<float>();
+  const float t = static_cast<float>(*c.in(5).ptr<int64_t>() + 1);
+  const float b1 = static_cast<float>(c.fattr(0)), b2 = static_cast<float>(c.fattr(1));
+  const float eps = static_cast<float>(c.fattr(2));
+  const float alpha = lr * std::sqrt(1.f - std::pow(b2, t)) / (1.f - std::pow(b1, t));
+  // Keras forms (1 - beta) in double precision and rounds it once to float32.
+  const float one_m_b1 = static_cast<float>(1.0 - c.fattr(0));
+  const float one_m_b2 = static_cast<float>(1.0 - c.fattr(1));
+  const int64_t n = c.in(0).size();
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] += (g[i] - m[i]) * one_m_b1;
+    v[i] += (g[i] * g[i] - v[i]) * one_m_b2;
+    var[i] -= (m[i] * alpha) / (std::sqrt(v[i]) + eps);
+  }
+  return Status::success();
+}
+
+// (counter i64 scalar): counter += 1
+Status increment(const OpCall& c) {
+  if (c.in(0).dtype != DType::i64) return unsupported("increment", c.in(0).dtype);
+  *c.in(0).ptr<int64_t>() += 1;
+  return Status::success();
+}
+
+// (acc f64 scalar, x f32/f64 any shape): acc += sum(x), summed in double.
+Status accumulate(const OpCall& c) {
+  const TensorRef &acc = c.in(0), &x = c.in(1);
+  if (acc.dtype != DType::f64) return unsupported("accumulate (accumulator)", acc.dtype);
+  const int64_t n = x.size();
+  double s;
+  switch (x.dtype) {
+    case DType::f64: s = sum_contig(x.ptr<double>(), n); break;
+    case DType::f32: {
+      const float* p = x.ptr<float>();
+      s = 0;
+      for (int64_t i = 0; i < n; ++i) s += p[i];
+      break;
+    }
+    default: return unsupported("accumulate", x.dtype);
+  }
+  *acc.ptr<double>() += s;
+  return Status::success();
+}
+
+// (dst, src) same shape and dtype: dst = src
+Status assign(const OpCall& c) {
+  const TensorRef &dst = c.in(0), &src = c.in(1);
+  if (dst.size() != src.size()) return Status::error("assign: sizes differ");
+  const int64_t bytes = src.size() * elem_size(src.dtype);
+  if (bytes && dst.data != src.data) std::memmove(dst.data, src.data, bytes);
+  return Status::success();
+}
+
+}  // namespace fk::kernels
