@@ -14,9 +14,8 @@ import time
 from .workloads import WORKLOADS, make_data
 
 
-def _fastkeras(w, epochs, n, backend):
-    import fastkeras as keras
-    keras.config.set_backend(backend)
+def _keras_api(keras, w, epochs, n):
+    """The workload with any Keras-API module (fastkeras or Keras 3): epoch times."""
     keras.utils.set_random_seed(0)
     x, y = make_data(w, n)
     layers = [keras.Input(shape=(w.in_dim,))]
@@ -34,31 +33,20 @@ def _fastkeras(w, epochs, n, backend):
             times.append(time.perf_counter() - self.t0)
 
     model.fit(x, y, batch_size=w.batch_size, epochs=epochs, verbose=0, callbacks=[Timer()])
-    return times, f"fastkeras {keras.__version__} ({backend})"
+    return times
+
+
+def _fastkeras(w, epochs, n, backend):
+    import fastkeras as keras
+    keras.config.set_backend(backend)
+    return _keras_api(keras, w, epochs, n), f"fastkeras {keras.__version__} ({backend})"
 
 
 def _keras(w, epochs, n):
     import os
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
-    keras.utils.set_random_seed(0)
-    x, y = make_data(w, n)
-    layers = [keras.Input(shape=(w.in_dim,))]
-    layers += [keras.layers.Dense(h, activation="relu") for h in w.hidden]
-    layers.append(keras.layers.Dense(w.out_units, activation=w.out_activation))
-    model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=w.loss)
-    times = []
-
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t0 = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.t0)
-
-    model.fit(x, y, batch_size=w.batch_size, epochs=epochs, verbose=0, callbacks=[Timer()])
-    return times, f"keras {keras.__version__} ({keras.backend.backend()})"
+    return _keras_api(keras, w, epochs, n), f"keras {keras.__version__} ({keras.backend.backend()})"
 
 
 def _torch(w, epochs, n):

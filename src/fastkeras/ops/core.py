@@ -90,3 +90,23 @@ def promote(*xs, float_only=False):
         else:
             out.append(convert(x, dtype))
     return out
+
+
+def unary_op(name, doc=None):
+    """A public op applying the float primitive `name` elementwise."""
+    def op(x):
+        (a,) = promote(x, float_only=True)
+        return bind(name, a)
+    op.__name__ = name
+    op.__doc__ = doc or f"Elementwise {name}."
+    return op
+
+
+def binary_op(name, float_only=True):
+    """A public op applying the broadcasting binary primitive `name` after promotion."""
+    def op(x1, x2):
+        a, b = promote(x1, x2, float_only=float_only)
+        return bind(name, a, b)
+    op.__name__ = name
+    op.__doc__ = f"Elementwise {name} with NumPy broadcasting."
+    return op

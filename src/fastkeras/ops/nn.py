@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 from ..graph import bind
-from .core import promote
+from .core import promote, unary_op
 
-
-def _activation(name):
-    def op(x):
-        (a,) = promote(x, float_only=True)
-        return bind(name, a)
-    op.__name__ = name
-    op.__doc__ = f"The {name} activation, elementwise."
-    return op
-
-
-relu = _activation("relu")
-sigmoid = _activation("sigmoid")
+relu = unary_op("relu", "The relu activation, elementwise.")
+sigmoid = unary_op("sigmoid", "The sigmoid activation, elementwise.")
 
 
 def softmax(x, axis=-1):

@@ -7,21 +7,12 @@ import math
 import numpy as np
 
 from ..graph import bind
-from .core import convert, dtype_of, promote, shape_of, standardize_dtype
+from .core import binary_op, convert, dtype_of, promote, shape_of, standardize_dtype, unary_op
 
 
-def _binary(name):
-    def op(x1, x2):
-        a, b = promote(x1, x2, float_only=True)
-        return bind(name, a, b)
-    op.__name__ = name
-    op.__doc__ = f"Elementwise {name} with NumPy broadcasting."
-    return op
-
-
-subtract = _binary("subtract")
-multiply = _binary("multiply")
-divide = _binary("divide")
+subtract = binary_op("subtract")
+multiply = binary_op("multiply")
+divide = binary_op("divide")
 true_divide = divide
 
 
@@ -34,40 +25,23 @@ def add(x1, x2):
     return bind("add", a, b)
 
 
-def _compare(name):
-    def op(x1, x2):
-        a, b = promote(x1, x2)
-        return bind(name, a, b)
-    op.__name__ = name
-    return op
-
-
-equal = _compare("equal")
-greater = _compare("greater")
+equal = binary_op("equal", float_only=False)
+greater = binary_op("greater", float_only=False)
 
 
 def less(x1, x2):
     return greater(x2, x1)
 
 
-def _unary(name):
-    def op(x):
-        (a,) = promote(x, float_only=True)
-        return bind(name, a)
-    op.__name__ = name
-    op.__doc__ = f"Elementwise {name}."
-    return op
-
-
-negative = _unary("negative")
-exp = _unary("exp")
-log = _unary("log")
-sqrt = _unary("sqrt")
-square = _unary("square")
-absolute = _unary("abs")
+negative = unary_op("negative")
+exp = unary_op("exp")
+log = unary_op("log")
+sqrt = unary_op("sqrt")
+square = unary_op("square")
+absolute = unary_op("abs")
 abs = absolute  # noqa: A001 - Keras exports ops.abs
-sign = _unary("sign")
-tanh = _unary("tanh")
+sign = unary_op("sign")
+tanh = unary_op("tanh")
 
 
 def matmul(x1, x2):

@@ -32,29 +32,27 @@ def trace_predict(model, batch, x_spec):
     return g, [x], [y]
 
 
-def trace_test(model, batch, x_spec, y_spec):
-    g = Graph("test")
+def _trace_supervised(model, name, batch, x_spec, y_spec, train):
+    g = Graph(name)
     with g:
         x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
         y_true = g.placeholder((batch,) + y_spec[0], y_spec[1], "y")
-        y_pred = model(x, training=False)
+        y_pred = model(x, training=train)
         loss = _loss(model, y_true, y_pred)
+        if train:
+            trainable = model.trainable_weights
+            grads = grad(loss, [g.variable(v) for v in trainable])
+            model.optimizer.apply(grads, trainable)
         _track(model, loss, y_true, y_pred, batch)
     return g, [x, y_true], []
+
+
+def trace_test(model, batch, x_spec, y_spec):
+    return _trace_supervised(model, "test", batch, x_spec, y_spec, train=False)
 
 
 def trace_train(model, batch, x_spec, y_spec):
-    g = Graph("train")
-    with g:
-        x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
-        y_true = g.placeholder((batch,) + y_spec[0], y_spec[1], "y")
-        y_pred = model(x, training=True)
-        loss = _loss(model, y_true, y_pred)
-        trainable = model.trainable_weights
-        grads = grad(loss, [g.variable(v) for v in trainable])
-        model.optimizer.apply(grads, trainable)
-        _track(model, loss, y_true, y_pred, batch)
-    return g, [x, y_true], []
+    return _trace_supervised(model, "train", batch, x_spec, y_spec, train=True)
 
 
 def _loss(model, y_true, y_pred):

@@ -89,21 +89,48 @@ def collapse(shape, *strides):
 
 
 @jit
+def row_starts(shape, s1, o1, s2, o2):
+    """Start offsets of every innermost row of the index box `shape`, in two operands walked
+    with element strides s1 and s2 from offsets o1 and o2 (an odometer over outer axes)."""
+    nd = shape.size
+    outer = 1
+    for k in range(nd - 1):
+        outer *= shape[k]
+    p1 = np.empty(outer, np.int64)
+    p2 = np.empty(outer, np.int64)
+    idx = np.zeros(nd, np.int64)
+    a = o1
+    b = o2
+    for r in range(outer):
+        p1[r] = a
+        p2[r] = b
+        k = nd - 2
+        while k >= 0:
+            idx[k] += 1
+            a += s1[k]
+            b += s2[k]
+            if idx[k] < shape[k]:
+                break
+            a -= s1[k] * shape[k]
+            b -= s2[k] * shape[k]
+            idx[k] = 0
+            k -= 1
+    return p1, p2
+
+
+@jit
 def _copy_strided(src, so, ss, dst, do, ds, shape):
     """dst[do + idx.ds] = src[so + idx.ss] over the index box `shape` (casts if dtypes differ)."""
     nd = shape.size
     n = shape[nd - 1]
     si = ss[nd - 1]
     di = ds[nd - 1]
-    outer = 1
-    for k in range(nd - 1):
-        outer *= shape[k]
     if n == 0:
         return
-    idx = np.zeros(nd, np.int64)
-    sp = so
-    dp = do
-    for _ in range(outer):
+    sps, dps = row_starts(shape, ss, so, ds, do)
+    for r in range(sps.size):
+        sp = sps[r]
+        dp = dps[r]
         if si == 1 and di == 1:
             d = dst[dp:dp + n]
             s = src[sp:sp + n]
@@ -117,17 +144,6 @@ def _copy_strided(src, so, ss, dst, do, ds, shape):
         else:
             for j in range(n):
                 dst[dp + j * di] = src[sp + j * si]
-        k = nd - 2
-        while k >= 0:
-            idx[k] += 1
-            sp += ss[k]
-            dp += ds[k]
-            if idx[k] < shape[k]:
-                break
-            sp -= ss[k] * shape[k]
-            dp -= ds[k] * shape[k]
-            idx[k] = 0
-            k -= 1
 
 
 @jit

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import broadcast_strides, collapse, contiguous, jit, layout
+from ._common import broadcast_strides, collapse, contiguous, jit, layout, row_starts
 
 # Unary op codes.
 NEGATIVE, EXP, LOG, SQRT, SQUARE, ABS, SIGN, RELU, SIGMOID, TANH = range(10)
@@ -190,68 +190,24 @@ def _compare_row(op, a, ap, sa, b, bp, sb, out, o, n):
 
 
 @jit
-def _arith(op, a, ao, sa, b, bo, sb, out, shape):
-    """out (C-contiguous, flat) = a op b over `shape`, operands walked by element strides."""
-    nd = shape.size
-    n = shape[nd - 1]
-    outer = 1
-    for k in range(nd - 1):
-        outer *= shape[k]
+def _binary_nd(op, compare, a, ao, sa, b, bo, sb, out, shape):
+    """out (C-contiguous, flat) = a op b over `shape`, operands walked by element strides;
+    `compare` picks the comparison rows (bool out) over the arithmetic ones."""
+    n = shape[shape.size - 1]
     if n == 0:
         return
-    idx = np.zeros(nd, np.int64)
-    ap = ao
-    bp = bo
-    o = 0
-    for _ in range(outer):
-        _arith_row(op, a, ap, sa[nd - 1], b, bp, sb[nd - 1], out, o, n)
-        o += n
-        k = nd - 2
-        while k >= 0:
-            idx[k] += 1
-            ap += sa[k]
-            bp += sb[k]
-            if idx[k] < shape[k]:
-                break
-            ap -= sa[k] * shape[k]
-            bp -= sb[k] * shape[k]
-            idx[k] = 0
-            k -= 1
+    aps, bps = row_starts(shape, sa, ao, sb, bo)
+    ia, ib = sa[sa.size - 1], sb[sb.size - 1]
+    for r in range(aps.size):
+        if compare:
+            _compare_row(op, a, aps[r], ia, b, bps[r], ib, out, r * n, n)
+        else:
+            _arith_row(op, a, aps[r], ia, b, bps[r], ib, out, r * n, n)
 
 
 @jit
 def _arith_flat(op, a, b, out):
     _arith_row(op, a, 0, 1, b, 0, 1, out, 0, out.size)
-
-
-@jit
-def _compare(op, a, ao, sa, b, bo, sb, out, shape):
-    """As _arith, for the comparisons."""
-    nd = shape.size
-    n = shape[nd - 1]
-    outer = 1
-    for k in range(nd - 1):
-        outer *= shape[k]
-    if n == 0:
-        return
-    idx = np.zeros(nd, np.int64)
-    ap = ao
-    bp = bo
-    o = 0
-    for _ in range(outer):
-        _compare_row(op, a, ap, sa[nd - 1], b, bp, sb[nd - 1], out, o, n)
-        o += n
-        k = nd - 2
-        while k >= 0:
-            idx[k] += 1
-            ap += sa[k]
-            bp += sb[k]
-            if idx[k] < shape[k]:
-                break
-            ap -= sa[k] * shape[k]
-            bp -= sb[k] * shape[k]
-            idx[k] = 0
-            k -= 1
 
 
 @jit
@@ -272,7 +228,7 @@ def grad_kernel(prim, ins, outs, attrs, native):
               out.reshape(-1))
 
 
-def _run_binary(op, a, b, out, nd_kernel, flat_kernel):
+def _run_binary(op, a, b, out, compare, flat_kernel):
     if out.size == 0:
         return
     if a.shape == b.shape and a.flags.c_contiguous and b.flags.c_contiguous:
@@ -282,18 +238,18 @@ def _run_binary(op, a, b, out, nd_kernel, flat_kernel):
     bb, bo, sb = layout(b)
     shape, sa, sb = collapse(out.shape, broadcast_strides(sa, a.shape, out.shape),
                              broadcast_strides(sb, b.shape, out.shape))
-    nd_kernel(op, ab, ao, sa, bb, bo, sb, out.reshape(-1), shape)
+    _binary_nd(op, compare, ab, ao, sa, bb, bo, sb, out.reshape(-1), shape)
 
 
 def binary_kernel(prim, ins, outs, attrs, native):
-    _run_binary(_BINARY[prim.name], ins[0], ins[1], outs[0], _arith, _arith_flat)
+    _run_binary(_BINARY[prim.name], ins[0], ins[1], outs[0], False, _arith_flat)
 
 
 def compare_kernel(prim, ins, outs, attrs, native):
     a, b = ins
     if a.dtype == np.bool_:  # compare booleans as bytes (same order, no bool arithmetic)
         a, b = a.view(np.uint8), b.view(np.uint8)
-    _run_binary(_COMPARE[prim.name], a, b, outs[0], _compare, _compare_flat)
+    _run_binary(_COMPARE[prim.name], a, b, outs[0], True, _compare_flat)
 
 
 KERNELS = {}

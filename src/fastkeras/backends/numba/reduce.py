@@ -9,28 +9,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import contiguous, get_attr, jit, normalize_axis, split3
+from ._common import contiguous, get_attr, jit, normalize_axis, row_starts, split3
+
+
+@jit
+def _c_strides(shape):
+    st = np.ones(shape.size, np.int64)
+    for k in range(shape.size - 2, -1, -1):
+        st[k] = st[k + 1] * shape[k + 1]
+    return st
 
 
 @jit
 def _sum_acc(x, shape, ostr, acc):
     """acc[out index] += x over the box `shape`; x is C-contiguous over `shape`."""
-    nd = shape.size
-    n = shape[nd - 1]
-    so = ostr[nd - 1]
-    outer = 1
-    for k in range(nd - 1):
-        outer *= shape[k]
-    idx = np.zeros(nd, np.int64)
-    p = 0
-    o = 0
-    for _ in range(outer):
+    n = shape[shape.size - 1]
+    so = ostr[ostr.size - 1]
+    xps, ops = row_starts(shape, _c_strides(shape), 0, ostr, 0)
+    for r in range(xps.size):
+        xr = x[xps[r]:xps[r] + n]
+        o = ops[r]
         if so == 0:
+            # Four partial sums: independent chains the CPU can pipeline.
             s0 = 0.0
             s1 = 0.0
             s2 = 0.0
             s3 = 0.0
-            xr = x[p:p + n]
             q = n // 4
             for j in range(q):
                 s0 += xr[4 * j]
@@ -41,20 +45,9 @@ def _sum_acc(x, shape, ostr, acc):
                 s0 += xr[j]
             acc[o] += (s0 + s1) + (s2 + s3)
         else:
-            xr = x[p:p + n]
             ar = acc[o:o + n]
             for j in range(n):
                 ar[j] += xr[j]
-        p += n
-        k = nd - 2
-        while k >= 0:
-            idx[k] += 1
-            o += ostr[k]
-            if idx[k] < shape[k]:
-                break
-            o -= ostr[k] * shape[k]
-            idx[k] = 0
-            k -= 1
 
 
 @jit
@@ -76,22 +69,17 @@ def _max(x, shape, ostr, out):
         out[i] = -np.inf
     if x.size == 0:
         return
-    nd = shape.size
-    n = shape[nd - 1]
-    so = ostr[nd - 1]
-    outer = 1
-    for k in range(nd - 1):
-        outer *= shape[k]
-    idx = np.zeros(nd, np.int64)
-    p = 0
-    o = 0
-    for _ in range(outer):
-        xr = x[p:p + n]
+    n = shape[shape.size - 1]
+    so = ostr[ostr.size - 1]
+    xps, ops = row_starts(shape, _c_strides(shape), 0, ostr, 0)
+    for r in range(xps.size):
+        xr = x[xps[r]:xps[r] + n]
+        o = ops[r]
         if so == 0:
             m = out[o]
             for j in range(n):
                 v = xr[j]
-                if (v > m or v != v) and m == m:
+                if (v > m or v != v) and m == m:  # NaN wins, as in NumPy
                     m = v
             out[o] = m
         else:
@@ -101,16 +89,6 @@ def _max(x, shape, ostr, out):
                 m = orow[j]
                 if (v > m or v != v) and m == m:
                     orow[j] = v
-        p += n
-        k = nd - 2
-        while k >= 0:
-            idx[k] += 1
-            o += ostr[k]
-            if idx[k] < shape[k]:
-                break
-            o -= ostr[k] * shape[k]
-            idx[k] = 0
-            k -= 1
 
 
 def _plan(shape, axes):

@@ -1,0 +1,36 @@
+"""The CUDA module is built wherever nvcc is found; without a GPU it imports cleanly and
+reports no device, and the probe kernel's test is skipped."""
+
+import importlib.util
+import shutil
+
+import numpy as np
+import pytest
+
+from fastkeras.backends import cuda_backend
+
+
+def test_cuda_module_built_when_nvcc_present():
+    if shutil.which("nvcc") is None:
+        pytest.skip("nvcc not found on this machine: _cuda is not built")
+    assert importlib.util.find_spec("fastkeras._cuda") is not None
+    assert cuda_backend.built()
+
+
+def test_cuda_import_without_gpu_is_clean():
+    if not cuda_backend.built():
+        pytest.skip(f"_cuda not built: {cuda_backend.unavailable_reason()}")
+    from fastkeras import _cpu, _cuda
+    assert _cuda.device_count() >= 0
+    assert _cuda.num_ops() == len(_cpu.op_codes())  # one op list for both modules
+    assert isinstance(cuda_backend.unavailable_reason(), str)
+
+
+def test_cuda_probe_kernel():
+    if not cuda_backend.devices():
+        pytest.skip("no CUDA device on this machine")
+    from fastkeras import _cuda
+    x = np.arange(1000, dtype=np.float32)
+    y = np.ones(1000, dtype=np.float32)
+    _cuda.axpy(2.0, x, y)
+    np.testing.assert_array_equal(y, 2 * np.arange(1000, dtype=np.float32) + 1)

@@ -1,0 +1,54 @@
+import subprocess
+import sys
+
+import pytest
+
+import fastkeras as keras
+from fastkeras import backends
+
+
+def test_info_reports_build_and_hardware():
+    info = keras.config.info()
+    for key in ("active_backend", "available_backends", "cpu_module_built", "cpu_features",
+                "cuda_module_built", "cuda_devices"):
+        assert key in info
+    assert "reference" in info["available_backends"]
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(ValueError, match="Unknown backend 'tpu'"):
+        keras.config.set_backend("tpu")
+
+
+def test_cuda_backend_not_selectable_without_kernels():
+    with pytest.raises(RuntimeError, match="Backend 'cuda' is not available"):
+        keras.config.set_backend("cuda")
+
+
+def test_environment_variable_selects_backend():
+    code = "import fastkeras; print(fastkeras.config.backend())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "FASTKERAS_BACKEND": "reference"})
+    assert out.stdout.strip() == "reference"
+
+
+def test_missing_native_module_falls_back_to_numba_and_says_so():
+    # Simulate a build without _cpu: block the import, then ask for the default backend.
+    code = (
+        "import sys, warnings\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'fastkeras._cpu': raise ImportError('blocked for the test')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import fastkeras\n"
+        "with warnings.catch_warnings(record=True) as w:\n"
+        "    warnings.simplefilter('always')\n"
+        "    name = fastkeras.config.backend()\n"
+        "    fastkeras.config.backend()\n"
+        "print(name, len(w), str(w[0].message) if w else '')\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "FASTKERAS_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    name, count, message = out.stdout.strip().split(" ", 2)
+    assert name == ("numba" if backends.available("numba") else "reference")
+    assert count == "1" and "could not be imported" in message
