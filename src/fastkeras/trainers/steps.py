@@ -7,6 +7,8 @@ number of steps without returning to Python."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from .. import backends
@@ -70,12 +72,16 @@ _TRACERS = {"train": trace_train, "test": trace_test, "predict": trace_predict}
 
 
 class StepCache:
-    """Compiled plans and executors of one model, and the state block they share."""
+    """Compiled plans and executors of one model, and the state block they share. At most
+    `MAX_EXECUTORS` are kept (least recently used dropped): calling a model on many different
+    batch sizes must not grow memory without bound."""
+
+    MAX_EXECUTORS = 16
 
     def __init__(self, model):
         self.model = model
         self.state: StateBlock | None = None
-        self._executors = {}
+        self._executors: OrderedDict = OrderedDict()
 
     def reset(self):
         self._executors.clear()
@@ -92,7 +98,9 @@ class StepCache:
         trainable = tuple(v.uid for v in self.model.trainable_weights)
         key = (kind, batch, x_spec, y_spec, backend.name, trainable)
         ex = self._executors.get(key)
-        if ex is None:
+        if ex is not None:
+            self._executors.move_to_end(key)
+        else:
             tracer = _TRACERS[kind]
             args = (x_spec,) if kind == "predict" else (x_spec, y_spec)
             graph, inputs, outputs = tracer(self.model, batch, *args)
@@ -100,4 +108,6 @@ class StepCache:
             plan = compile_plan(graph, inputs, outputs, state, batch, name=f"{kind}[{batch}]")
             ex = backend.executor(plan, state.block)
             self._executors[key] = ex
+            while len(self._executors) > self.MAX_EXECUTORS:
+                self._executors.popitem(last=False)
         return ex

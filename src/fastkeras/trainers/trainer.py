@@ -1,7 +1,8 @@
 """compile / fit / evaluate / predict and the *_on_batch methods, with Keras 3 signatures.
 
-Python runs once per chunk of steps, not once per step: an executor call runs a whole
-epoch (or, when a progress bar or a per-batch callback needs it, a chunk of steps)."""
+Python runs once per chunk of steps, not once per step: an executor call runs as many
+steps as fit in ~1 s (~0.1 s with a live progress bar; one step when a callback has per-batch
+hooks)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from .steps import StepCache
 
 # A progress bar is redrawn about this often; chunks of steps are sized to match.
 _PROGRESS_INTERVAL = 0.1
+# Without a live bar a chunk still returns to Python about this often, so that Ctrl-C and
+# stop_training are honoured within a second even on long epochs.
+_CHUNK_INTERVAL = 1.0
 
 
 def _not_supported(**kwargs):
@@ -148,26 +152,28 @@ class Trainer:
                            {"verbose": verbose, "epochs": epochs, "steps": steps, "in_fit": True})
         per_batch = any(cb.wants_batch_hooks() for cb in user_cbs)
         live_bar = verbose == 1 and _is_tty()
+        interval = _PROGRESS_INTERVAL if live_bar else _CHUNK_INTERVAL
         self.stop_training = False
         xs, ys = self._spec(x), self._spec(y)
         train_full = self._steps.executor("train", batch_size, xs, ys) if full else None
         train_rem = self._steps.executor("train", rem, xs, ys) if rem else None
         cbs.on_train_begin()
         logs = {}
+        chunk = 1  # steps per executor call, adapted to the measured step time
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             perm = generator().permutation(n).astype(np.int64) if shuffle else None
-            done, chunk = 0, 1
+            done = 0
             while done < full:
-                k = 1 if per_batch else (min(chunk, full - done) if live_bar else full - done)
+                k = 1 if per_batch else min(chunk, full - done)
                 if per_batch:
                     cbs.on_train_batch_begin(done)
                 t0 = time.perf_counter()
                 train_full.run([x, y], perm, done * batch_size, k, [])
                 done += k
-                if live_bar and not per_batch:
-                    chunk = _next_chunk(chunk, k, time.perf_counter() - t0)
+                if not per_batch:
+                    chunk = _next_chunk(chunk, k, time.perf_counter() - t0, interval)
                 if per_batch or live_bar:
                     cbs.on_train_batch_end(done - 1, self._logs())
                 if self.stop_training:
@@ -309,9 +315,9 @@ def _is_tty():
     return hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
 
 
-def _next_chunk(chunk, ran, seconds):
-    """Grows or shrinks the chunk so that one executor call takes ~_PROGRESS_INTERVAL."""
+def _next_chunk(chunk, ran, seconds, interval):
+    """Grows (at most 8x) or shrinks the chunk so that one executor call takes ~interval."""
     per_step = seconds / max(ran, 1)
     if per_step <= 0:
-        return chunk * 2
-    return max(1, min(chunk * 4, int(_PROGRESS_INTERVAL / per_step)))
+        return chunk * 8
+    return max(1, min(chunk * 8, int(interval / per_step)))
