@@ -118,6 +118,31 @@ for loss in ("binary_crossentropy", "categorical_crossentropy", "sparse_categori
     CASES[loss + "_grad"] = [(ins + [_f(*ins[1].shape[:-1])], attrs) for ins, attrs in CASES[loss]]
 
 
+CASES["dense"] = [([_f(5, 4), _f(4, 3), _f(3)], {"activation": a}) for a in ("linear", "relu", "sigmoid", "tanh")] + \
+    [([_f(33, 65), _f(65, 17), _f(17)], {"activation": "relu"})]
+CASES["matmul_act_grad"] = [
+    ([_f(*sa), _f(*sb), _away_from_zero(*out) if act != "sigmoid" else _probs(*out)],
+     {"transpose_a": ta, "transpose_b": tb, "activation": act})
+    for sa, sb, out, ta, tb, act in [((3, 4), (5, 4), (3, 5), False, True, "relu"),
+                                     ((4, 3), (4, 5), (3, 5), True, False, "tanh"),
+                                     ((6, 7), (7, 2), (6, 2), False, False, "sigmoid"),
+                                     ((2, 9), (9, 4), (2, 4), False, False, "linear"),
+                                     ((32, 64), (1, 64), (32, 1), False, True, "relu")]]
+CASES["binary_crossentropy_sigmoid_grad"] = [([_binary(6, 1), _probs(6, 1), _f(6)], {}),
+                                             ([_binary(4, 3), _probs(4, 3), _f(4)], {})]
+
+
+def _softmax_rows(*shape):
+    e = np.exp(_f(*shape))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+CASES["categorical_crossentropy_softmax_grad"] = [([_onehot(5, 4), _softmax_rows(5, 4), _f(5)], {})]
+CASES["sparse_categorical_crossentropy_softmax_grad"] = [
+    ([_labels(5, classes=4), _softmax_rows(5, 4), _f(5)], {}),
+    ([_labels(2, 3, classes=3), _softmax_rows(2, 3, 3), _f(2, 3)], {})]
+
+
 def _lr():
     return np.array(0.01)
 

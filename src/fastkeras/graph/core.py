@@ -18,7 +18,7 @@ class Node:
     'placeholder' (step input), 'constant' (value), 'variable' (state)."""
 
     __slots__ = ("id", "prim", "kind", "inputs", "attrs", "outputs", "value", "variable",
-                 "name")
+                 "variables", "name")
 
     def __init__(self, nid, prim, inputs, attrs, kind="op"):
         self.id = nid
@@ -29,6 +29,7 @@ class Node:
         self.outputs = []
         self.value = None
         self.variable = None
+        self.variables = None  # a 'variable_group': variables viewed as one flat tensor
         self.name = None
 
     def __repr__(self):
@@ -111,6 +112,22 @@ class Graph:
             self._var_tensors[var.uid] = t
         return t
 
+    def variable_group(self, variables):
+        """One flat tensor over several variables of one dtype, which the state block lays
+        out back to back (for multi-tensor optimizer updates)."""
+        variables = list(variables)
+        key = tuple(v.uid for v in variables)
+        t = self._var_tensors.get(key)
+        if t is None:
+            dtypes = {v.dtype for v in variables}
+            if len(dtypes) != 1:
+                raise ValueError(f"a variable group needs one dtype, got {sorted(dtypes)}")
+            size = sum(int(np.prod(v.shape)) for v in variables)
+            t = self._source("variable_group", (size,), dtypes.pop())
+            t.node.variables = variables
+            self._var_tensors[key] = t
+        return t
+
     def apply(self, prim, inputs, attrs):
         specs = [(t.shape, t.dtype) for t in inputs]
         out_specs = prim.shape_rule(specs, attrs)
@@ -122,7 +139,16 @@ class Graph:
         return node
 
     def variables(self):
-        return [n.variable for n in self.nodes if n.kind == "variable"]
+        out = []
+        for n in self.nodes:
+            if n.kind == "variable":
+                out.append(n.variable)
+            elif n.kind == "variable_group":
+                out.extend(n.variables)
+        return out
+
+    def variable_groups(self):
+        return [n.variables for n in self.nodes if n.kind == "variable_group"]
 
     def __enter__(self):
         stack = getattr(_state, "stack", None)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backends
+from .primitive import canonical_attrs
 
 
 def run_eager(prim, arrays, attrs, backend=None):
     """Runs `prim` on NumPy arrays and returns its outputs as a list of new arrays
     (effect primitives mutate their first inputs and return an empty list)."""
     backend = backend or backends.get_backend()
+    attrs = canonical_attrs(prim, attrs)
     specs = [(tuple(a.shape), a.dtype.name) for a in arrays]
     out_specs = prim.shape_rule(specs, attrs)
     outs = [np.empty(shape, dtype) for shape, dtype in out_specs]

@@ -1,12 +1,14 @@
-"""Compiles a traced Graph into a Plan: dead-code elimination, scheduling, and a
-liveness-based memory plan that places every intermediate in one reusable arena."""
+"""Compiles a traced Graph into a Plan: passes (graph/passes.py), dead-code elimination,
+scheduling, and the arena memory plan (graph/memory.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..backends.plan import Buffer, Instr, Plan, align, aligned_bytes
+from . import passes
 from .core import Graph, Tensor
+from .memory import ArenaLayout
 from .state import StateBlock
 
 
@@ -34,66 +36,24 @@ def schedule(graph: Graph, needed):
     return pure + [n for n in graph.effects if n.id in needed]
 
 
-def _place(intervals):
-    """Greedy-by-size offset assignment: each tensor takes the lowest offset that does not
-    overlap any placed tensor alive at the same time. intervals: {key: (start, end, nbytes)}."""
-    placed = []  # (offset, nbytes, start, end)
-    offsets = {}
-    for key, (start, end, nbytes) in sorted(intervals.items(), key=lambda kv: -kv[1][2]):
-        size = align(nbytes)
-        clashes = sorted((o, o + n) for o, n, s, e in placed if s <= end and start <= e)
-        offset = 0
-        for lo, hi in clashes:
-            if offset + size <= lo:
-                break
-            offset = max(offset, hi)
-        placed.append((offset, size, start, end))
-        offsets[key] = offset
-    total = max((o + n for o, n, _, _ in placed), default=0)
-    return offsets, total
-
-
 def compile_plan(graph: Graph, inputs, outputs, state: StateBlock, batch_size: int,
-                 name="plan") -> Plan:
+                 name="plan", optimize=True) -> Plan:
     """inputs: placeholder tensors filled from data rows each step (in data order);
-    outputs: tensors copied to result rows each step."""
+    outputs: tensors copied to result rows each step. With `optimize`, the graph is first
+    rewritten by the fusion passes (graph/passes.py)."""
+    if optimize:
+        passes.optimize(graph, list(inputs) + list(outputs))
     needed = live_nodes(graph, list(outputs) + list(inputs))
     order = schedule(graph, needed)
-    step_of = {n.id: i for i, n in enumerate(order)}
-    last = len(order)
+    layout = ArenaLayout(order, inputs, outputs)
+    arena_offsets, arena_nbytes = layout.place()
 
     buffers, index = [], {}
     consts = []
 
-    def add_buffer(t, space, offset):
+    def add_buffer(t, space, offset, shape=None):
         index[_key(t)] = len(buffers)
-        buffers.append(Buffer(tuple(t.shape), t.dtype, space, offset))
-
-    # Lifetimes of arena tensors, in schedule steps (inclusive).
-    intervals = {}
-    births = {}
-    for t in inputs:
-        births[_key(t)] = -1
-    for node in order:
-        for o in node.outputs:
-            births[_key(o)] = step_of[node.id]
-    deaths = dict.fromkeys(births, -1)
-    for node in order:
-        for x in node.inputs:
-            if _key(x) in deaths:
-                deaths[_key(x)] = max(deaths[_key(x)], step_of[node.id])
-    for t in list(inputs) + list(outputs):
-        deaths[_key(t)] = last  # inputs are written before step 0, outputs read after the end
-    tensors = {}
-    for node in order:
-        for o in node.outputs:
-            tensors[_key(o)] = o
-    for t in inputs:
-        tensors[_key(t)] = t
-    for k, t in tensors.items():
-        nbytes = int(np.prod(t.shape, dtype=np.int64)) * np.dtype(t.dtype).itemsize
-        intervals[k] = (births[k], max(deaths[k], births[k]), nbytes)
-    arena_offsets, arena_nbytes = _place(intervals)
+        buffers.append(Buffer(tuple(t.shape if shape is None else shape), t.dtype, space, offset))
 
     const_offset = 0
     for node in graph.nodes:
@@ -104,20 +64,25 @@ def compile_plan(graph: Graph, inputs, outputs, state: StateBlock, batch_size: i
             if var not in state:
                 raise RuntimeError(f"variable {var.path} is not in the model's state block")
             add_buffer(node.outputs[0], "state", state.offset(var))
+        elif node.kind == "variable_group":
+            add_buffer(node.outputs[0], "state", state.group_offset(node.variables))
         elif node.kind == "constant":
             consts.append((node.value, const_offset))
             add_buffer(node.outputs[0], "const", const_offset)
             const_offset = align(const_offset + node.value.nbytes)
-    for k, t in tensors.items():
+    for k, t in layout.tensors.items():
         add_buffer(t, "arena", arena_offsets[k])
 
     const_block = aligned_bytes(const_offset)
     for value, offset in consts:
         if value.nbytes:
-            const_block[offset:offset + value.nbytes] = np.ascontiguousarray(value).view(np.uint8).reshape(-1)
+            const_block[offset:offset + value.nbytes] = \
+                np.ascontiguousarray(value).view(np.uint8).reshape(-1)
 
     instrs = []
     for node in order:
+        if node.id in layout.elided:
+            continue
         specs = [(x.shape, x.dtype) for x in node.inputs]
         ints, floats = node.prim.native_attrs(node.attrs, specs)
         instrs.append(Instr(node.prim, [index[_key(x)] for x in node.inputs],

@@ -1,10 +1,13 @@
 """StateBlock: every persistent variable of a model packed into one aligned byte block.
 
 The block is what the executors update in place; each Variable's value becomes a view into
-it, so reading weights never copies back from a backend. Trainable variables come first
-and are packed back to back, so the optimizer can later treat them as one flat buffer."""
+it, so reading weights never copies back from a backend. Variables listed together in a
+*group* (the trainable weights; each optimizer slot family, in the same order) are packed
+back to back, so a multi-tensor optimizer update can treat each group as one flat buffer."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -12,22 +15,37 @@ from ..backends.plan import align, aligned_bytes
 
 
 class StateBlock:
-    def __init__(self, variables):
-        seen, ordered = set(), []
+    def __init__(self, variables, groups=()):
+        unique = {}
+        for g in groups:
+            if g:
+                unique.setdefault(tuple(v.uid for v in g), list(g))
+        groups = list(unique.values())
+        seen, layout = set(), []  # layout: list of runs; a run is packed back to back
+        for group in groups:
+            run = [v for v in group if v.uid not in seen]
+            if len(run) != len(group) or len({v.dtype for v in run}) > 1:
+                raise ValueError("state groups must be disjoint and of one dtype")
+            seen.update(v.uid for v in run)
+            layout.append(run)
         for v in sorted(variables, key=lambda v: not v.trainable):
             if v.uid not in seen:
                 seen.add(v.uid)
-                ordered.append(v)
-        self.variables = ordered
+                layout.append([v])
+        self.variables = [v for run in layout for v in run]
+        self.groups = [tuple(v.uid for v in g) for g in groups]
         self.offsets: dict[int, int] = {}
         offset = 0
-        for v in ordered:
-            self.offsets[v.uid] = offset
-            offset = align(offset + v.value.nbytes)
+        for run in layout:
+            for v in run:
+                self.offsets[v.uid] = offset
+                offset += v.value.nbytes
+            offset = align(offset)
         self.block = aligned_bytes(offset)
-        for v in ordered:
-            view = np.ndarray(v.shape, v.dtype, buffer=self.block.data, offset=self.offsets[v.uid]) \
-                if v.value.size else np.zeros(v.shape, v.dtype)
+        for v in self.variables:
+            n = math.prod(v.shape)
+            view = np.ndarray(v.shape, v.dtype, buffer=self.block.data,
+                              offset=self.offsets[v.uid]) if n else np.zeros(v.shape, v.dtype)
             view[...] = v.value
             v._value = view
             v._block = self
@@ -35,8 +53,26 @@ class StateBlock:
     def __contains__(self, var) -> bool:
         return var.uid in self.offsets
 
-    def covers(self, variables) -> bool:
-        return all(v.uid in self.offsets and v._block is self for v in variables)
+    def covers(self, variables, groups=()) -> bool:
+        if not all(v.uid in self.offsets and v._block is self for v in variables):
+            return False
+        return all(self._contiguous(g) for g in groups if g)
+
+    def _contiguous(self, group) -> bool:
+        if not all(v.uid in self.offsets and v._block is self for v in group):
+            return False
+        pos = self.offsets[group[0].uid]
+        for v in group:
+            if self.offsets[v.uid] != pos or v.dtype != group[0].dtype:
+                return False
+            pos += v.value.nbytes
+        return True
 
     def offset(self, var) -> int:
         return self.offsets[var.uid]
+
+    def group_offset(self, group) -> int:
+        if not self._contiguous(list(group)):
+            raise RuntimeError("variables of a group are not laid out back to back in the "
+                               "state block")
+        return self.offsets[group[0].uid]

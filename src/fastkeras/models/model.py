@@ -125,8 +125,7 @@ class Model(Trainer, Layer):
                 self._build_for(flat[0].shape)
             return Layer.__call__(self, inputs, *args, **kwargs)
         # Arrays: the compiled forward plan, not op-by-op eager execution.
-        x = self._prepare_x(inputs)
-        return self._predict_arrays(x, len(x))
+        return self._forward_arrays(inputs)
 
     def _maybe_build(self, inputs):
         if not self.built:

@@ -19,10 +19,13 @@ class Adam(Optimizer):
             self._m.append(self.add_variable_from_reference(var, "momentum"))
             self._v.append(self.add_variable_from_reference(var, "velocity"))
 
-    def update_step(self, gradient, variable, index):
-        bind("adam_update", variable, gradient, self._m[index], self._v[index],
-             self._learning_rate, self.iterations, beta_1=float(self.beta_1),
-             beta_2=float(self.beta_2), epsilon=float(self.epsilon))
+    def slot_families(self):
+        return [self._m, self._v]
+
+    def update_step(self, gradient, variable, slots):
+        m, v = slots
+        bind("adam_update", variable, gradient, m, v, self._learning_rate, self.iterations,
+             beta_1=float(self.beta_1), beta_2=float(self.beta_2), epsilon=float(self.epsilon))
 
     def get_config(self):
         config = super().get_config()

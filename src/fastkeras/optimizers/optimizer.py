@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Variable, bind
+from ..graph import Variable, bind, current_graph
 from ..utils.naming import to_snake_case, unique_name
 
 _UNSUPPORTED = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor",
@@ -81,17 +81,36 @@ class Optimizer:
             raise ValueError("This optimizer was built for a different list of variables; "
                              "use a new optimizer instance for another model.")
 
+    def slot_families(self):
+        """Per-variable slots by kind, each list parallel to the built variables (Adam:
+        [momentums, velocities]); each family is laid out back to back in the state block."""
+        return []
+
     # ---- updates -------------------------------------------------------------------------
-    def update_step(self, gradient, variable, index):
+    def update_step(self, gradient, variable, slots):
+        """One update of `variable` (a Variable, or a flat view of all of them) given its
+        `gradient` and its `slots` (one per family)."""
         raise NotImplementedError
 
     def apply(self, grads, trainable_variables):
-        """Applies one update: eager on arrays, recorded while a step is traced."""
+        """Applies one update: eager on arrays, recorded while a step is traced. Traced with
+        every gradient present and one dtype, it is a single multi-tensor update over flat
+        views of the variables and slots (the gradients are concatenated in place by the
+        planner, so no copy is made)."""
         variables = list(trainable_variables)
         self._check_built(variables)
-        for i, (g, v) in enumerate(zip(grads, variables)):
-            if g is not None:
-                self.update_step(g, v, i)
+        families = self.slot_families()
+        graph = current_graph()
+        if graph is not None and variables and all(g is not None for g in grads) and \
+                len({v.dtype for v in variables}) == 1:
+            flat_grad = bind("concatenate", *[bind("reshape", g, shape=(-1,)) for g in grads],
+                             axis=0)
+            self.update_step(flat_grad, graph.variable_group(variables),
+                             [graph.variable_group(f) for f in families])
+        else:
+            for i, (g, v) in enumerate(zip(grads, variables)):
+                if g is not None:
+                    self.update_step(g, v, [f[i] for f in families])
         bind("increment", self.iterations)
 
     def apply_gradients(self, grads_and_vars):

@@ -19,8 +19,11 @@ class RMSprop(Optimizer):
         super().build(variables)
         self._velocities = [self.add_variable_from_reference(v, "velocity") for v in variables]
 
-    def update_step(self, gradient, variable, index):
-        vel = self._velocities[index]
+    def slot_families(self):
+        return [self._velocities]
+
+    def update_step(self, gradient, variable, slots):
+        vel = slots[0]
         new_vel = bind("add", bind("multiply", vel, self.rho),
                        bind("multiply", bind("square", gradient), 1.0 - self.rho))
         step = bind("divide", bind("multiply", gradient, self._learning_rate),

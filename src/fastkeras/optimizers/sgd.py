@@ -18,10 +18,13 @@ class SGD(Optimizer):
         if self.momentum:
             self._momenta = [self.add_variable_from_reference(v, "momentum") for v in variables]
 
-    def update_step(self, gradient, variable, index):
+    def slot_families(self):
+        return [self._momenta] if self.momentum else []
+
+    def update_step(self, gradient, variable, slots):
         if self.momentum:
-            bind("sgd_momentum_update", variable, gradient, self._momenta[index],
-                 self._learning_rate, momentum=self.momentum, nesterov=self.nesterov)
+            bind("sgd_momentum_update", variable, gradient, slots[0], self._learning_rate,
+                 momentum=self.momentum, nesterov=self.nesterov)
         else:
             bind("sgd_update", variable, gradient, self._learning_rate)
 

@@ -82,20 +82,23 @@ class StepCache:
         self.model = model
         self.state: StateBlock | None = None
         self._executors: OrderedDict = OrderedDict()
+        # Bumped whenever executors are dropped, so that holders of one know it is stale.
+        self.version = 0
 
     def reset(self):
         self._executors.clear()
+        self.version += 1
 
-    def ensure_state(self, variables):
-        if self.state is None or not self.state.covers(variables):
+    def ensure_state(self, variables, groups=()):
+        if self.state is None or not self.state.covers(variables, groups):
             known = self.state.variables if self.state is not None else []
-            self.state = StateBlock(list(known) + list(variables))
-            self._executors.clear()  # executors point into the old block
+            self.state = StateBlock(list(known) + list(variables), groups)
+            self.reset()  # executors point into the old block
         return self.state
 
     def executor(self, kind, batch, x_spec, y_spec=None):
         backend = backends.get_backend()
-        trainable = tuple(v.uid for v in self.model.trainable_weights)
+        trainable = tuple(v.uid for v in self.model.trainable_weights) if kind == "train" else ()
         key = (kind, batch, x_spec, y_spec, backend.name, trainable)
         ex = self._executors.get(key)
         if ex is not None:
@@ -104,7 +107,8 @@ class StepCache:
             tracer = _TRACERS[kind]
             args = (x_spec,) if kind == "predict" else (x_spec, y_spec)
             graph, inputs, outputs = tracer(self.model, batch, *args)
-            state = self.ensure_state(self.model._state_variables() + graph.variables())
+            state = self.ensure_state(self.model._state_variables() + graph.variables(),
+                                      self.model._state_groups() + graph.variable_groups())
             plan = compile_plan(graph, inputs, outputs, state, batch, name=f"{kind}[{batch}]")
             ex = backend.executor(plan, state.block)
             self._executors[key] = ex

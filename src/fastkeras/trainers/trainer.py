@@ -14,6 +14,7 @@ from .. import losses as losses_module, optimizers
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..utils.random import generator
 from . import compile_utils, data as data_utils
+from .forward import ForwardCache
 from .steps import StepCache
 
 # A progress bar is redrawn about this often; chunks of steps are sized to match.
@@ -39,6 +40,7 @@ class Trainer:
         self._metrics_resolved = False
         self._loss_tracker = compile_utils.loss_tracker()
         self._steps = StepCache(self)
+        self._forward = ForwardCache(self._steps)
         self.stop_training = False
         self.history = None
 
@@ -85,6 +87,14 @@ class Trainer:
         for m in self.metrics:
             out += m.variables
         return out
+
+    def _state_groups(self):
+        """Variables to lay out back to back: the trainable weights and, in the same order,
+        each optimizer slot family (so that one flat update covers them all)."""
+        groups = [self.trainable_weights]
+        if self.optimizer is not None and self.optimizer.built:
+            groups += self.optimizer.slot_families()
+        return [g for g in groups if g and len({v.dtype for v in g}) == 1]
 
     # ---- data preparation ----------------------------------------------------------------
     def _prepare_x(self, x, name="x"):
@@ -236,29 +246,25 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         _not_supported(steps=steps)
         batch_size = self._check_batch_size(batch_size)
-        x = self._prepare_x(x)
         verbose = self._verbose(verbose)
+        if verbose == 0 and not callbacks:
+            return self._forward_arrays(x, batch_size)
+        x = self._prepare_x(x)
         n_steps = -(-len(x) // batch_size)
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
                            {"verbose": verbose, "epochs": 1, "steps": n_steps})
         cbs.on_predict_begin()
-        out = self._predict_arrays(x, batch_size)
+        out = self._forward_arrays(x, batch_size)
         cbs.on_predict_end()
         return out
 
-    def _predict_arrays(self, x, batch_size):
-        full, rem = divmod(len(x), batch_size)
-        xs = self._spec(x)
-        out = None
-        for count, start, bs in ((full, 0, batch_size), (1 if rem else 0, full * batch_size, rem)):
-            if not count:
-                continue
-            ex = self._steps.executor("predict", bs, xs)
-            if out is None:
-                buf = ex.plan.buffers[ex.plan.outputs[0]]
-                out = np.empty((len(x),) + tuple(buf.shape[1:]), buf.dtype)
-            ex.run([x], None, start, count, [out])
-        return out
+    def _forward_arrays(self, x, batch_size=None):
+        """Forward pass over all rows of x, in batches of `batch_size` (default: one batch)."""
+        runner = self._forward.lookup(x, batch_size)
+        if runner is None:
+            x = self._prepare_x(x)
+            runner = self._forward.make(x, batch_size)
+        return runner(x)
 
     # ---- on_batch ------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -280,8 +286,7 @@ class Trainer:
         return self._batch_result(return_dict)
 
     def predict_on_batch(self, x):
-        x = self._prepare_x(x)
-        return self._predict_arrays(x, len(x))
+        return self._forward_arrays(x)
 
     def _batch_result(self, return_dict):
         logs = self._logs()

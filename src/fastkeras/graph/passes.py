@@ -1,0 +1,149 @@
+"""Graph passes run before planning: constant folding and fusion.
+
+Passes rewrite nodes in place (a fused node keeps the output tensors of the node it
+replaces, so consumers need no update) and leave the bypassed nodes dead for the planner's
+DCE. A chain is fused only when its intermediate values have no other consumer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from .core import Graph, Tensor
+from .primitive import get as get_primitive
+from .primitives.fused import ACTIVATIONS
+
+_ACT_OF_GRAD = {"relu_grad": "relu", "sigmoid_grad": "sigmoid", "tanh_grad": "tanh"}
+_LOSS_ACT = {  # (loss gradient, activation gradient) -> fused primitive
+    ("binary_crossentropy_grad", "sigmoid_grad"): "binary_crossentropy_sigmoid_grad",
+    ("categorical_crossentropy_grad", "softmax_grad"): "categorical_crossentropy_softmax_grad",
+    ("sparse_categorical_crossentropy_grad", "softmax_grad"):
+        "sparse_categorical_crossentropy_softmax_grad",
+}
+
+
+def _key(t: Tensor):
+    return (t.node.id, t.index)
+
+
+class _Uses:
+    """Consumers of every tensor among the live nodes (plan outputs count as consumers)."""
+
+    def __init__(self, graph: Graph, roots):
+        self.by_tensor = defaultdict(list)
+        for node in graph.nodes:
+            for i, x in enumerate(node.inputs):
+                self.by_tensor[_key(x)].append((node, i))
+        self.roots = {_key(t) for t in roots}
+
+    def only_consumer(self, t: Tensor, node) -> bool:
+        uses = self.by_tensor[_key(t)]
+        return _key(t) not in self.roots and len(uses) == 1 and uses[0][0] is node
+
+    def consumers(self, t: Tensor):
+        return [n for n, _ in self.by_tensor[_key(t)]]
+
+    def replace(self, old: Tensor, new: Tensor):
+        for node, i in self.by_tensor.pop(_key(old), []):
+            node.inputs[i] = new
+            self.by_tensor[_key(new)].append((node, i))
+
+
+def _op(t: Tensor, name=None):
+    node = t.node
+    if node.prim is None or (name is not None and node.prim.name != name):
+        return None
+    return node
+
+
+def _rewrite(node, prim_name, inputs, attrs):
+    node.prim = get_primitive(prim_name)
+    node.inputs = list(inputs)
+    node.attrs = attrs
+
+
+def fold_constants(graph: Graph, uses: _Uses):
+    """Pure nodes whose inputs are all constants become constants (evaluated once, with the
+    NumPy reference, at plan time)."""
+    for node in graph.nodes:
+        if node.prim is None or node.prim.effect or len(node.outputs) != 1 or not node.inputs:
+            continue
+        if all(x.node.kind == "constant" for x in node.inputs):
+            value = node.prim.reference(*[x.node.value for x in node.inputs], **node.attrs)
+            out = node.outputs[0]
+            node.prim, node.kind, node.inputs = None, "constant", []
+            node.value = np.asarray(value).astype(out.dtype, copy=False).reshape(out.shape)
+
+
+def fuse_loss_activation(graph: Graph, uses: _Uses):
+    """act_grad(p, loss_grad(t, p, g)) with p the activation's output -> one gradient wrt
+    the logits (sigmoid + binary, softmax + categorical cross-entropy)."""
+    for node in graph.nodes:
+        if node.prim is None or node.prim.name not in ("sigmoid_grad", "softmax_grad"):
+            continue
+        y, d = node.inputs
+        lg = _op(d)
+        if lg is None or not uses.only_consumer(d, node):
+            continue
+        fused = _LOSS_ACT.get((lg.prim.name, node.prim.name))
+        if fused is None or lg.attrs.get("from_logits") or _key(lg.inputs[1]) != _key(y):
+            continue
+        if node.prim.name == "softmax_grad" and node.attrs["axis"] % len(y.shape) != len(y.shape) - 1:
+            continue
+        _rewrite(node, fused, lg.inputs, {})
+
+
+def fuse_backward_matmul(graph: Graph, uses: _Uses):
+    """act_grad(y, matmul(a, b)) -> matmul_act_grad(a, b, y), whose second output (the column
+    sums) then replaces any sum(dz, axes=(0,)) of the result (the bias gradient)."""
+    for node in list(graph.nodes):
+        if node.prim is None or node.prim.name not in _ACT_OF_GRAD:
+            continue
+        y, g = node.inputs
+        mm = _op(g, "matmul")
+        if mm is None or not uses.only_consumer(g, node) or len(y.shape) != 2:
+            continue
+        dz = node.outputs[0]
+        _rewrite(node, "matmul_act_grad", [mm.inputs[0], mm.inputs[1], y],
+                 {"transpose_a": mm.attrs["transpose_a"], "transpose_b": mm.attrs["transpose_b"],
+                  "activation": _ACT_OF_GRAD[node.prim.name]})
+        db = Tensor(graph, node, 1, (dz.shape[1],), dz.dtype)
+        node.outputs.append(db)
+        for consumer in uses.consumers(dz):
+            if consumer.prim is not None and consumer.prim.name == "sum" and \
+                    _reduces_rows(consumer, dz):
+                uses.replace(consumer.outputs[0], db)
+
+
+def _reduces_rows(sum_node, dz):
+    axes = sum_node.attrs["axes"]
+    axes = (axes,) if isinstance(axes, int) else axes
+    return (not sum_node.attrs["keepdims"] and axes is not None and
+            sorted(a % 2 for a in axes) == [0])
+
+
+def fuse_dense(graph: Graph, uses: _Uses):
+    """activation(bias_add(matmul(x, w), b)) -> dense(x, w, b, activation)."""
+    for node in graph.nodes:
+        if node.prim is None or node.prim.name != "bias_add":
+            continue
+        z, b = node.inputs
+        mm = _op(z, "matmul")
+        if mm is None or mm.attrs["transpose_a"] or mm.attrs["transpose_b"] or \
+                not uses.only_consumer(z, node):
+            continue
+        target, activation = node, "linear"
+        out = node.outputs[0]
+        consumers = uses.consumers(out)
+        if len(consumers) == 1 and _key(out) not in uses.roots:
+            act = consumers[0]
+            if act.prim is not None and act.prim.name in ACTIVATIONS:
+                target, activation = act, act.prim.name
+        _rewrite(target, "dense", [mm.inputs[0], mm.inputs[1], b], {"activation": activation})
+
+
+def optimize(graph: Graph, roots):
+    """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
+    for fn in (fold_constants, fuse_loss_activation, fuse_backward_matmul, fuse_dense):
+        fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes

@@ -1,0 +1,68 @@
+"""The predict fast path: `predict(x, verbose=0)`, `predict_on_batch(x)` and `model(x)` go
+straight to the compiled forward plan.
+
+The first call with a given input shape and batch size takes the checked path and leaves a
+`ForwardRunner` behind; later calls with a C-contiguous float32 array of that shape only
+check the values (NaN/inf) and run the executor: no data adapter, callbacks or plan lookup."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import data as data_utils
+
+
+class ForwardRunner:
+    """Runs every batch of one input shape through the predict plan(s) in one call each."""
+
+    __slots__ = ("calls", "out_row_shape", "out_dtype", "n", "version")
+
+    def __init__(self, steps, n, batch_size, x_spec, version):
+        full, rem = divmod(n, batch_size)
+        self.calls = []  # (executor, first row, step count)
+        if full:
+            self.calls.append((steps.executor("predict", batch_size, x_spec), 0, full))
+        if rem:
+            self.calls.append((steps.executor("predict", rem, x_spec), full * batch_size, 1))
+        ex = self.calls[0][0]
+        buf = ex.plan.buffers[ex.plan.outputs[0]]
+        self.out_row_shape = tuple(buf.shape[1:])
+        self.out_dtype = buf.dtype
+        self.n = n
+        self.version = version
+
+    def __call__(self, x):
+        out = np.empty((self.n,) + self.out_row_shape, self.out_dtype)
+        for ex, start, count in self.calls:
+            ex.run((x,), None, start, count, (out,))
+        return out
+
+
+class ForwardCache:
+    """ForwardRunners by (input shape, batch size); emptied when the plans change."""
+
+    MAX_ENTRIES = 16
+
+    def __init__(self, steps):
+        self.steps = steps
+        self.runners = {}
+
+    def lookup(self, x, batch_size):
+        """The runner for `x` if x can skip conversion and shape checks, else None."""
+        if type(x) is not np.ndarray or x.dtype != np.float32 or not x.flags.c_contiguous:
+            return None
+        runner = self.runners.get((x.shape, batch_size))
+        if runner is None or runner.version != self.steps.version:
+            return None
+        data_utils.check_finite(x, "x")
+        return runner
+
+    def make(self, x, batch_size):
+        """Builds (and keeps) the runner for a checked, converted `x`; batch_size None means
+        the whole array in one batch."""
+        if len(self.runners) >= self.MAX_ENTRIES:
+            self.runners.pop(next(iter(self.runners)))
+        spec = (tuple(x.shape[1:]), x.dtype.name)
+        runner = ForwardRunner(self.steps, len(x), batch_size or len(x), spec, self.steps.version)
+        self.runners[(x.shape, batch_size)] = runner
+        return runner

@@ -1,0 +1,87 @@
+"""Fusion passes: the rewritten graph computes the same values with fewer, fused nodes."""
+
+import numpy as np
+import pytest
+
+from fastkeras import backends
+from fastkeras.graph import Graph, bind
+from fastkeras.graph.autodiff import grad
+from fastkeras.graph.interpret import evaluate
+from fastkeras.graph.passes import optimize
+from fastkeras.graph.planner import live_nodes, schedule
+
+REF = backends.get("reference")
+rng = np.random.default_rng(0)
+
+
+def _mlp_graph(act, loss, out_act, n_out):
+    g = Graph()
+    with g:
+        x = g.placeholder((8, 5), "float32")
+        if loss == "sparse_categorical_crossentropy":
+            y = g.placeholder((8,), "int32")
+        else:
+            y = g.placeholder((8, n_out), "float32")
+        w1 = g.constant(rng.normal(size=(5, 6)).astype("float32"))
+        b1 = g.constant(rng.normal(size=(6,)).astype("float32"))
+        w2 = g.constant(rng.normal(size=(6, n_out)).astype("float32"))
+        b2 = g.constant(rng.normal(size=(n_out,)).astype("float32"))
+        # Constants are folded; make the weights placeholders so they stay "variables".
+        ws = [g.placeholder(c.shape, "float32") for c in (w1, b1, w2, b2)]
+        h = bind(act, bind("bias_add", bind("matmul", x, ws[0]), ws[1]))
+        p = bind(out_act, bind("bias_add", bind("matmul", h, ws[2]), ws[3]))
+        loss_value = bind("mean", bind(loss, y, p), axes=None)
+        grads = grad(loss_value, ws)
+    feed_ws = [c.node.value for c in (w1, b1, w2, b2)]
+    labels = rng.integers(0, n_out, size=8).astype("int32") if y.dtype == "int32" else \
+        (rng.random((8, n_out)) > 0.5).astype("float32")
+    feed = {x: rng.normal(size=(8, 5)).astype("float32"), y: labels}
+    feed.update(zip(ws, feed_ws))
+    return g, [loss_value, p] + grads, feed
+
+
+def _ops(g, roots):
+    return [n.prim.name for n in schedule(g, live_nodes(g, roots))]
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("loss,out_act,n_out", [
+    ("binary_crossentropy", "sigmoid", 1),
+    ("sparse_categorical_crossentropy", "softmax", 4),
+    ("categorical_crossentropy", "softmax", 3),
+])
+def test_fused_graph_matches_unfused(act, loss, out_act, n_out):
+    g, roots, feed = _mlp_graph(act, loss, out_act, n_out)
+    before = evaluate(roots, feed, REF)
+    optimize(g, roots + list(feed))
+    after = evaluate(roots, feed, REF)
+    for a, b in zip(before, after):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+    ops = _ops(g, roots)
+    assert "matmul_act_grad" in ops and f"{loss}_{out_act}_grad" in ops
+    assert ops.count("dense") == 2  # softmax stays separate: its output feeds the loss
+    for gone in ("bias_add", act + "_grad", "sigmoid_grad", "softmax_grad"):
+        assert gone not in ops
+
+
+def test_constants_are_folded():
+    g = Graph()
+    with g:
+        x = g.placeholder((3,), "float32")
+        c = bind("multiply", g.constant(np.float32(2)), g.constant(np.float32(4)))
+        y = bind("multiply", x, bind("broadcast_to", bind("reshape", c, shape=(1,)), shape=(3,)))
+    optimize(g, [x, y])
+    assert _ops(g, [y]) == ["multiply"]
+    np.testing.assert_allclose(evaluate([y], {x: np.ones(3, "float32")}, REF)[0], [8, 8, 8])
+
+
+def test_no_fusion_when_intermediate_is_shared():
+    g = Graph()
+    with g:
+        x = g.placeholder((4, 3), "float32")
+        w = g.placeholder((3, 2), "float32")
+        b = g.placeholder((2,), "float32")
+        z = bind("bias_add", bind("matmul", x, w), b)
+        y = bind("add", bind("relu", z), z)  # z is used twice: relu cannot absorb bias_add
+    optimize(g, [x, w, b, y])
+    assert _ops(g, [y]) == ["dense", "relu", "add"]
