@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import numpy as np
 
 from .. import initializers
@@ -33,6 +36,12 @@ def _map_structure(fn, x):
     if isinstance(x, (list, tuple)):
         return type(x)(_map_structure(fn, i) for i in x)
     return fn(x)
+
+
+@functools.lru_cache(maxsize=None)
+def _accepts_training(layer_type) -> bool:
+    params = inspect.signature(layer_type.call).parameters
+    return "training" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
 class Layer:
@@ -184,10 +193,8 @@ class Layer:
         return self.call(inputs, *args, **self._call_kwargs(kwargs))
 
     def _call_kwargs(self, kwargs):
-        import inspect
-        accepted = inspect.signature(self.call).parameters
-        if "training" in kwargs and "training" not in accepted and not any(
-                p.kind == p.VAR_KEYWORD for p in accepted.values()):
+        """kwargs for call(), without `training` when call() does not take it."""
+        if "training" in kwargs and not _accepts_training(type(self)):
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}
         return kwargs
 

@@ -23,6 +23,7 @@ class Model(Trainer, Layer):
         self._init_trainer()
         self._functional = None
         self._build_shape = None
+        self._output_shapes = {}  # input shape -> output shape (the model is traced once)
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("A functional Model needs both `inputs` and `outputs`.")
@@ -82,6 +83,9 @@ class Model(Trainer, Layer):
 
     def _output_shape(self):
         in_shape = self._input_shape()
+        cached = self._output_shapes.get(in_shape)
+        if cached is not None:
+            return cached
         graph = Graph("spec")
         with graph:
             x = graph.placeholder(tuple(_SPEC_BATCH if d is None else d for d in in_shape),
@@ -90,7 +94,8 @@ class Model(Trainer, Layer):
         if isinstance(y, (list, tuple)):
             raise NotImplementedError("training models with several outputs is not supported "
                                       "yet by fastkeras")
-        return (None,) + tuple(y.shape[1:])
+        self._output_shapes[in_shape] = (None,) + tuple(y.shape[1:])
+        return self._output_shapes[in_shape]
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)

@@ -37,6 +37,8 @@ class Sequential(Model):
             raise ValueError(f"All layers added to a Sequential model should have unique names. "
                              f"Name {layer.name!r} is already the name of a layer in this model.")
         self._layers.append(layer)
+        self._output_shapes.clear()
+        self._steps.reset()
         if self._build_shape is not None:
             self._trace_layers()
 
@@ -44,6 +46,7 @@ class Sequential(Model):
         if not self._layers:
             raise IndexError("There are no layers in the model.")
         layer = self._layers.pop()
+        self._output_shapes.clear()
         self._steps.reset()
         return layer
 
