@@ -66,3 +66,50 @@ class ForwardCache:
         runner = ForwardRunner(self.steps, len(x), batch_size or len(x), spec, self.steps.version)
         self.runners[(x.shape, batch_size)] = runner
         return runner
+
+
+class BatchEntry:
+    __slots__ = ("executor", "pred_shape", "version")
+
+    def __init__(self, executor, pred_shape, version):
+        self.executor = executor
+        self.pred_shape = pred_shape
+        self.version = version
+
+
+class BatchCache:
+    """train_on_batch / test_on_batch: the step executor by (kind, x shape, y shape, y dtype),
+    so that a repeated call only checks the values and converts the labels."""
+
+    MAX_ENTRIES = 16
+
+    def __init__(self, steps):
+        self.steps = steps
+        self.entries = {}
+
+    @staticmethod
+    def _key(kind, x, y):
+        return (kind, x.shape, y.shape, y.dtype.str)
+
+    def lookup(self, kind, x, y, loss):
+        """(executor, x, labels) when x and y match a known entry, else None."""
+        if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype != np.float32 \
+                or not x.flags.c_contiguous:
+            return None
+        entry = self.entries.get(self._key(kind, x, y))
+        if entry is None or entry.version != self.steps.version:
+            return None
+        data_utils.check_finite(x, "x")
+        data_utils.check_finite(y, "y")
+        from .compile_utils import prepare_labels
+        return entry.executor, x, prepare_labels(y, loss, entry.pred_shape)
+
+    def make(self, kind, raw_x, raw_y, x, labels, pred_shape):
+        if len(self.entries) >= self.MAX_ENTRIES:
+            self.entries.pop(next(iter(self.entries)))
+        spec = lambda a: (tuple(a.shape[1:]), a.dtype.name)  # noqa: E731
+        ex = self.steps.executor(kind, len(x), spec(x), spec(labels))
+        if isinstance(raw_x, np.ndarray) and isinstance(raw_y, np.ndarray):
+            self.entries[self._key(kind, raw_x, raw_y)] = BatchEntry(ex, pred_shape,
+                                                                     self.steps.version)
+        return ex

@@ -14,7 +14,7 @@ from .. import losses as losses_module, optimizers
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..utils.random import generator
 from . import compile_utils, data as data_utils
-from .forward import ForwardCache
+from .forward import BatchCache, ForwardCache
 from .steps import StepCache
 
 # A progress bar is redrawn about this often; chunks of steps are sized to match.
@@ -41,6 +41,7 @@ class Trainer:
         self._loss_tracker = compile_utils.loss_tracker()
         self._steps = StepCache(self)
         self._forward = ForwardCache(self._steps)
+        self._batches = BatchCache(self._steps)
         self.stop_training = False
         self.history = None
 
@@ -270,20 +271,27 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
         _not_supported(sample_weight=sample_weight, class_weight=class_weight)
-        x, y = self._prepare_xy(x, y)
-        self._ensure_optimizer_built()
-        self._steps.executor("train", len(x), self._spec(x), self._spec(y)).run(
-            [x, y], None, 0, 1, [])
+        self._run_batch("train", x, y)
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         _not_supported(sample_weight=sample_weight)
-        x, y = self._prepare_xy(x, y)
         self.reset_metrics()
-        self._steps.executor("test", len(x), self._spec(x), self._spec(y)).run(
-            [x, y], None, 0, 1, [])
+        self._run_batch("test", x, y)
         return self._batch_result(return_dict)
+
+    def _run_batch(self, kind, x, y):
+        """One step on one batch; a repeated shape skips conversion and plan lookup."""
+        found = self._batches.lookup(kind, x, y, self.loss)
+        if found is None:
+            xs, labels = self._prepare_xy(x, y)
+            if kind == "train":
+                self._ensure_optimizer_built()
+            ex = self._batches.make(kind, x, y, xs, labels, self._output_shape())
+        else:
+            ex, xs, labels = found
+        ex.run((xs, labels), None, 0, 1, ())
 
     def predict_on_batch(self, x):
         return self._forward_arrays(x)
