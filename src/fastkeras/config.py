@@ -28,6 +28,22 @@ def backend():
     return backends.get_backend().name
 
 
+def set_num_threads(n):
+    """Threads the cpu backend's kernels may use (default: all cores, or the
+    FASTKERAS_NUM_THREADS environment variable). Results do not depend on it: work is split
+    so that no reduction is divided between threads."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"set_num_threads expects a positive integer, received: {n!r}")
+    from .backends import cpu_backend
+    if cpu_backend.available():
+        cpu_backend._cpu.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    from .backends import cpu_backend
+    return cpu_backend._cpu.get_num_threads() if cpu_backend.available() else 1
+
+
 def info() -> dict:
     """What was built, what hardware was found and what is running."""
     from .backends import cpu_backend, cuda_backend
@@ -40,6 +56,7 @@ def info() -> dict:
         "cpu_module_error": cpu_backend.unavailable_reason(),
         "cpu_features": {k: cpu.get(k) for k in ("avx512f", "avx2", "fma")} if cpu else None,
         "cpu_kernel_path": cpu.get("gemm_path") if cpu else None,
+        "cpu_threads": get_num_threads(),
         "compiler": cpu.get("compiler") if cpu else None,
         "cuda_module_built": cuda_backend.built(),
         "cuda_devices": cuda_backend.devices(),

@@ -1,5 +1,6 @@
 """`fastkeras bench`: the reference workloads on every fastkeras backend and, where they
-are importable, on Keras 3, PyTorch and JAX, each in its own process, in one run.
+are importable, on Keras 3, PyTorch and JAX, each in its own process, in one run, next to
+the machine's limits (float32 peak and the numpy matmul-only ceiling).
 
 Steady-state throughput is samples / median epoch time over epochs 2..k (the first epoch,
 which includes tracing and compilation, is reported separately)."""
@@ -9,43 +10,106 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
+import time
 
-from .workloads import WORKLOADS
+from . import machine, report
+from .workloads import INFERENCE, WORKLOADS
 
 PEERS = ("keras", "torch", "jax")
+# Set on some machines to pin OpenBLAS to a (slower) kernel: unset for the ceiling only.
+CEILING_UNSET_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+_CEILING_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ceiling.py")
 
 
 def add_arguments(p):
-    p.add_argument("--workloads", default="W1,W2", help="comma list, e.g. W1,W2,W3")
+    p.add_argument("--workloads", default="W1,W2,W3,W5",
+                   help="comma list of W1,W2,W3 (training) and W5 (inference)")
     p.add_argument("--backends", default=None,
                    help="fastkeras backends (default: every available one but reference)")
     p.add_argument("--peers", default=",".join(PEERS), help="comma list of keras,torch,jax "
                    "(measured only when importable); '' for none")
-    p.add_argument("--epochs", type=int, default=3, help="epochs per run (>= 2)")
-    p.add_argument("--samples", type=int, default=0, help="override the sample count (0: spec)")
-    p.add_argument("--json", default=None, help="write the results to this file")
+    p.add_argument("--epochs", type=int, default=3, help="epochs per training run (>= 2)")
+    p.add_argument("--samples", type=int, default=0,
+                   help="training samples per epoch for every workload (0: WORKLOADS.md's)")
+    p.add_argument("--calls", type=int, default=0, help="W5 one-row calls timed (0: 2000)")
+    p.add_argument("--no-limits", action="store_true",
+                   help="skip the clock measurement and the matmul ceiling")
+    p.add_argument("--timeout", type=float, default=1800,
+                   help="seconds allowed to each framework's process")
+    p.add_argument("--json", default=None, help="write every raw number to this file")
 
 
 def _importable(name):
     return importlib.util.find_spec(name) is not None
 
 
-def _run_one(framework, wid, epochs, samples):
-    cmd = [sys.executable, "-m", "fastkeras.bench.runners", framework, wid, str(epochs),
-           str(samples)]
-    env = dict(os.environ)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+def _busy_cpu_s():
+    """CPU seconds all processes have used since boot (/proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal: all but idle and iowait are busy;
+    # steal (the hypervisor running someone else) counts as noise too.
+    ticks = [int(v) for v in fields[:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_s():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_subprocess(cmd, env=None, timeout=None):
+    """Runs cmd and returns its `RESULT {json}` line, or {"error": its last line of output}.
+
+    Adds `other_cpu_share`: the share of all CPUs that processes other than this one's
+    child used meanwhile (this machine is shared: a busy neighbour skews the numbers)."""
+    busy0, child0, t0 = _busy_cpu_s(), _children_cpu_s(), time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    wall, busy1 = time.perf_counter() - t0, _busy_cpu_s()
+    other = None
+    if busy0 is not None and busy1 is not None and wall > 0:
+        other = max(0.0, (busy1 - busy0) - (_children_cpu_s() - child0))
+        other = min(1.0, other / (wall * (os.cpu_count() or 1)))
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return dict(json.loads(line[len("RESULT "):]), other_cpu_share=other)
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-    return {"framework": framework, "workload": wid, "error": " | ".join(tail)}
+    return {"error": tail[-1] if tail else f"exit status {proc.returncode}",
+            "error_tail": tail, "other_cpu_share": other}
 
 
-def _summarise(r, w):
+def _train(fw, wid, args):
+    cmd = [sys.executable, "-m", "fastkeras.bench.runners", fw, wid, str(args.epochs),
+           str(args.samples)]
+    r = run_subprocess(cmd, timeout=args.timeout)
+    return dict({"framework": fw, "workload": wid}, **r)
+
+
+def _infer(fw, wid, args):
+    iw = INFERENCE[wid]
+    cmd = [sys.executable, "-m", "fastkeras.bench.inference", fw,
+           str(args.calls or iw.latency_calls), str(iw.batch_size)]
+    r = run_subprocess(cmd, timeout=args.timeout)
+    return dict({"framework": fw, "workload": wid}, **r)
+
+
+def _share(gflops, limit_gflops):
+    return 100 * gflops / limit_gflops if limit_gflops else None
+
+
+def summarise_training(r, w, peak_gflops=None, ceiling=None):
+    """Adds steady-state samples/s, GFLOP/s and the shares of the limits to a raw result."""
     if "error" in r:
         return r
     times = r["epoch_times"]
@@ -54,63 +118,110 @@ def _summarise(r, w):
     r["steady_epoch_s"] = statistics.median(steady)
     r["samples_per_s"] = r["n_samples"] / r["steady_epoch_s"]
     r["gflops"] = r["samples_per_s"] * w.flops_per_sample / 1e9
+    r["pct_peak"] = _share(r["gflops"], peak_gflops)
+    r["pct_matmul_ceiling"] = _share(r["gflops"], ceiling and ceiling["gflops"])
     return r
 
 
-def main(args):
-    from .. import backends
+def summarise_inference(r, w, peak_gflops=None, ceiling=None):
+    if "error" in r:
+        return r
+    t = r["throughput"]
+    t["gflops"] = t["samples_per_s"] * w.forward_flops_per_sample / 1e9
+    t["pct_peak"] = _share(t["gflops"], peak_gflops)
+    t["pct_matmul_ceiling"] = _share(t["gflops"], ceiling and ceiling["gflops"])
+    return r
+
+
+def matmul_ceiling(wids, timeout=600):
+    """numpy matmul time of each workload's step shapes, in a process without the
+    OpenBLAS kernel pins (CEILING_UNSET_ENV)."""
+    spec = []
+    for wid in wids:
+        if wid in WORKLOADS:
+            w = WORKLOADS[wid]
+            spec.append({"id": wid, "batch": w.batch_size, "shapes": w.matmul_shapes()})
+        else:
+            iw = INFERENCE[wid]
+            spec.append({"id": wid, "batch": iw.batch_size, "shapes":
+                         WORKLOADS[iw.model].matmul_shapes(iw.batch_size, training=False)})
+    env = {k: v for k, v in os.environ.items() if k not in CEILING_UNSET_ENV}
+    r = run_subprocess([sys.executable, _CEILING_SCRIPT, json.dumps(spec)], env=env,
+                       timeout=timeout)
+    r["unset_env"] = [f"{k}={os.environ[k]}" for k in CEILING_UNSET_ENV if k in os.environ]
+    return r
+
+
+def _parse(args):
     if args.epochs < 2:
         raise SystemExit("--epochs must be >= 2 (the first epoch is excluded from throughput)")
     wids = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     for wid in wids:
-        if wid not in WORKLOADS:
-            raise SystemExit(f"unknown workload {wid!r}; known: {sorted(WORKLOADS)}")
-    fk = [b.strip() for b in args.backends.split(",")] if args.backends else \
-        [b for b in backends.available_backends() if b != "reference"]
+        if wid not in WORKLOADS and wid not in INFERENCE:
+            raise SystemExit(f"unknown workload {wid!r}; known: "
+                             f"{sorted(WORKLOADS) + sorted(INFERENCE)}")
+    if args.backends is not None:
+        fk = [b.strip() for b in args.backends.split(",") if b.strip()]
+    else:
+        from .. import backends
+        fk = [b for b in backends.available_backends() if b != "reference"]
     peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     for p in peers:
         if p not in PEERS:
             raise SystemExit(f"unknown peer {p!r}; known: {PEERS}")
+    return wids, fk, peers
+
+
+def main(args):
+    wids, fk, peers = _parse(args)
     skipped = [p for p in peers if not _importable(p)]
     peers = [p for p in peers if p not in skipped]
-    results = []
+    frameworks = [f"fastkeras:{b}" for b in fk] + peers
+
+    print("  measuring the machine's limits ...", file=sys.stderr, flush=True)
+    limits = machine.machine_limits(measure_clock=not args.no_limits)
+    peak = limits.get("peak_gflops")
+    ceiling_run = None if args.no_limits else matmul_ceiling(wids)
+    ceilings = (ceiling_run or {}).get("results", {})
+    for c in ceilings.values():
+        c["pct_peak"] = _share(c["gflops"], peak)
+
+    training, inference = [], []
     for wid in wids:
-        w = WORKLOADS[wid]
-        for fw in [f"fastkeras:{b}" for b in fk] + peers:
+        for fw in frameworks:
             print(f"  running {wid} on {fw} ...", file=sys.stderr, flush=True)
-            results.append(_summarise(_run_one(fw, wid, args.epochs, args.samples), w))
-    _print_table(results, wids)
-    if skipped:
-        print(f"\nnot measured (not importable): {', '.join(skipped)} — install them with "
-              "`pip install \"fastkeras[peers]\"`")
+            if wid in WORKLOADS:
+                training.append(summarise_training(_train(fw, wid, args), WORKLOADS[wid],
+                                                   peak, ceilings.get(wid)))
+            else:
+                inference.append(summarise_inference(
+                    _infer(fw, wid, args), WORKLOADS[INFERENCE[wid].model], peak,
+                    ceilings.get(wid)))
+
+    report.print_limits(limits, ceiling_run)
+    if training:
+        report.print_training(training, peers, ceilings, args.epochs)
+    if inference:
+        report.print_latency(inference, peers, args.calls or INFERENCE["W5"].latency_calls)
+        report.print_throughput(inference, peers, ceilings.get("W5"))
+    report.print_notes(training + inference, skipped)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"results": results, "machine": _machine()}, f, indent=2)
+            json.dump({"args": {k: v for k, v in vars(args).items() if k != "func"},
+                       "machine": dict(limits, **_environment()), "matmul_ceiling": ceiling_run,
+                       "training": training, "inference": inference,
+                       "peers_skipped": skipped}, f, indent=2)
         print(f"\nwrote {args.json}")
     return 0
 
 
-def _machine():
-    import platform
+def _environment():
     from .. import config
-    return {"platform": platform.platform(), "cpus": os.cpu_count(),
-            "fastkeras": config.info()}
-
-
-def _print_table(results, wids):
-    print(f"\n{'workload':<9} {'framework':<20} {'samples/s':>12} {'GFLOP/s':>8} "
-          f"{'1st epoch':>10} {'fastkeras x':>12}")
-    for wid in wids:
-        rows = [r for r in results if r["workload"] == wid]
-        best = max((r["samples_per_s"] for r in rows
-                    if r["framework"].startswith("fastkeras") and "error" not in r), default=None)
-        for r in rows:
-            if "error" in r:
-                print(f"{wid:<9} {r['framework']:<20} error: {r['error']}")
-                continue
-            ratio = f"{best / r['samples_per_s']:.2f}x" if best and not \
-                r["framework"].startswith("fastkeras") else ""
-            print(f"{wid:<9} {r['framework']:<20} {r['samples_per_s']:>12,.0f} "
-                  f"{r['gflops']:>8.2f} {r['first_epoch_s']:>9.2f}s {ratio:>12}")
-    print("\n" + "\n".join(sorted({f"{r['framework']}: {r.get('label', '')}" for r in results
-                                   if 'label' in r})))
+    env = {k: v for k, v in os.environ.items()
+           if k.startswith(("OPENBLAS_", "OMP_", "MKL_", "XLA_", "KERAS_", "FASTKERAS_"))}
+    try:
+        fk_info = config.info()
+    except Exception as e:  # a half-built native module must not lose the run's numbers
+        fk_info = {"error": repr(e)}
+    return {"platform": platform.platform(), "python": platform.python_version(),
+            "logical_cpus": os.cpu_count(), "env": env, "fastkeras": fk_info}

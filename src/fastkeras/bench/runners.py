@@ -11,6 +11,7 @@ import json
 import sys
 import time
 
+from .models import jax_logits, jax_params, keras_model, torch_model
 from .workloads import WORKLOADS, make_data
 
 
@@ -18,11 +19,7 @@ def _keras_api(keras, w, epochs, n):
     """The workload with any Keras-API module (fastkeras or Keras 3): epoch times."""
     keras.utils.set_random_seed(0)
     x, y = make_data(w, n)
-    layers = [keras.Input(shape=(w.in_dim,))]
-    layers += [keras.layers.Dense(h, activation="relu") for h in w.hidden]
-    layers.append(keras.layers.Dense(w.out_units, activation=w.out_activation))
-    model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=w.loss)
+    model = keras_model(keras, w)
     times = []
 
     class Timer(keras.callbacks.Callback):
@@ -54,12 +51,7 @@ def _torch(w, epochs, n):
     torch.manual_seed(0)
     x_np, y_np = make_data(w, n)
     x = torch.from_numpy(x_np)
-    dims = (w.in_dim,) + w.hidden
-    mods = []
-    for a, b in zip(dims[:-1], dims[1:]):
-        mods += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-    mods.append(torch.nn.Linear(dims[-1], w.out_units))
-    model = torch.nn.Sequential(*mods)
+    model = torch_model(torch, w)
     if w.loss == "binary_crossentropy":
         y = torch.from_numpy(y_np)
         loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -90,22 +82,12 @@ def _torch(w, epochs, n):
 def _jax(w, epochs, n):
     import jax
     import jax.numpy as jnp
-    import numpy as np
     x_np, y_np = make_data(w, n)
-    dims = (w.in_dim,) + w.hidden + (w.out_units,)
-    rng = np.random.default_rng(0)
-    params = []
-    for a, b in zip(dims[:-1], dims[1:]):
-        lim = np.sqrt(6 / (a + b))
-        params.append((jnp.asarray(rng.uniform(-lim, lim, (a, b)).astype(np.float32)),
-                       jnp.zeros((b,), jnp.float32)))
+    params = jax_params(w)
     binary = w.loss == "binary_crossentropy"
 
     def loss_fn(p, xb, yb):
-        h = xb
-        for k, b in p[:-1]:
-            h = jax.nn.relu(h @ k + b)
-        logits = h @ p[-1][0] + p[-1][1]
+        logits = jax_logits(p, xb)
         if binary:
             return jnp.mean(jax.nn.softplus(logits) - yb * logits)
         return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), yb[:, None], 1))
@@ -143,20 +125,50 @@ def _jax(w, epochs, n):
         state = epoch(state, sub)
         jax.block_until_ready(state)
         times.append(time.perf_counter() - t0)
-    return times, f"jax {jax.__version__} (hand-written jit, lax.scan epoch, drops ragged batch)"
+    label = f"jax {jax.__version__} (hand-written jit, lax.scan epoch, drops the ragged batch)"
+    return times, label, steps * w.batch_size
 
 
 RUNNERS = {"keras": _keras, "torch": _torch, "jax": _jax}
 
 
+def thread_info(framework):
+    """How many threads the framework computes with (read after it ran, in its process)."""
+    import os
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "MKL_NUM_THREADS",
+             "XLA_FLAGS")
+    info = {k: os.environ[k] for k in names if k in os.environ}
+    if hasattr(os, "sched_getaffinity"):
+        info["cpus"] = len(os.sched_getaffinity(0))
+    if framework == "torch":
+        import torch
+        info["intra_op"] = torch.get_num_threads()
+        info["inter_op"] = torch.get_num_interop_threads()
+    elif framework in ("jax", "keras") and "jax" in sys.modules:
+        import jax
+        info["jax_devices"] = [str(d) for d in jax.devices()]
+    elif framework.startswith("fastkeras:"):
+        from .. import config
+        if hasattr(config, "get_num_threads"):
+            info["fastkeras"] = config.get_num_threads()
+        if framework.endswith(":numba"):
+            import numba
+            info["numba"] = numba.get_num_threads()
+    return info
+
+
 def run(framework, workload_id, epochs, n_samples=None):
     w = WORKLOADS[workload_id]
+    # At least one full batch, so every framework runs the same steps.
+    n = max(n_samples or w.n_samples, w.batch_size)
     if framework.startswith("fastkeras:"):
-        times, label = _fastkeras(w, epochs, n_samples, framework.split(":", 1)[1])
+        out = _fastkeras(w, epochs, n, framework.split(":", 1)[1])
     else:
-        times, label = RUNNERS[framework](w, epochs, n_samples)
+        out = RUNNERS[framework](w, epochs, n)
+    times, label = out[:2]
+    trained = out[2] if len(out) > 2 else n
     return {"framework": framework, "label": label, "workload": workload_id,
-            "n_samples": n_samples or w.n_samples, "epoch_times": times}
+            "n_samples": trained, "epoch_times": times, "threads": thread_info(framework)}
 
 
 if __name__ == "__main__":

@@ -20,14 +20,53 @@ class Workload:
     batch_size: int
 
     @property
+    def dims(self) -> tuple:
+        """Layer widths from the input to the output: (in, hidden..., out)."""
+        return (self.in_dim,) + self.hidden + (self.out_units,)
+
+    @property
+    def layers(self) -> list:
+        """(fan_in, fan_out) of every Dense layer."""
+        return list(zip(self.dims[:-1], self.dims[1:]))
+
+    @property
+    def forward_flops_per_sample(self) -> int:
+        """Forward matmul FLOPs per sample (2 per multiply-add; bias and activations ignored)."""
+        return 2 * sum(a * b for a, b in self.layers)
+
+    @property
     def flops_per_sample(self) -> int:
-        """Training FLOPs per sample: 3 x the forward matmul FLOPs."""
-        dims = (self.in_dim,) + self.hidden + (self.out_units,)
-        return 3 * 2 * sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+        """Training FLOPs per sample: 3 x the forward matmul FLOPs (WORKLOADS.md's count)."""
+        return 3 * self.forward_flops_per_sample
 
     @property
     def out_activation(self) -> str:
         return "sigmoid" if self.loss == "binary_crossentropy" else "softmax"
+
+    def matmul_shapes(self, batch: int | None = None, training: bool = True) -> list:
+        """(m, k, n, transpose) of every matmul of one step at `batch` rows.
+
+        Training counts x@W, dZ@W^T and X^T@dZ for every layer, the first layer's input
+        gradient included, so the FLOPs equal `flops_per_sample` x batch (frameworks may skip
+        that one product, so the ceiling built from these shapes is slightly conservative).
+        `transpose` names the operand passed as a transposed view ("", "b" or "a")."""
+        b = batch or self.batch_size
+        shapes = []
+        for k, n in self.layers:
+            shapes.append((b, k, n, ""))            # Z = X @ W
+            if training:
+                shapes.append((b, n, k, "b"))       # dX = dZ @ W^T
+                shapes.append((k, b, n, "a"))       # dW = X^T @ dZ
+        return shapes
+
+
+@dataclass(frozen=True)
+class InferenceWorkload:
+    """W5: predict with an (untrained) training workload's model."""
+    id: str
+    model: str             # id of the training workload whose model is used
+    latency_calls: int     # single-row calls timed for the latency
+    batch_size: int        # rows of the one-batch throughput call
 
 
 WORKLOADS = {
@@ -37,6 +76,8 @@ WORKLOADS = {
     "W3": Workload("W3", "wide-mlp", 32768, 1024, (2048, 2048), 10,
                    "sparse_categorical_crossentropy", 512),
 }
+
+INFERENCE = {"W5": InferenceWorkload("W5", "W2", 2000, 4096)}
 
 
 def make_data(w: Workload, n_samples: int | None = None):

@@ -1,0 +1,174 @@
+"""`fastkeras bench`: workload definitions, the limit computation and one tiny end-to-end
+run on the reference backend (no peers: these tests need neither keras, torch nor jax)."""
+
+import argparse
+import json
+
+import pytest
+
+from fastkeras.bench import ceiling, harness, inference, machine, report
+from fastkeras.bench.workloads import INFERENCE, WORKLOADS, make_data
+
+CPUINFO = """\
+processor	: 0
+vendor_id	: AuthenticAMD
+cpu family	: 25
+model name	: AMD EPYC
+cpu MHz		: 2400.000
+flags		: fpu sse sse2 avx fma avx2
+processor	: 1
+vendor_id	: AuthenticAMD
+cpu family	: 25
+model name	: AMD EPYC
+cpu MHz		: 2500.000
+flags		: fpu sse sse2 avx fma avx2
+"""
+
+
+def test_training_flops_per_sample():
+    assert WORKLOADS["W1"].flops_per_sample == 37_248
+    # WORKLOADS.md prints 1,613,824, but its own expression
+    # 3 * 2 * (784*256 + 256*256 + 256*10) evaluates to 1,612,800.
+    assert WORKLOADS["W2"].flops_per_sample == 3 * 2 * (784 * 256 + 256 * 256 + 256 * 10)
+    assert WORKLOADS["W2"].flops_per_sample == 1_612_800
+    assert WORKLOADS["W3"].flops_per_sample == 37_871_616
+    assert WORKLOADS["W2"].forward_flops_per_sample == 537_600
+
+
+@pytest.mark.parametrize("wid", sorted(WORKLOADS))
+def test_matmul_shapes_add_up_to_the_flop_count(wid):
+    w = WORKLOADS[wid]
+    shapes = w.matmul_shapes()
+    assert len(shapes) == 3 * len(w.layers)
+    assert sum(2 * m * k * n for m, k, n, _ in shapes) == w.flops_per_sample * w.batch_size
+    fwd = w.matmul_shapes(4096, training=False)
+    assert sum(2 * m * k * n for m, k, n, _ in fwd) == w.forward_flops_per_sample * 4096
+
+
+def test_w5_uses_the_w2_model():
+    iw = INFERENCE["W5"]
+    assert (iw.model, iw.latency_calls, iw.batch_size) == ("W2", 2000, 4096)
+
+
+def test_make_data_is_deterministic():
+    x1, y1 = make_data(WORKLOADS["W2"], 64)
+    x2, y2 = make_data(WORKLOADS["W2"], 64)
+    assert x1.dtype == "float32" and x1.shape == (64, 784) and y1.shape == (64,)
+    assert (x1 == x2).all() and (y1 == y2).all() and y1.max() < 10
+
+
+def test_read_cpuinfo():
+    info = machine.read_cpuinfo(CPUINFO)
+    assert info["vendor"] == "AuthenticAMD" and info["family"] == 25
+    assert info["cpuinfo_mhz"] == pytest.approx(2450.0)
+    assert {"avx2", "fma"} <= set(info["flags"])
+
+
+@pytest.mark.parametrize("flags, vendor, family, expected", [
+    (["sse2", "avx", "avx2", "fma"], "AuthenticAMD", 25, 32),
+    (["sse2", "avx", "avx2", "fma", "avx512f"], "GenuineIntel", 6, 64),
+    (["sse2", "avx", "avx2", "fma", "avx512f"], "AuthenticAMD", 25, 32),   # Zen 4
+    (["sse2", "avx", "avx2", "fma", "avx512f"], "AuthenticAMD", 26, 64),   # Zen 5
+    (["sse2", "avx"], "GenuineIntel", 6, 16),
+    (["sse2"], None, None, 8),
+])
+def test_flop_per_cycle(flags, vendor, family, expected):
+    assert machine.flop_per_cycle(flags, vendor, family)[0] == expected
+
+
+def test_peak_from_given_clock_and_flags():
+    p = machine.peak(2, 2450.0, ["avx2", "fma"])
+    assert p["flop_per_cycle"] == 32
+    assert p["peak_gflops"] == pytest.approx(2 * 32 * 2.45)
+    assert machine.peak(2, None, ["avx2", "fma"])["peak_gflops"] is None
+
+
+def test_summarise_training_shares_and_ratios():
+    w = WORKLOADS["W2"]
+    r = {"framework": "fastkeras:cpu", "workload": "W2", "n_samples": 60000,
+         "epoch_times": [2.0, 0.5, 0.7, 0.6]}
+    harness.summarise_training(r, w, peak_gflops=200.0, ceiling={"gflops": 150.0})
+    assert r["first_epoch_s"] == 2.0 and r["steady_epoch_s"] == 0.6
+    assert r["samples_per_s"] == pytest.approx(100_000)
+    assert r["gflops"] == pytest.approx(100_000 * 1_612_800 / 1e9)
+    assert r["pct_peak"] == pytest.approx(100 * r["gflops"] / 200.0)
+    assert r["pct_matmul_ceiling"] == pytest.approx(100 * r["gflops"] / 150.0)
+    assert report._ratio_cells(200.0, {"keras": 100.0, "torch": None}, ["keras", "torch"]) \
+        == ["2.00x", ""]
+    assert report._ratio_cells(10.0, {"torch": 50.0}, ["torch"], higher_is_better=False) \
+        == ["5.00x"]
+
+
+def test_ceiling_runs_without_the_openblas_pins(monkeypatch):
+    seen = {}
+
+    def fake(cmd, env=None, timeout=None):
+        seen["env"], seen["spec"] = env, json.loads(cmd[-1])
+        return {"results": {}}
+
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Prescott")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "262144")
+    monkeypatch.setattr(harness, "run_subprocess", fake)
+    r = harness.matmul_ceiling(["W1", "W5"])
+    assert "OPENBLAS_CORETYPE" not in seen["env"] and "OPENBLAS_L2_SIZE" not in seen["env"]
+    assert [s["id"] for s in seen["spec"]] == ["W1", "W5"]
+    assert seen["spec"][1]["batch"] == 4096 and len(seen["spec"][1]["shapes"]) == 3
+    assert r["unset_env"] == ["OPENBLAS_CORETYPE=Prescott", "OPENBLAS_L2_SIZE=262144"]
+
+
+def test_ceiling_measure_small(monkeypatch):
+    monkeypatch.setattr(ceiling, "_ROUND_S", 0.005)
+    out = ceiling.measure([{"id": "W1", "batch": 32, "shapes": WORKLOADS["W1"].matmul_shapes()}])
+    r = out["W1"]
+    assert r["flops_per_step"] == 37_248 * 32 and r["samples_per_s"] > 0
+    assert len(r["per_shape"]) == 9
+
+
+def test_inference_runner_reference(monkeypatch):
+    monkeypatch.setattr(inference, "_MIN_REPEAT_S", 0.0)
+    monkeypatch.setattr(inference, "_MIN_REPEATS", 2)
+    r = inference.run("fastkeras:reference", "W5", calls=5, batch=64)
+    assert set(r["latency"]) == {"predict(x, verbose=0)", "model(x)", "predict_on_batch(x)"}
+    assert all(v["mean_us"] > 0 for v in r["latency"].values())
+    assert r["throughput"]["rows"] == 64 and r["throughput"]["samples_per_s"] > 0
+
+
+def _args(argv):
+    p = argparse.ArgumentParser()
+    harness.add_arguments(p)
+    return p.parse_args(argv)
+
+
+def test_main_writes_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    args = _args(["--samples", "256", "--epochs", "2", "--peers", "", "--backends",
+                  "reference", "--workloads", "W1", "--json", str(out)])
+    assert harness.main(args) == 0
+    data = json.loads(out.read_text())
+    (r,) = data["training"]
+    assert "error" not in r, r
+    assert r["framework"] == "fastkeras:reference" and len(r["epoch_times"]) == 2
+    assert r["samples_per_s"] > 0 and r["n_samples"] == 256
+    m = data["machine"]
+    assert m["cores"] >= 1 and "flop_per_cycle" in m and "clock_source" in m
+    assert data["matmul_ceiling"]["results"]["W1"]["samples_per_s"] > 0
+    text = capsys.readouterr().out
+    assert "fastkeras:reference" in text and "numpy matmuls" in text
+
+
+def test_bad_arguments():
+    with pytest.raises(SystemExit):
+        harness.main(_args(["--epochs", "1", "--peers", ""]))
+    with pytest.raises(SystemExit):
+        harness.main(_args(["--workloads", "W9", "--peers", ""]))
+    with pytest.raises(SystemExit):
+        harness.main(_args(["--peers", "tensorflow"]))
+
+
+def test_run_subprocess_result_and_error():
+    import sys
+    ok = harness.run_subprocess([sys.executable, "-c", "print('RESULT {\"a\": 1}')"])
+    assert ok["a"] == 1 and "error" not in ok
+    assert ok["other_cpu_share"] is None or 0.0 <= ok["other_cpu_share"] <= 1.0
+    bad = harness.run_subprocess([sys.executable, "-c", "raise ValueError('boom')"])
+    assert bad["error"] == "ValueError: boom"
