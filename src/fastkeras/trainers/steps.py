@@ -34,32 +34,38 @@ def trace_predict(model, batch, x_spec):
     return g, [x], [y]
 
 
-def _trace_supervised(model, name, batch, x_spec, y_spec, train):
+def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
     g = Graph(name)
     with g:
         x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
         y_true = g.placeholder((batch,) + y_spec[0], y_spec[1], "y")
+        inputs = [x, y_true]
+        sw = None
+        if weighted:
+            sw = g.placeholder((batch,), "float32", "sample_weight")
+            inputs.append(sw)
         y_pred = model(x, training=train)
-        loss = _loss(model, y_true, y_pred)
+        loss = _loss(model, y_true, y_pred, sw)
         if train:
             trainable = model.trainable_weights
             grads = grad(loss, [g.variable(v) for v in trainable])
             model.optimizer.apply(grads, trainable)
         _track(model, loss, y_true, y_pred, batch)
-    return g, [x, y_true], []
+    return g, inputs, []
 
 
-def trace_test(model, batch, x_spec, y_spec):
-    return _trace_supervised(model, "test", batch, x_spec, y_spec, train=False)
+def trace_test(model, batch, x_spec, y_spec, weighted=False):
+    return _trace_supervised(model, "test", batch, x_spec, y_spec, False, weighted)
 
 
-def trace_train(model, batch, x_spec, y_spec):
-    return _trace_supervised(model, "train", batch, x_spec, y_spec, train=True)
+def trace_train(model, batch, x_spec, y_spec, weighted=False):
+    return _trace_supervised(model, "train", batch, x_spec, y_spec, True, weighted)
 
 
-def _loss(model, y_true, y_pred):
-    # Default reduction sum_over_batch_size: per-sample losses summed, divided by their number.
-    return reduce_values(model.loss.call(y_true, y_pred), model.loss.reduction)
+def _loss(model, y_true, y_pred, sample_weight=None):
+    # Default reduction sum_over_batch_size: per-sample losses (times their weights) summed,
+    # divided by their number.
+    return reduce_values(model.loss.call(y_true, y_pred), model.loss.reduction, sample_weight)
 
 
 def _track(model, loss, y_true, y_pred, batch):
@@ -96,16 +102,16 @@ class StepCache:
             self.reset()  # executors point into the old block
         return self.state
 
-    def executor(self, kind, batch, x_spec, y_spec=None):
+    def executor(self, kind, batch, x_spec, y_spec=None, weighted=False):
         backend = backends.get_backend()
         trainable = tuple(v.uid for v in self.model.trainable_weights) if kind == "train" else ()
-        key = (kind, batch, x_spec, y_spec, backend.name, trainable)
+        key = (kind, batch, x_spec, y_spec, weighted, backend.name, trainable)
         ex = self._executors.get(key)
         if ex is not None:
             self._executors.move_to_end(key)
         else:
             tracer = _TRACERS[kind]
-            args = (x_spec,) if kind == "predict" else (x_spec, y_spec)
+            args = (x_spec,) if kind == "predict" else (x_spec, y_spec, weighted)
             graph, inputs, outputs = tracer(self.model, batch, *args)
             state = self.ensure_state(self.model._state_variables() + graph.variables(),
                                       self.model._state_groups() + graph.variable_groups())

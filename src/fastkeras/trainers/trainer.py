@@ -13,7 +13,7 @@ import numpy as np
 from .. import losses as losses_module, optimizers
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..utils.random import generator
-from . import compile_utils, data as data_utils
+from . import compile_utils, data as data_utils, weights
 from .forward import BatchCache, ForwardCache
 from .steps import StepCache
 
@@ -132,8 +132,7 @@ class Trainer:
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
         self._assert_compiled("fit")
-        _not_supported(class_weight=class_weight, sample_weight=sample_weight,
-                       steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
+        _not_supported(steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if y is None:
             raise ValueError("fit() needs targets: pass `y` (datasets and generators are not "
                              "supported yet by fastkeras)")
@@ -141,14 +140,18 @@ class Trainer:
         if shuffle not in (True, False):
             raise NotImplementedError(f"shuffle={shuffle!r} is not supported yet; use a bool")
         x, y = self._prepare_xy(x, y)
+        sw = weights.sample_weights(y, len(x), sample_weight, class_weight)
         val = None
         if validation_data is not None:
             vx, vy = data_utils.unpack_validation_data(validation_data)
             val = self._prepare_xy(vx, vy, "validation x", "validation y")
         elif validation_split:
-            (x, y), val = data_utils.split_validation([x, y], validation_split)
-            x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
-            val = tuple(np.ascontiguousarray(a) for a in val)
+            arrays = [x, y] + ([sw] if sw is not None else [])
+            train, val = data_utils.split_validation(arrays, validation_split)
+            x, y = np.ascontiguousarray(train[0]), np.ascontiguousarray(train[1])
+            if sw is not None:
+                sw = np.ascontiguousarray(train[2])  # class/sample weights apply to training only
+            val = tuple(np.ascontiguousarray(a) for a in val[:2])
         self._ensure_optimizer_built()
         n = len(x)
         full, rem = divmod(n, batch_size)
@@ -165,9 +168,10 @@ class Trainer:
         live_bar = verbose == 1 and _is_tty()
         interval = _PROGRESS_INTERVAL if live_bar else _CHUNK_INTERVAL
         self.stop_training = False
-        xs, ys = self._spec(x), self._spec(y)
-        train_full = self._steps.executor("train", batch_size, xs, ys) if full else None
-        train_rem = self._steps.executor("train", rem, xs, ys) if rem else None
+        xs, ys, weighted = self._spec(x), self._spec(y), sw is not None
+        data = [x, y] + ([sw] if weighted else [])
+        train_full = self._steps.executor("train", batch_size, xs, ys, weighted) if full else None
+        train_rem = self._steps.executor("train", rem, xs, ys, weighted) if rem else None
         cbs.on_train_begin()
         logs = {}
         chunk = 1  # steps per executor call, adapted to the measured step time
@@ -181,7 +185,7 @@ class Trainer:
                 if per_batch:
                     cbs.on_train_batch_begin(done)
                 t0 = time.perf_counter()
-                train_full.run([x, y], perm, done * batch_size, k, [])
+                train_full.run(data, perm, done * batch_size, k, [])
                 done += k
                 if not per_batch:
                     chunk = _next_chunk(chunk, k, time.perf_counter() - t0, interval)
@@ -192,7 +196,7 @@ class Trainer:
             if rem and not self.stop_training:
                 if per_batch:
                     cbs.on_train_batch_begin(full)
-                train_rem.run([x, y], perm, full * batch_size, 1, [])
+                train_rem.run(data, perm, full * batch_size, 1, [])
                 if per_batch:
                     cbs.on_train_batch_end(full, self._logs())
             logs = self._logs()
@@ -211,33 +215,36 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         self._assert_compiled("evaluate")
-        _not_supported(sample_weight=sample_weight, steps=steps)
+        _not_supported(steps=steps)
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}")
         if y is None:
             raise ValueError("evaluate() needs targets: pass `y`")
         batch_size = self._check_batch_size(batch_size)
         x, y = self._prepare_xy(x, y)
+        sw = weights.sample_weights(y, len(x), sample_weight)
         verbose = self._verbose(verbose)
         n_steps = -(-len(x) // batch_size)
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
                            {"verbose": verbose, "epochs": 1, "steps": n_steps})
         cbs.on_test_begin()
-        logs = self._evaluate_arrays(x, y, batch_size)
+        logs = self._evaluate_arrays(x, y, batch_size, sw)
         cbs.on_test_end(logs)
         if return_dict:
             return logs
         values = [logs[m.name] for m in self.metrics]
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_arrays(self, x, y, batch_size):
+    def _evaluate_arrays(self, x, y, batch_size, sw=None):
         self.reset_metrics()
         full, rem = divmod(len(x), batch_size)
-        xs, ys = self._spec(x), self._spec(y)
+        xs, ys, weighted = self._spec(x), self._spec(y), sw is not None
+        data = [x, y] + ([sw] if weighted else [])
         if full:
-            self._steps.executor("test", batch_size, xs, ys).run([x, y], None, 0, full, [])
+            self._steps.executor("test", batch_size, xs, ys, weighted).run(data, None, 0, full, [])
         if rem:
-            self._steps.executor("test", rem, xs, ys).run([x, y], None, full * batch_size, 1, [])
+            self._steps.executor("test", rem, xs, ys, weighted).run(
+                data, None, full * batch_size, 1, [])
         return self._logs()
 
     def _logs(self):
@@ -270,19 +277,25 @@ class Trainer:
     # ---- on_batch ------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
-        _not_supported(sample_weight=sample_weight, class_weight=class_weight)
-        self._run_batch("train", x, y)
+        self._run_batch("train", x, y, sample_weight, class_weight)
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
-        _not_supported(sample_weight=sample_weight)
         self.reset_metrics()
-        self._run_batch("test", x, y)
+        self._run_batch("test", x, y, sample_weight)
         return self._batch_result(return_dict)
 
-    def _run_batch(self, kind, x, y):
+    def _run_batch(self, kind, x, y, sample_weight=None, class_weight=None):
         """One step on one batch; a repeated shape skips conversion and plan lookup."""
+        if sample_weight is not None or class_weight is not None:
+            xs, labels = self._prepare_xy(x, y)
+            sw = weights.sample_weights(labels, len(xs), sample_weight, class_weight)
+            if kind == "train":
+                self._ensure_optimizer_built()
+            self._steps.executor(kind, len(xs), self._spec(xs), self._spec(labels), True).run(
+                (xs, labels, sw), None, 0, 1, ())
+            return
         found = self._batches.lookup(kind, x, y, self.loss)
         if found is None:
             xs, labels = self._prepare_xy(x, y)
