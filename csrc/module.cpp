@@ -11,6 +11,7 @@
 
 #include "fastkeras/executor.hpp"
 #include "fastkeras/tensor.hpp"
+#include "kernels/thread_pool.hpp"
 
 namespace py = pybind11;
 using namespace fk;
@@ -187,6 +188,11 @@ PYBIND11_MODULE(_cpu, m) {
 #endif
     return d;
   });
+  m.def("set_num_threads", &threads::set_num_threads, py::arg("n"),
+        "Threads the kernels may use (caller included); n <= 0 restores the default "
+        "(FASTKERAS_NUM_THREADS, else the CPUs this process may run on). Results do not "
+        "depend on it.");
+  m.def("get_num_threads", &threads::num_threads);
   py::class_<PyExecutor>(m, "Executor")
       .def(py::init<py::array, py::array, py::array, const std::vector<py::tuple>&,
                     const std::vector<py::tuple>&, const std::vector<int32_t>&,

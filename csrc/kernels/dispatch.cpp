@@ -51,6 +51,11 @@ Signature signature(Op op) {
     case Op::increment: return {1, 0, 0, 0, true};
     case Op::accumulate: return {2, 0, 0, 0, false};
     case Op::assign: return {2, 0, 0, 0, true};
+    case Op::dense: return {3, 1, 1, 0, true};
+    case Op::matmul_act_grad: return {3, 2, 3, 0, true};
+    case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:
+    case Op::sparse_categorical_crossentropy_softmax_grad:
+      return {3, 1, 0, 0, false};
     case Op::count_: break;
   }
   return {0, 0, 0, 0, false};
@@ -119,6 +124,11 @@ Status run_op(const OpCall& c) {
     case Op::increment: return increment(c);
     case Op::accumulate: return accumulate(c);
     case Op::assign: return assign(c);
+    case Op::dense: return dense(c);
+    case Op::matmul_act_grad: return matmul_act_grad(c);
+    case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:
+    case Op::sparse_categorical_crossentropy_softmax_grad:
+      return loss_act_grad(c);
     case Op::count_: break;
   }
   return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));

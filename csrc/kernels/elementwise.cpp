@@ -1,9 +1,31 @@
 // Unary math and activations, and the activation-gradient helpers. Flat loops over
-// contiguous data; float32 and float64.
+// contiguous data; float32 and float64. The float32 activations, exp and gradient helpers
+// run the ISA-dispatched vector kernels of ew.hpp.
 #include <cmath>
 
 #include "common.hpp"
+#include "ew.hpp"
+#include "isa.hpp"
 #include "kernels.hpp"
+
+namespace fk::ew {
+
+const Table& table() {
+#define FK_EW_TABLE(ns) Table{#ns, ns::adam, ns::act_grad, ns::act}
+  static const Table chosen = [] {
+    switch (kernels::kernel_isa()) {
+#if defined(__x86_64__) || defined(_M_X64)
+      case kernels::Isa::avx512: return FK_EW_TABLE(avx512);
+      case kernels::Isa::avx2: return FK_EW_TABLE(avx2);
+#endif
+      default: return FK_EW_TABLE(generic);
+    }
+  }();
+#undef FK_EW_TABLE
+  return chosen;
+}
+
+}  // namespace fk::ew
 
 namespace fk::kernels {
 namespace {
@@ -47,7 +69,10 @@ template <class T>
 Status grad_typed(Op op, const T* y, const T* g, T* dx, int64_t n) {
   switch (op) {
     case Op::relu_grad:  // y is relu's input or output: both are > 0 at the same places
-      for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? g[i] : T(0);
+      for (int64_t i = 0; i < n; ++i) {
+        const T gi = g[i];  // unconditional load: a select, not a branch
+        dx[i] = y[i] > T(0) ? gi : T(0);
+      }
       break;
     case Op::sigmoid_grad:  // reference order: (g * y) * (1 - y)
       for (int64_t i = 0; i < n; ++i) dx[i] = g[i] * y[i] * (T(1) - y[i]);
@@ -64,6 +89,14 @@ Status grad_typed(Op op, const T* y, const T* g, T* dx, int64_t n) {
 
 Status unary(const OpCall& c) {
   const TensorRef &x = c.in(0), &y = c.out(0);
+  if (x.dtype == DType::f32) {
+    const int32_t code = c.op == Op::relu ? 1 : c.op == Op::sigmoid ? 2 : c.op == Op::tanh ? 3
+                         : c.op == Op::exp ? ew::kExp : 0;
+    if (code) {
+      ew::table().act(code, x.ptr<float>(), y.ptr<float>(), x.size());
+      return Status::success();
+    }
+  }
   return with_float(op_name(c.op), x.dtype, [&](auto tag) {
     using T = decltype(tag);
     return unary_typed<T>(c.op, x.ptr<T>(), y.ptr<T>(), x.size());
@@ -72,6 +105,11 @@ Status unary(const OpCall& c) {
 
 Status activation_grad(const OpCall& c) {
   const TensorRef &y = c.in(0), &g = c.in(1), &dx = c.out(0);
+  if (y.dtype == DType::f32) {
+    const int32_t code = c.op == Op::relu_grad ? 1 : c.op == Op::sigmoid_grad ? 2 : 3;
+    ew::table().act_grad(code, y.ptr<float>(), g.ptr<float>(), dx.ptr<float>(), dx.size());
+    return Status::success();
+  }
   return with_float(op_name(c.op), y.dtype, [&](auto tag) {
     using T = decltype(tag);
     return grad_typed<T>(c.op, y.ptr<T>(), g.ptr<T>(), dx.ptr<T>(), dx.size());

@@ -1,22 +1,68 @@
-// Single-precision GEMM, one copy per instruction set (gemm_generic.cpp, gemm_avx2.cpp,
-// gemm_avx512.cpp all compile gemm_impl.inc inside their own namespace). Declarations
-// only: this header is included by ISA-specific translation units, so it must define no
-// inline function or template.
+// Single-precision GEMM with fused epilogues, one copy per instruction set
+// (gemm_generic.cpp, gemm_avx2.cpp, gemm_avx512.cpp all compile gemm_impl.inc inside their
+// own namespace). Declarations and plain structs only: this header is included by
+// ISA-specific translation units, so it must define no inline function, template, or
+// member initialiser (the linker could keep an AVX copy of it for the generic path).
 #pragma once
 
 #include <cstdint>
 
 namespace fk::gemm {
 
-// C (m, n) = op(A) (m, k) @ op(B) (k, n), all row-major. op(A) = A^T when trans_a, in
-// which case A is stored (k, m); likewise B is stored (n, k) when trans_b. lda/ldb/ldc
-// are row strides in elements. `work` holds workspace_floats(m, n, k) floats, 64-byte
-// aligned. C is overwritten (k == 0 gives zeros).
-#define FK_GEMM_DECLARE(ns)                                                                 \
-  namespace ns {                                                                           \
-  int64_t workspace_floats(int64_t m, int64_t n, int64_t k);                               \
-  void sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, bool trans_a,   \
-             const float* b, int64_t ldb, bool trans_b, float* c, int64_t ldc, float* work); \
+// Activation codes of the fused primitives (graph/primitives/fused.py ACTIVATION_CODES).
+enum Act : int32_t { kLinear = 0, kRelu = 1, kSigmoid = 2, kTanh = 3 };
+
+// What happens to each element of C once its last k slice is summed.
+enum EpilogueKind : int32_t {
+  kStore = 0,    // C = op(A) @ op(B)
+  kBiasAct = 1,  // C = act(op(A) @ op(B) + bias[j])            (dense)
+  kActGrad = 2,  // C = act_grad(y[i, j], op(A) @ op(B))        (matmul_act_grad)
+};
+
+// C (m, n) = epilogue(op(A) (m, k) @ op(B) (k, n)). Operands are addressed by strides, so
+// the transpose flags are just stride swaps:
+//   op(A)(i, p) = a[i * a_rs + p * a_cs]    op(B)(p, j) = b[p * b_ps + j * b_js]
+struct Problem {
+  int64_t m, n, k;
+  const float* a;
+  int64_t a_rs, a_cs;
+  const float* b;
+  int64_t b_ps, b_js;
+  float* c;
+  int64_t ldc;
+  int32_t epilogue;   // EpilogueKind
+  int32_t act;        // Act
+  const float* bias;  // (n,), kBiasAct only; null means no bias
+  const float* y;     // (m, n) with row stride ldy, kActGrad only
+  int64_t ldy;
+};
+
+// How one call walks the problem. pack_a: copy op(A) into MR-row panels (else the
+// micro-kernel reads A in place through its strides). pack_b: copy op(B) into NR-column
+// panels per k slice (else panels are read in place where B rows are contiguous, and
+// only a transposed or ragged panel is copied). prefetch_c: C is too big to stay cached, so
+// each tile prefetches its rows before the k loop.
+struct Blocking {
+  bool pack_a, pack_b, prefetch_c;
+};
+
+// Per ISA:
+//   tile_rows(), tile_cols()  the micro-tile (MR, NR): partitions aligned to it keep
+//                             every tile whole
+//   workspace_floats          floats of 64-byte aligned scratch one block call needs for a
+//                             block of at most (m_blk, n_blk)
+//   block                     computes C[i0:i1, j0:j1] completely (every k slice, then the
+//                             epilogue). Every element is summed in the same order whatever
+//                             the block bounds, so any partition of C gives identical bits.
+//   col_sums                  db[j] = sum over i of c[i, j] (rows in order), j in [j0, j1)
+#define FK_GEMM_DECLARE(ns)                                                              \
+  namespace ns {                                                                        \
+  int64_t tile_rows();                                                                  \
+  int64_t tile_cols();                                                                  \
+  int64_t workspace_floats(int64_t m_blk, int64_t n_blk, int64_t k);                    \
+  void block(const Problem& p, Blocking how, int64_t i0, int64_t i1, int64_t j0,        \
+             int64_t j1, float* work);                                                  \
+  void col_sums(const float* c, int64_t ldc, int64_t m, int64_t j0, int64_t j1, float* db); \
   }
 
 FK_GEMM_DECLARE(generic)

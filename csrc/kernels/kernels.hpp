@@ -16,8 +16,10 @@ Status compare(const OpCall& c);
 // nn.cpp: bias_add; softmax, log_softmax and their grads.
 Status bias_add(const OpCall& c);
 Status softmax_family(const OpCall& c);
-// matmul.cpp: op(a) @ op(b) through the ISA-dispatched GEMM.
+// matmul.cpp: op(a) @ op(b) through the ISA-dispatched GEMM, and the GEMM-based fusions.
 Status matmul(const OpCall& c);
+Status dense(const OpCall& c);
+Status matmul_act_grad(const OpCall& c);
 // reduce.cpp: sum, mean, max over an axes mask; argmax along one axis.
 Status reduce(const OpCall& c);
 Status argmax(const OpCall& c);
@@ -36,6 +38,8 @@ Status cast(const OpCall& c);
 // losses.cpp: per-sample losses and their gradients.
 Status loss(const OpCall& c);
 Status loss_grad(const OpCall& c);
+// fused_losses.cpp: loss gradients through sigmoid / softmax, wrt the logits.
+Status loss_act_grad(const OpCall& c);
 // updates.cpp: in-place effect ops.
 Status sgd_update(const OpCall& c);
 Status sgd_momentum_update(const OpCall& c);

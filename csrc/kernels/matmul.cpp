@@ -1,64 +1,50 @@
-// matmul: picks one GEMM copy (avx512 / avx2 / generic) at first use from cpu_features(),
-// and owns the per-thread packing workspace the ISA copies write into.
-#include <cstdlib>
-#include <cstring>
+// matmul and the GEMM-based fused primitives:
+//   matmul(a, b; ta, tb)                  out = op(a) @ op(b)
+//   dense(x, w, b; act)                   out = act(x @ w + b), bias and activation applied
+//                                         in the GEMM epilogue while the tile is in registers
+//   matmul_act_grad(a, b, y; ta, tb, act) dz = act_grad(y, op(a) @ op(b)), db = sum(dz, 0)
+// float32 runs the ISA-dispatched GEMM (gemm_driver.hpp); float64 (eager calls only: plans
+// are float32) runs plain loops.
+#include <cmath>
 
 #include "common.hpp"
-#include "gemm.hpp"
+#include "gemm_driver.hpp"
 #include "kernels.hpp"
 
-namespace fk {
+namespace fk::kernels {
 namespace {
 
-struct GemmImpl {
-  const char* name;
-  int64_t (*workspace)(int64_t, int64_t, int64_t);
-  void (*run)(int64_t, int64_t, int64_t, const float*, int64_t, bool, const float*, int64_t,
-              bool, float*, int64_t, float*);
+// (m, n, k) of op(a) @ op(b) -> out (m, n), checked against the operand shapes.
+struct Dims {
+  int64_t m, n, k;
 };
 
-// FASTKERAS_GEMM=generic|avx2 may force a narrower path (tests, benchmarks); a path the
-// CPU lacks is never chosen.
-GemmImpl choose() {
-  const char* want = std::getenv("FASTKERAS_GEMM");
-  auto allowed = [&](const char* name) {
-    return !want || !*want || std::strcmp(want, name) == 0;
-  };
-#if defined(__x86_64__) || defined(_M_X64)
-  const CpuFeatures& f = cpu_features();
-  if (f.avx512f && f.fma && allowed("avx512"))
-    return {"avx512", gemm::avx512::workspace_floats, gemm::avx512::sgemm};
-  if (f.avx2 && f.fma && allowed("avx2"))
-    return {"avx2", gemm::avx2::workspace_floats, gemm::avx2::sgemm};
-#endif
-  return {"generic", gemm::generic::workspace_floats, gemm::generic::sgemm};
+Status matmul_dims(const char* name, const TensorRef& a, const TensorRef& b,
+                   const TensorRef& out, bool ta, bool tb, Dims& d) {
+  if (a.dtype != DType::f32 && a.dtype != DType::f64) return unsupported(name, a.dtype);
+  if (a.ndim != 2 || b.ndim != 2 || out.ndim != 2)
+    return Status::error("%s: expected 2-D operands, got ranks %d, %d -> %d", name, a.ndim,
+                         b.ndim, out.ndim);
+  d.m = out.dims[0];
+  d.n = out.dims[1];
+  d.k = ta ? a.dims[0] : a.dims[1];  // a: (m, k), or (k, m) when ta
+  if ((ta ? a.dims[1] : a.dims[0]) != d.m || (tb ? b.dims[0] : b.dims[1]) != d.n ||
+      (tb ? b.dims[1] : b.dims[0]) != d.k)
+    return Status::error("%s: operand shapes do not match the output", name);
+  return Status::success();
 }
 
-const GemmImpl& impl() {
-  static const GemmImpl chosen = choose();
-  return chosen;
+Status check_act(const char* name, int64_t act) {
+  if (act < gemm::kLinear || act > gemm::kTanh)
+    return Status::error("%s: unknown activation code %lld", name, (long long)act);
+  return Status::success();
 }
 
-// Grows-only, 64-byte aligned, one per thread (so later threaded callers do not share it).
-float* workspace(int64_t floats) {
-  struct Buffer {
-    float* p = nullptr;
-    int64_t n = 0;
-    ~Buffer() { std::free(p); }
-  };
-  thread_local Buffer buf;
-  if (floats > buf.n) {
-    std::free(buf.p);
-    const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
-    buf.p = static_cast<float*>(std::aligned_alloc(64, bytes));
-    buf.n = buf.p ? floats : 0;
-  }
-  return buf.p;
-}
+// ---- float64: plain loops -------------------------------------------------------------------
 
-// float64 (eager calls only; plans are float32): plain i-p-j loops, no packing.
-void dgemm(int64_t m, int64_t n, int64_t k, const double* a, bool ta, const double* b, bool tb,
-           double* c) {
+// c (m, n) = op(a) @ op(b), i-p-j order.
+void dgemm(const Dims& d, const double* a, bool ta, const double* b, bool tb, double* c) {
+  const int64_t m = d.m, n = d.n, k = d.k;
   const int64_t ai = ta ? 1 : k, ap = ta ? m : 1;  // strides of op(A)(i, p)
   const int64_t bp = tb ? 1 : n, bj = tb ? k : 1;  // strides of op(B)(p, j)
   for (int64_t i = 0; i < m * n; ++i) c[i] = 0;
@@ -69,39 +55,98 @@ void dgemm(int64_t m, int64_t n, int64_t k, const double* a, bool ta, const doub
     }
 }
 
+double act_f64(int64_t act, double z) {
+  switch (act) {
+    case gemm::kRelu: return z < 0 ? 0.0 : z;
+    case gemm::kSigmoid: {
+      const double e = std::exp(-std::fabs(z));
+      return z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    }
+    case gemm::kTanh: return std::tanh(z);
+    default: return z;
+  }
+}
+
+double act_grad_f64(int64_t act, double y, double g) {
+  switch (act) {
+    case gemm::kRelu: return y > 0 ? g : 0.0;
+    case gemm::kSigmoid: return g * y * (1 - y);
+    case gemm::kTanh: return g * (1 - y * y);
+    default: return g;
+  }
+}
+
 }  // namespace
-
-const char* gemm_path() { return impl().name; }
-
-namespace kernels {
 
 Status matmul(const OpCall& c) {
   const TensorRef &a = c.in(0), &b = c.in(1), &out = c.out(0);
-  if (a.dtype != DType::f32 && a.dtype != DType::f64) return unsupported("matmul", a.dtype);
-  if (a.ndim != 2 || b.ndim != 2 || out.ndim != 2)
-    return Status::error("matmul: expected 2-D operands, got ranks %d, %d -> %d", a.ndim,
-                         b.ndim, out.ndim);
   const bool ta = c.iattr(0) != 0, tb = c.iattr(1) != 0;
-  const int64_t m = out.dims[0], n = out.dims[1];
-  const int64_t k = ta ? a.dims[0] : a.dims[1];  // a: (m, k), or (k, m) when ta
-  if ((ta ? a.dims[1] : a.dims[0]) != m || (tb ? b.dims[0] : b.dims[1]) != n ||
-      (tb ? b.dims[1] : b.dims[0]) != k)
-    return Status::error("matmul: operand shapes do not match the output");
+  Dims d;
+  if (Status st = matmul_dims("matmul", a, b, out, ta, tb, d); !st.ok()) return st;
   if (a.dtype == DType::f64) {
-    dgemm(m, n, k, a.ptr<double>(), ta, b.ptr<double>(), tb, out.ptr<double>());
+    dgemm(d, a.ptr<double>(), ta, b.ptr<double>(), tb, out.ptr<double>());
     return Status::success();
   }
-  const GemmImpl& g = impl();
-  float* work = nullptr;
-  if (const int64_t floats = g.workspace(m, n, k); floats > 0) {
-    work = workspace(floats);
-    if (!work) return Status::error("matmul: cannot allocate %lld bytes of workspace",
-                                    (long long)(floats * 4));
-  }
-  g.run(m, n, k, a.ptr<float>(), a.dims[1], ta, b.ptr<float>(), b.dims[1], tb,
-        out.ptr<float>(), n, work);
-  return Status::success();
+  return sgemm(gemm_problem(d.m, d.n, d.k, a.ptr<float>(), ta, b.ptr<float>(), tb,
+                            out.ptr<float>()));
 }
 
-}  // namespace kernels
-}  // namespace fk
+// (x (m, k), w (k, n), b (n,)) -> (m, n); ints (activation,)
+Status dense(const OpCall& c) {
+  const TensorRef &x = c.in(0), &w = c.in(1), &bias = c.in(2), &out = c.out(0);
+  const int64_t act = c.iattr(0);
+  Dims d;
+  if (Status st = matmul_dims("dense", x, w, out, false, false, d); !st.ok()) return st;
+  if (Status st = check_act("dense", act); !st.ok()) return st;
+  if (bias.size() != d.n) return Status::error("dense: bias has %lld values for %lld columns",
+                                               (long long)bias.size(), (long long)d.n);
+  if (x.dtype == DType::f64) {
+    double* y = out.ptr<double>();
+    const double* pb = bias.ptr<double>();
+    dgemm(d, x.ptr<double>(), false, w.ptr<double>(), false, y);
+    for (int64_t i = 0; i < d.m; ++i)
+      for (int64_t j = 0; j < d.n; ++j) y[i * d.n + j] = act_f64(act, y[i * d.n + j] + pb[j]);
+    return Status::success();
+  }
+  gemm::Problem p = gemm_problem(d.m, d.n, d.k, x.ptr<float>(), false, w.ptr<float>(), false,
+                                 out.ptr<float>());
+  p.epilogue = gemm::kBiasAct;
+  p.act = static_cast<int32_t>(act);
+  p.bias = bias.ptr<float>();
+  return sgemm(p);
+}
+
+// (a, b, y (m, n)) -> (dz (m, n), db (n,)); ints (transpose_a, transpose_b, activation)
+Status matmul_act_grad(const OpCall& c) {
+  const TensorRef &a = c.in(0), &b = c.in(1), &y = c.in(2), &dz = c.out(0), &db = c.out(1);
+  const bool ta = c.iattr(0) != 0, tb = c.iattr(1) != 0;
+  const int64_t act = c.iattr(2);
+  Dims d;
+  if (Status st = matmul_dims("matmul_act_grad", a, b, dz, ta, tb, d); !st.ok()) return st;
+  if (Status st = check_act("matmul_act_grad", act); !st.ok()) return st;
+  if (y.ndim != 2 || y.dims[0] != d.m || y.dims[1] != d.n || db.size() != d.n)
+    return Status::error("matmul_act_grad: y or db does not match the product's shape");
+  if (a.dtype == DType::f64) {
+    double* g = dz.ptr<double>();
+    const double* py = y.ptr<double>();
+    double* s = db.ptr<double>();
+    dgemm(d, a.ptr<double>(), ta, b.ptr<double>(), tb, g);
+    for (int64_t j = 0; j < d.n; ++j) s[j] = 0;
+    for (int64_t i = 0; i < d.m; ++i)
+      for (int64_t j = 0; j < d.n; ++j) {
+        const int64_t ij = i * d.n + j;
+        g[ij] = act_grad_f64(act, py[ij], g[ij]);
+        s[j] += g[ij];
+      }
+    return Status::success();
+  }
+  gemm::Problem p = gemm_problem(d.m, d.n, d.k, a.ptr<float>(), ta, b.ptr<float>(), tb,
+                                 dz.ptr<float>());
+  p.epilogue = gemm::kActGrad;
+  p.act = static_cast<int32_t>(act);
+  p.y = y.ptr<float>();
+  p.ldy = d.n;
+  return sgemm(p, db.ptr<float>());
+}
+
+}  // namespace fk::kernels

@@ -1,0 +1,47 @@
+// Hot float32 elementwise kernels, one copy per instruction set (ew_generic.cpp,
+// ew_avx2.cpp, ew_avx512.cpp compile ew_impl.inc in their own namespace), picked once by
+// ew_table() from cpu_features(). Declarations only (see gemm.hpp for why).
+//
+// Every kernel gives the same bits on every ISA copy: IEEE operations in the scalar
+// reference order, no FMA contraction, except where noted (the vector exp of sigmoid / tanh
+// / exp, ~1 ulp from libm's).
+#pragma once
+
+#include <cstdint>
+
+namespace fk::ew {
+
+struct Table {
+  const char* name;
+  // Keras Adam step, float32 throughout: m += (g - m) * omb1; v += (g*g - v) * omb2;
+  // var -= (m * alpha) / (sqrt(v) + eps)
+  void (*adam)(float* var, const float* g, float* m, float* v, int64_t n, float alpha,
+               float omb1, float omb2, float eps);
+  // dx = act_grad(y, g) for act 1 relu (g where y > 0), 2 sigmoid (g*y*(1-y)), 3 tanh
+  void (*act_grad)(int32_t act, const float* y, const float* g, float* dx, int64_t n);
+  // y = act(x) for act 1 relu, 2 sigmoid, 3 tanh; 4 means exp
+  void (*act)(int32_t act, const float* x, float* y, int64_t n);
+};
+
+constexpr int32_t kExp = 4;
+
+#define FK_EW_DECLARE(ns)                                                                  \
+  namespace ns {                                                                          \
+  void adam(float* var, const float* g, float* m, float* v, int64_t n, float alpha,       \
+            float omb1, float omb2, float eps);                                           \
+  void act_grad(int32_t act, const float* y, const float* g, float* dx, int64_t n);       \
+  void act(int32_t act, const float* x, float* y, int64_t n);                             \
+  }
+
+FK_EW_DECLARE(generic)
+#if defined(__x86_64__) || defined(_M_X64)
+FK_EW_DECLARE(avx2)
+FK_EW_DECLARE(avx512)
+#endif
+
+#undef FK_EW_DECLARE
+
+// The copy for kernel_isa() (isa.hpp).
+const Table& table();
+
+}  // namespace fk::ew

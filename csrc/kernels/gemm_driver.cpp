@@ -1,0 +1,171 @@
+// sgemm: ISA choice, blocking choice, the split over threads and the per-thread workspace
+// (see gemm_driver.hpp).
+//
+// Threads split C into a grid of blocks on tile boundaries, along its longer side first: a
+// column block packs only its own B panels but reads all of A, a row block reads only its
+// rows of A but packs all of B. The k reduction is never split and every element is summed
+// in an order fixed by k alone, so any grid gives the same bits.
+#include "gemm_driver.hpp"
+
+#include <atomic>
+#include <cstdlib>
+
+#include "isa.hpp"
+#include "thread_pool.hpp"
+
+namespace fk {
+namespace {
+
+struct GemmImpl {
+  const char* name;
+  int64_t mr, nr;
+  int64_t (*workspace)(int64_t, int64_t, int64_t);
+  void (*block)(const gemm::Problem&, gemm::Blocking, int64_t, int64_t, int64_t, int64_t,
+                float*);
+  void (*col_sums)(const float*, int64_t, int64_t, int64_t, int64_t, float*);
+};
+
+#define FK_GEMM_IMPL(ns)                                                                  \
+  GemmImpl {                                                                              \
+    #ns, gemm::ns::tile_rows(), gemm::ns::tile_cols(), gemm::ns::workspace_floats,        \
+        gemm::ns::block, gemm::ns::col_sums                                               \
+  }
+
+GemmImpl choose() {
+  switch (kernels::kernel_isa()) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case kernels::Isa::avx512: return FK_GEMM_IMPL(avx512);
+    case kernels::Isa::avx2: return FK_GEMM_IMPL(avx2);
+#endif
+    default: return FK_GEMM_IMPL(generic);
+  }
+}
+#undef FK_GEMM_IMPL
+
+const GemmImpl& impl() {
+  static const GemmImpl chosen = choose();
+  return chosen;
+}
+
+// Grows-only, 64-byte aligned, one per thread (pool workers each get their own).
+float* workspace(int64_t floats) {
+  struct Buffer {
+    float* p = nullptr;
+    int64_t n = 0;
+    ~Buffer() { std::free(p); }
+  };
+  thread_local Buffer buf;
+  if (floats > buf.n) {
+    std::free(buf.p);
+    const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
+    buf.p = static_cast<float*>(std::aligned_alloc(64, bytes));
+    buf.n = buf.p ? floats : 0;
+  }
+  return buf.p;
+}
+
+// Packing B pays when its panels are reused by many row tiles; for a few row tiles the
+// panels are read in place (a transposed B is packed anyway). A is read in place through
+// its strides (the micro-kernel's broadcasts cost the same from a strided row) unless many
+// column panels reuse a big A block: then a packed copy keeps it in L2 without the set
+// conflicts of rows a power-of-two apart, and a transposed A is read contiguously.
+gemm::Blocking blocking(const gemm::Problem& p) {
+  gemm::Blocking how;
+  how.pack_a = p.n >= 512 && p.m >= 256;     // W3: 48 -> 87 GFLOP/s for 2048x512x2048 tA
+  how.pack_b = p.m > 16 * impl().mr;         // W1 (m <= 64): B read in place
+  how.prefetch_c = p.m * p.ldc * 4 > (256 << 10);
+  return how;
+}
+
+// Below this many FLOPs (~5 us on one core) a problem runs on the calling thread alone.
+// In isolation two threads already win at 1e5 (W1's 32x64x64: 3.1 -> 2.0 us), but inside
+// a training step every split output is then read by the other core, and W1 (GEMMs of
+// 0.13-0.26 MFLOP) measured ~10% slower per step with two threads than with one.
+constexpr double kParallelFlops = 4e5;
+constexpr int64_t kParallelRowFloats = 1 << 16;
+constexpr int kTasksPerThread = 2;
+
+}  // namespace
+
+const char* gemm_path() { return impl().name; }
+
+namespace kernels {
+
+gemm::Problem gemm_problem(int64_t m, int64_t n, int64_t k, const float* a, bool ta,
+                           const float* b, bool tb, float* c) {
+  gemm::Problem p;
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.a = a;
+  p.a_rs = ta ? 1 : k;  // a (m, k) or (k, m)
+  p.a_cs = ta ? m : 1;
+  p.b = b;
+  p.b_ps = tb ? 1 : n;  // b (k, n) or (n, k)
+  p.b_js = tb ? k : 1;
+  p.c = c;
+  p.ldc = n;
+  p.epilogue = gemm::kStore;
+  p.act = gemm::kLinear;
+  p.bias = nullptr;
+  p.y = nullptr;
+  p.ldy = 0;
+  return p;
+}
+
+Status sgemm(const gemm::Problem& p, float* db) {
+  if (p.m <= 0 || p.n <= 0) {
+    if (db)
+      for (int64_t j = 0; j < p.n; ++j) db[j] = 0.f;
+    return Status::success();
+  }
+  const GemmImpl& g = impl();
+  const gemm::Blocking how = blocking(p);
+  // The grid: tn column blocks x tm row blocks, one task each.
+  int tn = 1, tm = 1;
+  const int threads = threads::num_threads();
+  // One row (batch-1 inference) is bound by streaming B: two cores stream twice as fast and
+  // each keeps its half of B in its own L2 from call to call.
+  const bool big = p.m == 1 ? p.k * p.n >= kParallelRowFloats
+                            : 2.0 * p.m * p.n * p.k >= kParallelFlops;
+  if (threads > 1 && big) {
+    // Up to kTasksPerThread blocks per thread: a thread that is descheduled (a busy VM)
+    // then holds back one small block, and the others take the rest.
+    // Split the longer side: every column block reads all of A and every row block packs
+    // all of B, so the copies go to the smaller operand.
+    const int64_t want = static_cast<int64_t>(threads) * kTasksPerThread;
+    const int64_t panels = (p.n + g.nr - 1) / g.nr, tiles = (p.m + g.mr - 1) / g.mr;
+    int64_t first = p.m > p.n ? tiles : panels, second = p.m > p.n ? panels : tiles;
+    first = first < want ? first : want;
+    const int64_t rest = (want + first - 1) / first;
+    second = second < rest ? second : rest;
+    tm = static_cast<int>(p.m > p.n ? first : second);
+    tn = static_cast<int>(p.m > p.n ? second : first);
+  }
+  std::atomic<bool> failed{false};
+  auto task = [&](int t) {
+    int64_t i0, i1, j0, j1;
+    threads::split(p.m, g.mr, tm, t / tn, &i0, &i1);
+    threads::split(p.n, g.nr, tn, t % tn, &j0, &j1);
+    float* work = workspace(g.workspace(i1 - i0, j1 - j0, p.k));
+    if (!work) {
+      failed.store(true);
+      return;
+    }
+    g.block(p, how, i0, i1, j0, j1, work);
+    if (db && tm == 1) g.col_sums(p.c, p.ldc, p.m, j0, j1, db);  // whole columns here
+  };
+  if (tn * tm == 1) {
+    task(0);
+  } else {
+    threads::parallel_for(tn * tm, task);
+  }
+  if (failed.load())
+    return Status::error("matmul: cannot allocate %lld bytes of workspace",
+                         (long long)(g.workspace(p.m, p.n, p.k) * 4));
+  if (db && tm > 1) g.col_sums(p.c, p.ldc, p.m, 0, p.n, db);
+  return Status::success();
+}
+
+}  // namespace kernels
+}  // namespace fk
