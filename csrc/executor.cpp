@@ -50,9 +50,34 @@ PlanExecutor::PlanExecutor(char* arena, char* state, char* consts,
   }
 }
 
+namespace {
+
+// Index of the first row in [lo, hi) holding a NaN or inf, or -1. Tests the exponent bits
+// (all ones) so the loop vectorises.
+template <class Bits, Bits kExp>
+int64_t first_nonfinite_row(const DataArray& a, int64_t lo, int64_t hi) {
+  const int64_t per_row = a.row_bytes / static_cast<int64_t>(sizeof(Bits));
+  for (int64_t r = lo; r < hi; ++r) {
+    const Bits* p = reinterpret_cast<const Bits*>(a.data + r * a.row_bytes);
+    Bits bad = 0;
+    for (int64_t j = 0; j < per_row; ++j) bad |= (p[j] & kExp) == kExp;
+    if (bad) return r;
+  }
+  return -1;
+}
+
+int64_t first_nonfinite_row(const DataArray& a, DType dtype, int64_t lo, int64_t hi) {
+  if (dtype == DType::f32) return first_nonfinite_row<uint32_t, 0x7f800000u>(a, lo, hi);
+  if (dtype == DType::f64)
+    return first_nonfinite_row<uint64_t, 0x7ff0000000000000ull>(a, lo, hi);
+  return -1;
+}
+
+}  // namespace
+
 Status PlanExecutor::run(const std::vector<DataArray>& ins, const int64_t* perm,
                          int64_t perm_len, int64_t row_start, int64_t n_steps,
-                         const std::vector<DataArray>& outs) const {
+                         const std::vector<DataArray>& outs, bool check_finite) const {
   const int64_t bs = batch_size_;
   const int64_t last = row_start + n_steps * bs;
   const int64_t limit = perm ? perm_len : (ins.empty() ? outs.at(0).rows : ins[0].rows);
@@ -69,6 +94,14 @@ Status PlanExecutor::run(const std::vector<DataArray>& ins, const int64_t* perm,
         if (perm[i] < 0 || perm[i] >= a.rows)
           return Status::error("row index %lld out of range for %lld rows",
                                (long long)perm[i], (long long)a.rows);
+    }
+  }
+  if (check_finite && !perm) {
+    for (size_t i = 0; i < ins.size(); ++i) {
+      const int64_t bad = first_nonfinite_row(ins[i], buffers_[inputs_[i]].dtype, row_start, last);
+      if (bad >= 0)
+        return Status::error("input %d contains NaN or inf values; the first is row %lld",
+                             (int)i, (long long)bad);
     }
   }
   for (int64_t s = 0; s < n_steps; ++s) {

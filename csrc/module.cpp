@@ -116,7 +116,7 @@ class PyExecutor {
   }
 
   void run(const std::vector<py::array>& data_in, py::object perm_obj, int64_t row_start,
-           int64_t n_steps, const std::vector<py::array>& data_out) {
+           int64_t n_steps, const std::vector<py::array>& data_out, bool check_finite) {
     if (data_in.size() != exec_->num_inputs() || data_out.size() != exec_->num_outputs())
       throw py::value_error("wrong number of data arrays for this plan");
     std::vector<DataArray> ins = describe(data_in, false), outs = describe(data_out, true);
@@ -132,7 +132,7 @@ class PyExecutor {
     Status st;
     {
       py::gil_scoped_release release;
-      st = exec_->run(ins, perm, perm_len, row_start, n_steps, outs);
+      st = exec_->run(ins, perm, perm_len, row_start, n_steps, outs, check_finite);
     }
     raise_if_error(st);
   }
@@ -198,5 +198,6 @@ PYBIND11_MODULE(_cpu, m) {
                     const std::vector<py::tuple>&, const std::vector<int32_t>&,
                     const std::vector<int32_t>&, int64_t>())
       .def("run", &PyExecutor::run, py::arg("data_inputs"), py::arg("perm"),
-           py::arg("row_start"), py::arg("n_steps"), py::arg("data_outputs"));
+           py::arg("row_start"), py::arg("n_steps"), py::arg("data_outputs"),
+           py::arg("check_finite") = false);
 }

@@ -45,8 +45,11 @@ class PlanExecutor {
 
   // Runs `n_steps` steps; step s uses rows perm[row_start + s*B .. + B) (or that range itself
   // when perm is null). Stops at the first failing instruction and reports which step.
+  // With `check_finite`, the float input rows are first scanned for NaN/inf (the predict
+  // fast path's input check, done here because it costs nanoseconds instead of a NumPy call).
   Status run(const std::vector<DataArray>& ins, const int64_t* perm, int64_t perm_len,
-             int64_t row_start, int64_t n_steps, const std::vector<DataArray>& outs) const;
+             int64_t row_start, int64_t n_steps, const std::vector<DataArray>& outs,
+             bool check_finite = false) const;
 
   int64_t batch_size() const { return batch_size_; }
   const TensorRef& input(int i) const { return buffers_[inputs_[i]]; }

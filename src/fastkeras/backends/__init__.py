@@ -12,6 +12,7 @@ variable, else 'cpu' when the native module is built, else 'numba' (said once, c
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import warnings
 

@@ -63,9 +63,9 @@ class CpuExecutor:
         self._native = _cpu.Executor(self.arena, state, plan.const_block, buffers, instrs,
                                      list(plan.inputs), list(plan.outputs), plan.batch_size)
 
-    def run(self, data_inputs, perm, row_start, n_steps, data_outputs=()):
+    def run(self, data_inputs, perm, row_start, n_steps, data_outputs=(), check_finite=False):
         self._native.run(list(data_inputs), perm, int(row_start), int(n_steps),
-                         list(data_outputs))
+                         list(data_outputs), check_finite)
 
 
 def executor(plan, state):

@@ -25,8 +25,16 @@ class PythonExecutor:
         self.in_views = [self.views[i] for i in plan.inputs]
         self.out_views = [self.views[o] for o in plan.outputs]
 
-    def run(self, data_inputs, perm, row_start, n_steps, data_outputs=()):
+    def run(self, data_inputs, perm, row_start, n_steps, data_outputs=(), check_finite=False):
         bs = self.plan.batch_size
+        if check_finite and perm is None:
+            last = row_start + n_steps * bs
+            for i, data in enumerate(data_inputs):
+                rows = data[row_start:last]
+                if rows.dtype.kind == "f" and not np.isfinite(rows).all():
+                    bad = row_start + int(np.nonzero(~np.isfinite(rows.reshape(len(rows), -1))
+                                                     .all(axis=1))[0][0])
+                    raise ValueError(f"input {i} contains NaN or inf values; the first is row {bad}")
         for s in range(n_steps):
             lo = row_start + s * bs
             rows = perm[lo:lo + bs] if perm is not None else slice(lo, lo + bs)

@@ -2,8 +2,9 @@
 straight to the compiled forward plan.
 
 The first call with a given input shape and batch size takes the checked path and leaves a
-`ForwardRunner` behind; later calls with a C-contiguous float32 array of that shape only
-check the values (NaN/inf) and run the executor: no data adapter, callbacks or plan lookup."""
+`ForwardRunner` behind; later calls with a C-contiguous float32 array of that shape go to
+the executor, which also checks the values for NaN/inf: no data adapter, callbacks or plan
+lookup."""
 
 from __future__ import annotations
 
@@ -31,10 +32,15 @@ class ForwardRunner:
         self.n = n
         self.version = version
 
-    def __call__(self, x):
+    def __call__(self, x, check_finite=False):
         out = np.empty((self.n,) + self.out_row_shape, self.out_dtype)
-        for ex, start, count in self.calls:
-            ex.run((x,), None, start, count, (out,))
+        try:
+            for ex, start, count in self.calls:
+                ex.run((x,), None, start, count, (out,), check_finite)
+        except ValueError as e:
+            if "NaN or inf" in str(e):
+                raise ValueError(str(e).replace("input 0", "`x`", 1)) from None
+            raise
         return out
 
 
@@ -54,8 +60,7 @@ class ForwardCache:
         runner = self.runners.get((x.shape, batch_size))
         if runner is None or runner.version != self.steps.version:
             return None
-        data_utils.check_finite(x, "x")
-        return runner
+        return runner  # the executor checks the values (check_finite=True)
 
     def make(self, x, batch_size):
         """Builds (and keeps) the runner for a checked, converted `x`; batch_size None means
