@@ -62,6 +62,8 @@ class CpuExecutor:
                   for i in plan.instrs]
         self._native = _cpu.Executor(self.arena, state, plan.const_block, buffers, instrs,
                                      list(plan.inputs), list(plan.outputs), plan.batch_size)
+        # Same signature as run() for int row counts and sequences of arrays, minus a hop.
+        self.run_native = self._native.run
 
     def run(self, data_inputs, perm, row_start, n_steps, data_outputs=(), check_finite=False):
         self._native.run(list(data_inputs), perm, int(row_start), int(n_steps),
