@@ -17,7 +17,6 @@ their first inputs in place and are scheduled after every pure op of a step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
 
 DTYPES = ("float32", "float64", "int32", "int64", "bool")
 FLOAT_DTYPES = ("float32", "float64")
@@ -31,13 +30,13 @@ def _no_native_attrs(attrs, specs):
 @dataclass
 class Primitive:
     name: str
-    shape_rule: Callable
-    reference: Callable
-    vjp: Callable | None = None
+    shape_rule: object  # callable
+    reference: object  # callable
+    vjp: object = None  # callable or None
     # Which inputs a VJP is defined for (others, e.g. labels or indices, get no gradient);
     # None means every input (variadic primitives such as concatenate).
     diff_inputs: tuple | None = ()
-    native_attrs: Callable = _no_native_attrs
+    native_attrs: object = _no_native_attrs
     effect: bool = False
     # Attributes accepted by bind(), with defaults; a missing one without default is an error.
     attr_defaults: dict = field(default_factory=dict)
@@ -66,7 +65,7 @@ def get(name: str) -> Primitive:
         raise ValueError(f"Unknown primitive {name!r}. Known: {sorted(PRIMITIVES)}") from None
 
 
-def canonical_attrs(prim: Primitive, attrs: dict[str, Any]) -> dict[str, Any]:
+def canonical_attrs(prim: Primitive, attrs: dict) -> dict:
     unknown = set(attrs) - set(prim.attr_defaults)
     if unknown:
         raise TypeError(f"{prim.name}: unexpected attributes {sorted(unknown)}")

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 
 import numpy as np
 
@@ -40,6 +39,7 @@ def _map_structure(fn, x):
 
 @functools.lru_cache(maxsize=None)
 def _accepts_training(layer_type) -> bool:
+    import inspect  # deferred: a heavy import, needed once per layer type
     params = inspect.signature(layer_type.call).parameters
     return "training" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 

@@ -1,8 +1,6 @@
 """Seeding. `set_random_seed(s)` makes weight initialisation and shuffling reproducible:
 every draw comes from one NumPy generator reseeded here, in creation order."""
 
-import random as _py_random
-
 import numpy as np
 
 _generator = np.random.default_rng()
@@ -13,7 +11,8 @@ def set_random_seed(seed):
     global _generator
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed must be an integer, received: seed={seed!r}")
-    _py_random.seed(int(seed))
+    import random  # deferred: Python's random pulls in hashlib and friends
+    random.seed(int(seed))
     np.random.seed(int(seed) % (2**32))
     _generator = np.random.default_rng(int(seed))
 
