@@ -156,3 +156,28 @@ def test_predict_fast_path_still_rejects_nan(backend):
                  lambda: model.predict_on_batch(bad)):
         with pytest.raises(ValueError, match=r"`x` contains NaN.*row 5"):
             call()
+
+
+def test_train_on_batch_fast_path_checks_values(backend):
+    x, y = _data(16)
+    model = _seed_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    model.train_on_batch(x, y)  # leaves a fast-path entry for these shapes
+    bad_x, bad_y = x.copy(), y.copy()
+    bad_x[3, 0], bad_y[9] = np.inf, np.nan
+    with pytest.raises(ValueError, match=r"`x` contains NaN or inf.*row 3"):
+        model.train_on_batch(bad_x, y)
+    with pytest.raises(ValueError, match=r"`y` contains NaN or inf.*row 9"):
+        model.train_on_batch(x, bad_y)
+
+
+def test_train_on_batch_fast_path_checks_sparse_labels(backend):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 5)).astype("float32")
+    model = keras.Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    y = np.zeros(8, "int32")
+    model.train_on_batch(x, y)
+    y[2] = 7
+    with pytest.raises((ValueError, IndexError), match="7"):
+        model.train_on_batch(x, y)

@@ -14,7 +14,7 @@ from .. import losses as losses_module, optimizers
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..utils.random import generator
 from . import compile_utils, data as data_utils, weights
-from .forward import BatchCache, ForwardCache
+from .forward import BatchCache, ForwardCache, run_checked
 from .steps import StepCache
 
 # A progress bar is redrawn about this often; chunks of steps are sized to match.
@@ -305,19 +305,18 @@ class Trainer:
             xs, labels = self._prepare_xy(x, y)
             if kind == "train":
                 self._ensure_optimizer_built()
-            ex = self._batches.make(kind, x, y, xs, labels, self._output_shape())
+            run = self._batches.make(kind, x, y, xs, labels, self._output_shape())
         else:
-            ex, xs, labels = found
-        ex.run((xs, labels), None, 0, 1, ())
+            run, xs, labels = found
+        run_checked(run, (xs, labels), ("x", "y"))
 
     def predict_on_batch(self, x):
         return self._forward_arrays(x)
 
     def _batch_result(self, return_dict):
-        logs = self._logs()
         if return_dict:
-            return logs
-        values = [logs[m.name] for m in self.metrics]
+            return self._logs()
+        values = [float(m.result()) for m in self.metrics]
         return values[0] if len(values) == 1 else values
 
     # ---- helpers -------------------------------------------------------------------------
