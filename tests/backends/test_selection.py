@@ -52,3 +52,44 @@ def test_missing_native_module_falls_back_to_numba_and_says_so():
     name, count, message = out.stdout.strip().split(" ", 2)
     assert name == ("numba" if backends.available("numba") else "reference")
     assert count == "1" and "could not be imported" in message
+
+
+def test_results_do_not_depend_on_thread_count():
+    if not backends.available("cpu"):
+        pytest.skip("cpu backend not built")
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(512, 300)).astype("float32")
+    y = rng.integers(0, 10, 512).astype("int32")
+    runs = []
+    previous = keras.config.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            keras.config.set_num_threads(threads)
+            keras.utils.set_random_seed(0)
+            model = keras.Sequential([keras.Input(shape=(300,)),
+                                      keras.layers.Dense(256, activation="relu"),
+                                      keras.layers.Dense(10, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            with backends_cpu():
+                model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+                runs.append(model.get_weights() + [model.predict(x, batch_size=512, verbose=0)])
+    finally:
+        keras.config.set_num_threads(previous)
+    for other in runs[1:]:
+        for a, b in zip(runs[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+class backends_cpu:
+    def __enter__(self):
+        self.previous = backends.get_backend()
+        backends.set_backend("cpu")
+
+    def __exit__(self, *exc):
+        backends._active = self.previous
+
+
+def test_set_num_threads_validates():
+    with pytest.raises(ValueError, match="positive integer"):
+        keras.config.set_num_threads(0)
