@@ -1,9 +1,14 @@
 #include "fastkeras/executor.hpp"
 
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+
+#include "kernels/common.hpp"
+#include "kernels/rows.hpp"
 
 namespace fk {
 
@@ -48,44 +53,112 @@ PlanExecutor::PlanExecutor(char* arena, char* state, char* consts,
     p.call.floats = p.floats.data();
     p.call.n_floats = static_cast<int32_t>(p.floats.size());
   }
+  const int32_t n_buf = static_cast<int32_t>(buffers_.size());
+  for (const std::vector<int32_t>* ids : {&inputs_, &outputs_})
+    for (int32_t id : *ids)
+      if (id < 0 || id >= n_buf) throw std::invalid_argument("plan input/output id out of range");
+  find_direct_inputs(buffers, instrs);
 }
 
-namespace {
-
-// Index of the first row in [lo, hi) holding a NaN or inf, or -1. Tests the exponent bits
-// (all ones) so the loop vectorises.
-template <class Bits, Bits kExp>
-int64_t first_nonfinite_row(const DataArray& a, int64_t lo, int64_t hi) {
-  const int64_t per_row = a.row_bytes / static_cast<int64_t>(sizeof(Bits));
-  for (int64_t r = lo; r < hi; ++r) {
-    const Bits* p = reinterpret_cast<const Bits*>(a.data + r * a.row_bytes);
-    Bits bad = 0;
-    for (int64_t j = 0; j < per_row; ++j) bad |= (p[j] & kExp) == kExp;
-    if (bad) return r;
+// An input can be read in place from the caller's rows when nothing reads its arena bytes
+// through another buffer: it appears only as an input of pure ops (never written, never an
+// effect's operand, not a plan output), and every other buffer sharing its bytes (the
+// planner reuses them once it is dead) is first touched as an output after its last use.
+// A reshape alias or a concatenate that holds it fails this and keeps the copy.
+void PlanExecutor::find_direct_inputs(const std::vector<BufferDesc>& bufs,
+                                      const std::vector<InstrDesc>& instrs) {
+  const int n_buf = static_cast<int>(buffers_.size());
+  std::vector<int32_t> first(n_buf, -1), last(n_buf, -1);
+  std::vector<char> first_is_out(n_buf, 0), written(n_buf, 0);
+  for (size_t k = 0; k < instrs.size(); ++k) {
+    const InstrDesc& d = instrs[k];
+    const int n_in = static_cast<int>(d.inputs.size());
+    for (int j = 0; j < n_in + static_cast<int>(d.outputs.size()); ++j) {
+      const int32_t b = j < n_in ? d.inputs[j] : d.outputs[j - n_in];
+      const bool out = j >= n_in || d.outputs.empty();  // effects write their inputs
+      if (first[b] < 0) {
+        first[b] = static_cast<int32_t>(k);
+        first_is_out[b] = out;
+      } else if (first[b] == static_cast<int32_t>(k) && !out) {
+        first_is_out[b] = 0;  // also read by its first op
+      }
+      last[b] = static_cast<int32_t>(k);
+      written[b] |= out;
+    }
   }
-  return -1;
+  auto bytes = [&](int32_t b) {
+    return buffers_[b].size() * kernels::elem_size(buffers_[b].dtype);
+  };
+  input_direct_.assign(inputs_.size(), 0);
+  for (size_t i = 0; i < inputs_.size() && i < 64; ++i) {
+    const int32_t x = inputs_[i];
+    bool ok = bufs[x].space == kArena && first[x] >= 0 && !written[x];
+    for (int32_t o : outputs_) ok = ok && o != x;
+    const int64_t lo = bufs[x].offset, hi = lo + bytes(x);
+    for (int32_t b = 0; ok && b < n_buf; ++b) {
+      if (b == x || bufs[b].space != kArena || bufs[b].offset >= hi ||
+          bufs[b].offset + bytes(b) <= lo || bytes(b) == 0)
+        continue;
+      bool is_io = false;
+      for (int32_t o : outputs_) is_io = is_io || o == b;
+      for (int32_t o : inputs_) is_io = is_io || o == b;
+      ok = !is_io && (first[b] < 0 || (first[b] > last[x] && first_is_out[b]));
+    }
+    input_direct_[i] = ok;
+  }
+  for (size_t k = 0; k < instrs.size(); ++k) {
+    for (int j = 0; j < static_cast<int>(instrs[k].inputs.size()); ++j)
+      for (size_t i = 0; i < inputs_.size(); ++i)
+        if (input_direct_[i] && instrs[k].inputs[j] == inputs_[i]) {
+          if (program_[k].first_direct < 0)
+            program_[k].first_direct = static_cast<int32_t>(direct_.size());
+          direct_.push_back({static_cast<int32_t>(k), j, static_cast<int32_t>(i)});
+        }
+  }
 }
 
-int64_t first_nonfinite_row(const DataArray& a, DType dtype, int64_t lo, int64_t hi) {
-  if (dtype == DType::f32) return first_nonfinite_row<uint32_t, 0x7f800000u>(a, lo, hi);
-  if (dtype == DType::f64)
-    return first_nonfinite_row<uint64_t, 0x7ff0000000000000ull>(a, lo, hi);
-  return -1;
+Status PlanExecutor::run_step(const DataArray* ins, int64_t lo, uint64_t direct,
+                              rows::Prefetcher* pf, int64_t step) const {
+  for (size_t k = 0; k < program_.size(); ++k) {
+    const Program& p = program_[k];
+    if (pf) pf->next();
+    Status st;
+    if (direct && p.first_direct >= 0) {
+      OpCall call = p.call;  // a patched copy: run() may be called from several threads
+      for (size_t d = p.first_direct; d < direct_.size() && direct_[d].instr == (int32_t)k; ++d) {
+        const DataArray& a = ins[direct_[d].input];
+        if (direct >> direct_[d].input & 1)
+          call.t[direct_[d].slot].data = a.data + lo * a.row_bytes;
+      }
+      st = run_op(call);
+    } else {
+      st = run_op(p.call);
+    }
+    if (!st.ok()) {
+      Status err;
+      err.code = st.code;
+      std::snprintf(err.message, sizeof err.message, "%.200s (op %s, step %lld)", st.message,
+                    op_name(p.call.op), (long long)step);
+      return err;
+    }
+  }
+  return Status::success();
 }
 
-}  // namespace
-
-Status PlanExecutor::run(const std::vector<DataArray>& ins, const int64_t* perm,
-                         int64_t perm_len, int64_t row_start, int64_t n_steps,
-                         const std::vector<DataArray>& outs, bool check_finite) const {
+Status PlanExecutor::run(const DataArray* ins, const int64_t* perm, int64_t perm_len,
+                         int64_t row_start, int64_t n_steps, const DataArray* outs,
+                         bool check_finite) const {
+  const size_t n_in = inputs_.size(), n_out = outputs_.size();
   const int64_t bs = batch_size_;
   const int64_t last = row_start + n_steps * bs;
-  const int64_t limit = perm ? perm_len : (ins.empty() ? outs.at(0).rows : ins[0].rows);
+  const int64_t limit = perm ? perm_len : (n_in == 0 ? outs[0].rows : ins[0].rows);
   if (row_start < 0 || last > limit)
     return Status::error("rows [%lld, %lld) out of range (%lld available)",
                          (long long)row_start, (long long)last, (long long)limit);
-  for (const std::vector<DataArray>* arrays : {&ins, &outs}) {
-    for (const DataArray& a : *arrays) {
+  for (int side = 0; side < 2; ++side) {
+    const DataArray* arrays = side ? outs : ins;
+    for (size_t j = 0; j < (side ? n_out : n_in); ++j) {
+      const DataArray& a = arrays[j];
       if (!perm && last > a.rows)
         return Status::error("rows [%lld, %lld) out of range for %lld rows",
                              (long long)row_start, (long long)last, (long long)a.rows);
@@ -97,36 +170,41 @@ Status PlanExecutor::run(const std::vector<DataArray>& ins, const int64_t* perm,
     }
   }
   if (check_finite && !perm) {
-    for (size_t i = 0; i < ins.size(); ++i) {
-      const int64_t bad = first_nonfinite_row(ins[i], buffers_[inputs_[i]].dtype, row_start, last);
+    for (size_t i = 0; i < n_in; ++i) {
+      const int64_t bad =
+          rows::first_nonfinite(ins[i], buffers_[inputs_[i]].dtype, row_start, last);
       if (bad >= 0)
         return Status::error("input %d contains NaN or inf values; the first is row %lld",
                              (int)i, (long long)bad);
     }
   }
+  // Inputs read in place: unpermuted rows, at an address aligned for their element type.
+  uint64_t direct = 0;
+  if (!perm)
+    for (size_t i = 0; i < n_in; ++i) {
+      const auto align = static_cast<uint64_t>(kernels::elem_size(buffers_[inputs_[i]].dtype));
+      const uint64_t bits = reinterpret_cast<uintptr_t>(ins[i].data) | ins[i].row_bytes;
+      if (input_direct_[i] && bits % align == 0) direct |= uint64_t{1} << i;
+    }
+  rows::Prefetcher pf;
   for (int64_t s = 0; s < n_steps; ++s) {
     const int64_t lo = row_start + s * bs;
-    for (size_t i = 0; i < ins.size(); ++i) {
+    for (size_t i = 0; i < n_in; ++i) {
+      if (i < 64 && (direct >> i & 1)) continue;
       char* dst = static_cast<char*>(buffers_[inputs_[i]].data);
       const DataArray& a = ins[i];
-      if (perm) {
-        for (int64_t r = 0; r < bs; ++r)
-          std::memcpy(dst + r * a.row_bytes, a.data + perm[lo + r] * a.row_bytes, a.row_bytes);
-      } else {
+      if (perm)
+        rows::gather(dst, a, perm + lo, bs);
+      else
         std::memcpy(dst, a.data + lo * a.row_bytes, bs * a.row_bytes);
-      }
     }
-    for (const Program& p : program_) {
-      Status st = run_op(p.call);
-      if (!st.ok()) {
-        Status err;
-        err.code = st.code;
-        std::snprintf(err.message, sizeof err.message, "%s (op %s, step %lld)", st.message,
-                      op_name(p.call.op), (long long)s);
-        return err;
-      }
-    }
-    for (size_t i = 0; i < outs.size(); ++i) {
+    // The next step's rows are random: start their misses now, spread over this step.
+    if (perm && s + 1 < n_steps)
+      pf.start(ins, static_cast<int>(n_in), perm + lo + bs, bs,
+               static_cast<int64_t>(program_.size()));
+    Status st = run_step(ins, lo, direct, pf.done() ? nullptr : &pf, s);
+    if (!st.ok()) return st;
+    for (size_t i = 0; i < n_out; ++i) {
       const DataArray& a = outs[i];
       const char* src = static_cast<const char*>(buffers_[outputs_[i]].data);
       if (perm) {

@@ -128,7 +128,12 @@ Status sgemm(const gemm::Problem& p, float* db) {
   // each keeps its half of B in its own L2 from call to call.
   const bool big = p.m == 1 ? p.k * p.n >= kParallelRowFloats
                             : 2.0 * p.m * p.n * p.k >= kParallelFlops;
-  if (threads > 1 && big) {
+  // One row: one block per thread, always the same columns on the same thread (affine),
+  // so that repeated calls find each thread's slice of B in its own L2.
+  const bool affine = threads > 1 && big && p.m == 1 && threads <= 32;
+  if (affine) {
+    tn = threads;
+  } else if (threads > 1 && big) {
     // Up to kTasksPerThread blocks per thread: a thread that is descheduled (a busy VM)
     // then holds back one small block, and the others take the rest.
     // Split the longer side: every column block reads all of A and every row block packs
@@ -157,6 +162,8 @@ Status sgemm(const gemm::Problem& p, float* db) {
   };
   if (tn * tm == 1) {
     task(0);
+  } else if (affine) {
+    threads::parallel_for_affine(tn * tm, task);
   } else {
     threads::parallel_for(tn * tm, task);
   }

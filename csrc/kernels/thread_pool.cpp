@@ -7,6 +7,10 @@
 // never run a task of a finished job. The caller returns once `finished` reaches the task
 // count; it never waits for workers that did not take part.
 //
+// Affine jobs (parallel_for_affine) leave the ticket empty and claim task i by setting bit
+// i of `affine`, whose high half is the job's generation, the same way: worker w claims only
+// task w, the caller takes task 0 and then whatever no worker has claimed yet.
+//
 // Waiting: a worker spins on `gen` (with pause) for kSpin after its last job, then sleeps
 // on a condition variable. The caller only takes the mutex to notify when some worker
 // sleeps (`sleepers`), so a dispatch to spinning workers is a few cache-line transfers.
@@ -33,6 +37,7 @@ namespace {
 
 constexpr auto kSpin = std::chrono::microseconds(200);
 constexpr int kMaxTasks = 0xffff;
+constexpr int kMaxAffine = 32;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -44,6 +49,7 @@ inline void cpu_relax() {
 
 struct Pool {
   std::atomic<uint64_t> ticket{0};
+  std::atomic<uint64_t> affine{0};  // affine jobs: generation << 32 | claimed tasks
   std::atomic<uint32_t> gen{0};
   std::atomic<int> finished{0};
   std::atomic<int> sleepers{0};
@@ -91,7 +97,26 @@ void run_tasks(Pool* p, uint32_t g) {
   }
 }
 
-void worker_main(Pool* p, uint32_t seen) {
+// Claims task i of affine job g; false if it is taken or the job is over.
+bool claim_affine(Pool* p, uint32_t g, int i) {
+  const uint64_t bit = uint64_t{1} << i;
+  uint64_t w = p->affine.load(std::memory_order_acquire);
+  for (;;) {
+    if (static_cast<uint32_t>(w >> 32) != g || (w & bit)) return false;
+    if (p->affine.compare_exchange_weak(w, w | bit, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+      return true;
+  }
+}
+
+void run_affine(Pool* p, uint32_t g, int i) {
+  if (!claim_affine(p, g, i)) return;
+  p->fn(p->ctx, i);
+  p->finished.fetch_add(1, std::memory_order_release);
+}
+
+// `id` is the worker's thread number (1 .. threads - 1): its task in affine jobs.
+void worker_main(Pool* p, uint32_t seen, int id) {
   t_in_pool = true;  // a kernel called from a task runs serially
   for (;;) {
     auto since = std::chrono::steady_clock::now();
@@ -107,6 +132,7 @@ void worker_main(Pool* p, uint32_t seen) {
     seen = p->gen.load(std::memory_order_acquire);
     if (p->stop.load()) return;
     run_tasks(p, seen);
+    if (id < kMaxAffine) run_affine(p, seen, id);
   }
 }
 
@@ -128,7 +154,7 @@ void resize(Pool* p, size_t n) {
     p->stop.store(false);
   }
   while (p->workers.size() < n)
-    p->workers.emplace_back(worker_main, p, p->gen.load());
+    p->workers.emplace_back(worker_main, p, p->gen.load(), static_cast<int>(p->workers.size()) + 1);
 }
 
 #if defined(__linux__)
@@ -149,28 +175,71 @@ int num_threads() {
 
 void set_num_threads(int n) { g_threads.store(n > 0 ? n : default_threads()); }
 
+namespace {
+
+// Publishes job g (ticket and affine word already set) and wakes the workers.
+void publish(Pool* p, TaskFn fn, void* ctx, uint32_t g) {
+  p->fn = fn;
+  p->ctx = ctx;
+  p->gen.store(g);  // seq_cst: ordered before the sleepers check (no lost wake-up)
+  notify_sleepers(p);
+}
+
+void wait_finished(Pool* p, int n) {
+  for (unsigned spins = 1; p->finished.load(std::memory_order_acquire) < n; ++spins)
+    if (spins % 4096 == 0) std::this_thread::yield(); else cpu_relax();
+}
+
+// Takes the dispatch lock and sizes the pool; false: run serially on the caller.
+bool begin_job(Pool* p, int n, int max_tasks) {
+  const int threads = num_threads();
+  if (n == 1 || n > max_tasks || threads <= 1 || t_in_pool || !p->dispatch_mu.try_lock())
+    return false;
+  resize(p, static_cast<size_t>(threads - 1));
+  p->finished.store(0, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace
+
 void parallel_for(int n, TaskFn fn, void* ctx) {
   if (n <= 0) return;
   Pool* p = g_pool;
-  const int threads = num_threads();
-  if (n == 1 || n > kMaxTasks || threads <= 1 || t_in_pool || !p->dispatch_mu.try_lock()) {
+  if (!begin_job(p, n, kMaxTasks)) {
     for (int i = 0; i < n; ++i) fn(ctx, i);
     return;
   }
-  resize(p, static_cast<size_t>(threads - 1));
-  p->fn = fn;
-  p->ctx = ctx;
-  p->finished.store(0, std::memory_order_relaxed);
   const uint32_t g = p->gen.load(std::memory_order_relaxed) + 1;
   p->ticket.store(static_cast<uint64_t>(g) << 32 | static_cast<uint64_t>(n) << 16,
                   std::memory_order_release);
-  p->gen.store(g);  // seq_cst: ordered before the sleepers check (no lost wake-up)
-  notify_sleepers(p);
+  publish(p, fn, ctx, g);
   t_in_pool = true;
   run_tasks(p, g);
   t_in_pool = false;
-  for (unsigned spins = 1; p->finished.load(std::memory_order_acquire) < n; ++spins)
-    if (spins % 4096 == 0) std::this_thread::yield(); else cpu_relax();
+  wait_finished(p, n);
+  p->dispatch_mu.unlock();
+}
+
+void parallel_for_affine(int n, TaskFn fn, void* ctx) {
+  if (n <= 0) return;
+  Pool* p = g_pool;
+  if (n > num_threads() || !begin_job(p, n, kMaxAffine)) {
+    for (int i = 0; i < n; ++i) fn(ctx, i);
+    return;
+  }
+  const uint32_t g = p->gen.load(std::memory_order_relaxed) + 1;
+  // An empty ticket (next == n): no dynamic claims in this job.
+  p->ticket.store(static_cast<uint64_t>(g) << 32 | static_cast<uint64_t>(n) << 16 |
+                      static_cast<uint64_t>(n),
+                  std::memory_order_release);
+  // Tasks n .. 31 do not exist: marked claimed, so that workers numbered n and up skip.
+  const uint64_t absent = ~((uint64_t{1} << n) - 1) & 0xffffffffu;
+  p->affine.store(static_cast<uint64_t>(g) << 32 | absent, std::memory_order_release);
+  publish(p, fn, ctx, g);
+  t_in_pool = true;
+  for (int i = 0; i < n; ++i) run_affine(p, g, i);  // own task first, then the unclaimed
+  t_in_pool = false;
+  wait_finished(p, n);
   p->dispatch_mu.unlock();
 }
 

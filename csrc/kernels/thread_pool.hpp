@@ -31,6 +31,21 @@ void parallel_for(int n, F&& f) {
                const_cast<void*>(static_cast<const void*>(&f)));
 }
 
+// Like parallel_for, but task i runs on thread i (the caller is thread 0, pool workers are
+// 1 .. num_threads() - 1) whenever that thread takes it up in time: a kernel that always
+// splits its data the same way then finds each part in the cache of the core that used it
+// last (batch-1 inference: each core keeps its slice of the weights in its own L2). A task
+// whose thread has not started it when the caller is done with its own is run by the caller
+// (a sleeping or descheduled worker never stalls the job). n <= min(num_threads(), 32).
+void parallel_for_affine(int n, TaskFn fn, void* ctx);
+
+template <class F>
+void parallel_for_affine(int n, F&& f) {
+  using Fn = std::remove_reference_t<F>;
+  parallel_for_affine(n, [](void* ctx, int i) { (*static_cast<Fn*>(ctx))(i); },
+                      const_cast<void*>(static_cast<const void*>(&f)));
+}
+
 // Chunk bounds that split [0, total) into `parts` near-equal runs of whole `align`-sized
 // units (the last run takes the ragged end): run `part` is [*lo, *hi).
 void split(int64_t total, int64_t align, int parts, int part, int64_t* lo, int64_t* hi);

@@ -12,6 +12,9 @@
 #include "fastkeras/tensor.hpp"
 
 namespace fk {
+namespace rows {
+class Prefetcher;
+}
 
 enum Space : int32_t { kArena = 0, kState = 1, kConst = 2 };
 
@@ -47,9 +50,10 @@ class PlanExecutor {
   // when perm is null). Stops at the first failing instruction and reports which step.
   // With `check_finite`, the float input rows are first scanned for NaN/inf (the predict
   // fast path's input check, done here because it costs nanoseconds instead of a NumPy call).
-  Status run(const std::vector<DataArray>& ins, const int64_t* perm, int64_t perm_len,
-             int64_t row_start, int64_t n_steps, const std::vector<DataArray>& outs,
-             bool check_finite = false) const;
+  // Without `perm`, inputs that only pure ops read are read in place (no copy). `ins` and
+  // `outs` hold num_inputs() and num_outputs() arrays.
+  Status run(const DataArray* ins, const int64_t* perm, int64_t perm_len, int64_t row_start,
+             int64_t n_steps, const DataArray* outs, bool check_finite = false) const;
 
   int64_t batch_size() const { return batch_size_; }
   const TensorRef& input(int i) const { return buffers_[inputs_[i]]; }
@@ -62,9 +66,24 @@ class PlanExecutor {
     OpCall call;
     std::vector<int64_t> ints;
     std::vector<double> floats;
+    int32_t first_direct = -1;  // first of this instruction's entries in direct_, or -1
   };
+  // An operand that reads a data input in place when rows are not permuted (no copy into
+  // the arena): t[slot] of instruction `instr` is input `input`.
+  struct Direct {
+    int32_t instr, slot, input;
+  };
+  void find_direct_inputs(const std::vector<BufferDesc>& buffers,
+                          const std::vector<InstrDesc>& instrs);
+  // Runs every instruction of step `step` (rows from `lo`); inputs whose bit is set in
+  // `direct` are read in place; `pf` (may be null) gets a share of prefetching per op.
+  Status run_step(const DataArray* ins, int64_t lo, uint64_t direct,
+                  rows::Prefetcher* pf, int64_t step) const;
+
   std::vector<TensorRef> buffers_;
   std::vector<Program> program_;
+  std::vector<Direct> direct_;      // sorted by instr
+  std::vector<char> input_direct_;  // per input: read in place when not permuted
   std::vector<int32_t> inputs_;
   std::vector<int32_t> outputs_;
   int64_t batch_size_;

@@ -59,7 +59,11 @@ struct OpCall {
 
 struct Status {
   int32_t code = 0;  // 0: ok
-  char message[256] = {};
+  char message[256];
+
+  // Not zero-filled: every kernel returns a Status per call, and the message only matters
+  // for errors (W1 runs ~50 per step).
+  Status() { message[0] = '\0'; }
 
   bool ok() const { return code == 0; }
   static Status success() { return Status{}; }
