@@ -20,13 +20,18 @@ from .workloads import INFERENCE, WORKLOADS, make_data
 
 _MIN_REPEAT_S = 1.0   # throughput: repeat the batch call for at least this long ...
 _MIN_REPEATS = 5      # ... and at least this many times
+_WARMUP_S = 0.5       # latency: warm up for at least this long
 
 
 def _latency(fn, calls):
-    """Times `calls` calls of fn() one by one after a warm-up of a tenth as many."""
-    for _ in range(max(20, calls // 10)):
-        fn()
+    """Times `calls` calls of fn() one by one after a warm-up of a tenth as many and at least
+    _WARMUP_S seconds (a fast call needs the time: its first few hundred run measurably slower,
+    e.g. 24 -> 20 us for fastkeras's 1-row predict)."""
     clock = time.perf_counter
+    start, done = clock(), 0
+    while done < max(20, calls // 10) or clock() - start < _WARMUP_S:
+        fn()
+        done += 1
     times = []
     for _ in range(calls):
         t0 = clock()
