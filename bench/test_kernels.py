@@ -77,3 +77,17 @@ def test_adam(benchmark, rng, wl, n):
     benchmark(_run("adam_update", [var, g, m, v, lr, it], [], [], [0.9, 0.999, 1e-7]))
     benchmark.extra_info["ns_per_param"] = round(benchmark.stats.stats.median / n * 1e9, 3) \
         if benchmark.stats else None
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_pool_dispatch(benchmark, threads):
+    """One empty parallel job (the pool's synchronisation alone): median ns over 10,000."""
+    from fastkeras import _cpu
+    before = _cpu.get_num_threads()
+    _cpu.set_num_threads(threads)
+    try:
+        benchmark.group = "thread pool"
+        ns = benchmark.pedantic(lambda: _cpu.pool_dispatch_ns(10000), rounds=5, iterations=1)
+        benchmark.extra_info["dispatch_ns"] = round(ns)
+    finally:
+        _cpu.set_num_threads(before)

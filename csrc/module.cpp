@@ -5,6 +5,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -139,6 +142,23 @@ class Numbers {
   T* p_ = nullptr;
   int32_t n_ = 0;
 };
+
+double pool_dispatch_ns(int repeats) {
+  if (repeats <= 0) throw py::value_error("repeats must be positive");
+  std::vector<double> ns(static_cast<size_t>(repeats));
+  {
+    py::gil_scoped_release release;
+    const int tasks = threads::num_threads();
+    std::atomic<int> sink{0};
+    for (double& t : ns) {
+      const auto t0 = std::chrono::steady_clock::now();
+      threads::parallel_for(tasks, [&](int i) { sink.fetch_add(i, std::memory_order_relaxed); });
+      t = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    }
+  }
+  std::nth_element(ns.begin(), ns.begin() + ns.size() / 2, ns.end());
+  return ns[ns.size() / 2];
+}
 
 void raise_if_error(const Status& st) {
   if (!st.ok()) throw py::value_error(st.message);
@@ -313,6 +333,9 @@ PYBIND11_MODULE(_cpu, m) {
         "(FASTKERAS_NUM_THREADS, else the CPUs this process may run on). Results do not "
         "depend on it.");
   m.def("get_num_threads", &threads::num_threads);
+  m.def("pool_dispatch_ns", &pool_dispatch_ns, py::arg("repeats") = 10000,
+        "Median nanoseconds of one empty parallel job of get_num_threads() tasks: what the "
+        "thread pool's synchronisation costs a kernel that splits its work (a diagnostic).");
   py::class_<PyExecutor>(m, "Executor")
       .def(py::init<py::array, py::array, py::array, const std::vector<py::tuple>&,
                     const std::vector<py::tuple>&, const std::vector<int32_t>&,

@@ -65,3 +65,10 @@ def test_predict_misaligned_input_matches_aligned():
     assert not odd.flags.aligned
     np.testing.assert_allclose(model.predict(odd, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)
+
+
+def test_pool_dispatch_probe_reports_a_time_and_checks_its_argument():
+    ns = _cpu.pool_dispatch_ns(200)
+    assert np.isfinite(ns) and ns > 0
+    with pytest.raises(ValueError, match="repeats"):
+        _cpu.pool_dispatch_ns(0)
