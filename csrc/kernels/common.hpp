@@ -31,6 +31,12 @@ inline const char* dtype_name(DType d) {
   return "unknown";
 }
 
+// Operands of a loss kernel `name`: predictions p (..., n) with at least one axis; out and
+// g (when given) share p's dtype; targets t are int32 labels in [0, n) when sparse (every
+// label checked before anything is written), else p's dtype. Defined in losses.cpp.
+Status check_loss_operands(const char* name, const TensorRef& t, const TensorRef& p,
+                           const TensorRef* g, const TensorRef& out, bool sparse);
+
 inline Status unsupported(const char* op, DType d) {
   return Status::error("%s: unsupported dtype %s", op, dtype_name(d));
 }

@@ -77,21 +77,9 @@ Status loss_act_grad(const OpCall& c) {
   const char* name = op_name(c.op);
   const TensorRef &t = c.in(0), &p = c.in(1), &g = c.in(2), &out = c.out(0);
   const bool sparse = c.op == Op::sparse_categorical_crossentropy_softmax_grad;
-  if (p.ndim < 1) return Status::error("%s: predictions must have at least one axis", name);
-  if (out.dtype != p.dtype || g.dtype != p.dtype)
-    return Status::error("%s: operand dtypes differ from the prediction's", name);
-  if (sparse ? t.dtype != DType::i32 : t.dtype != p.dtype)
-    return Status::error("%s: target dtype %s does not fit predictions %s", name,
-                         dtype_name(t.dtype), dtype_name(p.dtype));
+  if (Status st = check_loss_operands(name, t, p, &g, out, sparse); !st.ok()) return st;
   const int64_t n = p.dims[p.ndim - 1];
   const int64_t rows = n ? p.size() / n : 0;
-  if (sparse) {  // every label checked before anything is written
-    const int32_t* lab = t.ptr<int32_t>();
-    for (int64_t i = 0; i < t.size(); ++i)
-      if (lab[i] < 0 || lab[i] >= n)
-        return Status::error("%s: label %d is out of range for %lld classes", name, lab[i],
-                             (long long)n);
-  }
   return with_float(name, p.dtype, [&](auto tag) {
     using T = decltype(tag);
     const T* pt = sparse ? nullptr : t.ptr<T>();

@@ -226,21 +226,11 @@ Status run_loss(const OpCall& c, bool grad, Fn fn) {
   const char* name = op_name(c.op);
   const TensorRef &t = c.in(0), &p = c.in(1), &out = c.out(0);
   const bool sparse = is_sparse(c.op);
-  if (p.ndim < 1) return Status::error("%s: predictions must have at least one axis", name);
-  if (out.dtype != p.dtype || (grad && c.in(2).dtype != p.dtype))
-    return Status::error("%s: operand dtypes differ from the prediction's", name);
-  if (sparse ? t.dtype != DType::i32 : t.dtype != p.dtype)
-    return Status::error("%s: target dtype %s does not fit predictions %s", name,
-                         dtype_name(t.dtype), dtype_name(p.dtype));
+  if (Status st = check_loss_operands(name, t, p, grad ? &c.in(2) : nullptr, out, sparse);
+      !st.ok())
+    return st;
   const int64_t n = p.dims[p.ndim - 1];
   const int64_t rows = n ? p.size() / n : 0;
-  if (sparse) {  // every label checked before anything is written
-    const int32_t* lab = t.ptr<int32_t>();
-    for (int64_t i = 0; i < t.size(); ++i)
-      if (lab[i] < 0 || lab[i] >= n)
-        return Status::error("sparse_categorical_crossentropy: label %d is out of range for "
-                             "%lld classes", lab[i], (long long)n);
-  }
   if (n == 0) {  // empty rows: mean-type losses are 0/0 = NaN, sums are 0
     if (!grad)
       return with_float(name, p.dtype, [&](auto tag) {
@@ -264,6 +254,25 @@ Status run_loss(const OpCall& c, bool grad, Fn fn) {
 }
 
 }  // namespace
+
+Status check_loss_operands(const char* name, const TensorRef& t, const TensorRef& p,
+                           const TensorRef* g, const TensorRef& out, bool sparse) {
+  if (p.ndim < 1) return Status::error("%s: predictions must have at least one axis", name);
+  if (out.dtype != p.dtype || (g && g->dtype != p.dtype))
+    return Status::error("%s: operand dtypes differ from the prediction's", name);
+  if (sparse ? t.dtype != DType::i32 : t.dtype != p.dtype)
+    return Status::error("%s: target dtype %s does not fit predictions %s", name,
+                         dtype_name(t.dtype), dtype_name(p.dtype));
+  if (sparse) {
+    const int64_t n = p.dims[p.ndim - 1];
+    const int32_t* lab = t.ptr<int32_t>();
+    for (int64_t i = 0; i < t.size(); ++i)
+      if (lab[i] < 0 || lab[i] >= n)  // the user's name for it, fused or not
+        return Status::error("sparse_categorical_crossentropy: label %d is out of range for "
+                             "%lld classes", lab[i], (long long)n);
+  }
+  return Status::success();
+}
 
 Status loss(const OpCall& c) {
   return run_loss(c, false, [&](const auto& r) { loss_rows(c.op, r); });
