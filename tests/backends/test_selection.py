@@ -64,7 +64,7 @@ def test_results_do_not_depend_on_thread_count():
     runs = []
     previous = keras.config.get_num_threads()
     try:
-        for threads in (1, 2, 3):
+        for threads in (1, 2, 3, 5):  # 5: more threads than this CI machine has cores
             keras.config.set_num_threads(threads)
             keras.utils.set_random_seed(0)
             model = keras.Sequential([keras.Input(shape=(300,)),
@@ -73,7 +73,9 @@ def test_results_do_not_depend_on_thread_count():
             model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
             with backends_cpu():
                 model.fit(x, y, batch_size=128, epochs=1, verbose=0)
-                runs.append(model.get_weights() + [model.predict(x, batch_size=512, verbose=0)])
+                # 512 rows (row-split GEMMs) and 1 row (columns split, one block per thread)
+                runs.append(model.get_weights() + [model.predict(x, batch_size=512, verbose=0),
+                                                   model.predict(x[:1], verbose=0)])
     finally:
         keras.config.set_num_threads(previous)
     for other in runs[1:]:
