@@ -57,6 +57,12 @@ PlanExecutor::PlanExecutor(char* arena, char* state, char* consts,
   for (const std::vector<int32_t>* ids : {&inputs_, &outputs_})
     for (int32_t id : *ids)
       if (id < 0 || id >= n_buf) throw std::invalid_argument("plan input/output id out of range");
+  // Every call is checked here, once, so that the steps run them unchecked.
+  for (size_t k = 0; k < program_.size(); ++k) {
+    const Status st = validate_op(program_[k].call);
+    if (!st.ok())
+      throw std::invalid_argument("plan instruction " + std::to_string(k) + ": " + st.message);
+  }
   find_direct_inputs(buffers, instrs);
 }
 
@@ -130,9 +136,9 @@ Status PlanExecutor::run_step(const DataArray* ins, int64_t lo, uint64_t direct,
         if (direct >> direct_[d].input & 1)
           call.t[direct_[d].slot].data = a.data + lo * a.row_bytes;
       }
-      st = run_op(call);
+      st = run_validated_op(call);
     } else {
-      st = run_op(p.call);
+      st = run_validated_op(p.call);
     }
     if (!st.ok()) {
       Status err;

@@ -1,5 +1,7 @@
-// fk::run_op: checks the operand and attribute counts of a call (so a malformed call is
-// an error, not an out-of-bounds read), then switches to the family kernel.
+// fk::run_op: checks a call (operand and attribute counts, ranks, dtypes, and shapes against
+// the op's shape rule: a malformed call is an error, not an out-of-bounds access), then
+// switches to the family kernel. A plan's calls are checked once, when its executor is built
+// (validate_op), and then run without the checks (run_validated_op).
 #include "common.hpp"
 #include "kernels.hpp"
 
@@ -84,10 +86,19 @@ Status check(const OpCall& c) {
 
 }  // namespace
 
-Status run_op(const OpCall& c) {
+Status validate_op(const OpCall& c) {
   if (static_cast<int>(c.op) < 0 || static_cast<int>(c.op) >= kNumOps)
     return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));
   if (Status st = check(c); !st.ok()) return st;
+  return check_shapes(c);
+}
+
+Status run_op(const OpCall& c) {
+  if (Status st = validate_op(c); !st.ok()) return st;
+  return run_validated_op(c);
+}
+
+Status run_validated_op(const OpCall& c) {
   switch (c.op) {
     case Op::negative: case Op::exp: case Op::log: case Op::sqrt: case Op::square:
     case Op::abs: case Op::sign: case Op::relu: case Op::sigmoid: case Op::tanh:

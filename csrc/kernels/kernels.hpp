@@ -7,6 +7,9 @@
 
 namespace fk::kernels {
 
+// shapes.cpp: operand shapes against the op's shape rule (run before any kernel below).
+Status check_shapes(const OpCall& c);
+
 // elementwise.cpp: negative .. tanh (one input), relu/sigmoid/tanh_grad (y or x, g).
 Status unary(const OpCall& c);
 Status activation_grad(const OpCall& c);

@@ -78,6 +78,11 @@ struct Status {
 
 // Runs one primitive on the CPU (csrc/kernels/dispatch.cpp).
 Status run_op(const OpCall& call);
+// The checks of run_op alone (op code, operand counts, ranks, dtypes, shapes).
+Status validate_op(const OpCall& call);
+// run_op without its checks, for calls validate_op accepted (shapes and dtypes fixed; only
+// the data pointers may change since).
+Status run_validated_op(const OpCall& call);
 
 // CPU features found at import (csrc/cpu_features.cpp) and the kernel path chosen.
 struct CpuFeatures {

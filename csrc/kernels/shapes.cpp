@@ -1,0 +1,189 @@
+// Operand shapes of a call, checked against the op's shape rule (graph/primitives/*.py)
+// before its kernel runs: the kernels index their operands by shape and trust it, so a call
+// whose output is too small would write past it. Plans are checked once when an executor
+// is built; eager calls (`_cpu.run_op`) on every call. Ops whose kernels check their own
+// operands (matmul, dense, matmul_act_grad, reshape, concatenate, take, scatter_add, cast,
+// and the scalar effects) pass through.
+#include "common.hpp"
+#include "kernels.hpp"
+
+namespace fk::kernels {
+namespace {
+
+bool same_shape(const TensorRef& a, const TensorRef& b) {
+  if (a.ndim != b.ndim) return false;
+  for (int i = 0; i < a.ndim; ++i)
+    if (a.dims[i] != b.dims[i]) return false;
+  return true;
+}
+
+// Every operand in [first, last) has operand `ref`'s shape.
+Status all_shaped_like(const OpCall& c, int ref, int first, int last) {
+  for (int i = first; i < last; ++i)
+    if (!same_shape(c.t[i], c.t[ref]))
+      return Status::error("%s: operand %d's shape differs from operand %d's", op_name(c.op), i,
+                           ref);
+  return Status::success();
+}
+
+// Right-aligned NumPy broadcasting: dimension `i` (counted from the end) of a broadcast to
+// out, or -1 where a has no such axis.
+int64_t dim_from_end(const TensorRef& a, int i) { return i < a.ndim ? a.dims[a.ndim - 1 - i] : -1; }
+
+Status broadcast_output(const OpCall& c) {
+  const TensorRef &a = c.in(0), &b = c.in(1), &out = c.out(0);
+  const int nd = a.ndim > b.ndim ? a.ndim : b.ndim;
+  bool ok = out.ndim == nd;
+  for (int i = 0; ok && i < nd; ++i) {
+    const int64_t x = dim_from_end(a, i), y = dim_from_end(b, i), o = dim_from_end(out, i);
+    const int64_t want = x < 0 ? y : y < 0 ? x : x == 1 ? y : y == 1 ? x : x == y ? x : -2;
+    ok = want >= 0 && o == want;
+  }
+  return ok ? Status::success()
+            : Status::error("%s: output shape does not match the broadcast of the inputs",
+                            op_name(c.op));
+}
+
+Status broadcast_to_output(const OpCall& c) {
+  const TensorRef &x = c.in(0), &out = c.out(0);
+  bool ok = out.ndim >= x.ndim;
+  for (int i = 0; ok && i < x.ndim; ++i) {
+    const int64_t d = dim_from_end(x, i);
+    ok = d == 1 || d == dim_from_end(out, i);
+  }
+  return ok ? Status::success()
+            : Status::error("broadcast_to: input does not broadcast to the output shape");
+}
+
+// Output holds `want` elements (reductions: the kept axes, whatever keepdims was).
+Status output_size(const OpCall& c, int64_t want) {
+  return c.out(0).size() == want
+             ? Status::success()
+             : Status::error("%s: output holds %lld elements, expected %lld", op_name(c.op),
+                             (long long)c.out(0).size(), (long long)want);
+}
+
+Status reduce_output(const OpCall& c) {
+  const TensorRef& x = c.in(0);
+  const uint64_t mask = static_cast<uint64_t>(c.iattr(0));
+  int64_t kept = 1;
+  for (int i = 0; i < x.ndim; ++i)
+    if (!(mask >> i & 1)) kept *= x.dims[i];
+  return output_size(c, kept);
+}
+
+Status argmax_output(const OpCall& c) {
+  const TensorRef& x = c.in(0);
+  const int64_t axis = c.iattr(0);
+  if (x.ndim == 0) return output_size(c, 1);
+  if (axis < 0 || axis >= x.ndim) return Status::success();  // the kernel names the axis
+  int64_t kept = 1;
+  for (int i = 0; i < x.ndim; ++i)
+    if (i != axis) kept *= x.dims[i];
+  return output_size(c, kept);
+}
+
+Status transpose_output(const OpCall& c) {
+  const TensorRef &x = c.in(0), &out = c.out(0);
+  if (c.n_ints != x.ndim || out.ndim != x.ndim)
+    return Status::error("transpose: %d perm entries, input rank %d, output rank %d", c.n_ints,
+                         x.ndim, out.ndim);
+  bool seen[kMaxDims] = {};
+  for (int i = 0; i < x.ndim; ++i) {
+    const int64_t p = c.iattr(i);
+    if (p < 0 || p >= x.ndim || seen[p])
+      return Status::error("transpose: perm is not a permutation of %d axes", x.ndim);
+    seen[p] = true;
+    if (out.dims[i] != x.dims[p])
+      return Status::error("transpose: output axis %d is %lld, expected %lld", i,
+                           (long long)out.dims[i], (long long)x.dims[p]);
+  }
+  return Status::success();
+}
+
+// slice / pad: same rank, same dims except along `axis` (whose fit the kernel checks).
+Status same_but_axis(const OpCall& c) {
+  const TensorRef &x = c.in(0), &out = c.out(0);
+  const int64_t axis = c.iattr(0);
+  bool ok = out.ndim == x.ndim;
+  for (int i = 0; ok && i < x.ndim; ++i) ok = i == axis || out.dims[i] == x.dims[i];
+  return ok ? Status::success()
+            : Status::error("%s: output shape differs from the input's off axis %lld",
+                            op_name(c.op), (long long)axis);
+}
+
+Status bias_add_shapes(const OpCall& c) {
+  const TensorRef &x = c.in(0), &b = c.in(1), &out = c.out(0);
+  if (x.ndim < 1 || b.ndim != 1 || b.dims[0] != x.dims[x.ndim - 1])
+    return Status::error("bias_add: bias must be (n,) for inputs (..., n)");
+  return all_shaped_like(c, 0, 2, 3);
+}
+
+// Losses: predictions p (..., n), targets like p (or int labels shaped p's rows when
+// sparse), per-row outputs (loss) or p-shaped ones (gradients, with per-row upstream g).
+Status loss_shapes(const OpCall& c, bool sparse, bool grad) {
+  const TensorRef &t = c.in(0), &p = c.in(1), &out = c.out(0);
+  if (p.ndim < 1) return Status::success();  // the kernel's own check names it
+  const int64_t rows = p.dims[p.ndim - 1] ? p.size() / p.dims[p.ndim - 1] : 0;
+  const bool targets_ok = sparse ? t.size() == rows : same_shape(t, p);
+  if (!targets_ok)
+    return Status::error("%s: targets do not match predictions of shape (..., %lld)",
+                         op_name(c.op), (long long)p.dims[p.ndim - 1]);
+  if (grad && c.in(2).size() != rows)
+    return Status::error("%s: upstream gradient must hold one value per row", op_name(c.op));
+  if (grad ? !same_shape(out, p) : out.size() != rows)
+    return Status::error("%s: output shape does not fit the predictions", op_name(c.op));
+  return Status::success();
+}
+
+// Optimizer updates: `n` same-sized tensors, then `scalars` one-element ones.
+Status update_shapes(const OpCall& c, int n, int scalars) {
+  for (int i = 1; i < n; ++i)
+    if (c.in(i).size() != c.in(0).size())
+      return Status::error("%s: operand %d has %lld elements, the variable %lld", op_name(c.op),
+                           i, (long long)c.in(i).size(), (long long)c.in(0).size());
+  for (int i = n; i < n + scalars; ++i)
+    if (c.in(i).size() != 1)
+      return Status::error("%s: operand %d must be a scalar", op_name(c.op), i);
+  return Status::success();
+}
+
+}  // namespace
+
+Status check_shapes(const OpCall& c) {
+  switch (c.op) {
+    case Op::negative: case Op::exp: case Op::log: case Op::sqrt: case Op::square:
+    case Op::abs: case Op::sign: case Op::relu: case Op::sigmoid: case Op::tanh:
+    case Op::softmax: case Op::log_softmax:
+      return all_shaped_like(c, 0, 1, 2);
+    case Op::relu_grad: case Op::sigmoid_grad: case Op::tanh_grad:
+    case Op::softmax_grad: case Op::log_softmax_grad:
+      return all_shaped_like(c, 0, 1, 3);
+    case Op::add: case Op::subtract: case Op::multiply: case Op::divide:
+    case Op::equal: case Op::greater:
+      return broadcast_output(c);
+    case Op::bias_add: return bias_add_shapes(c);
+    case Op::sum: case Op::mean: case Op::max: return reduce_output(c);
+    case Op::argmax: return argmax_output(c);
+    case Op::transpose: return transpose_output(c);
+    case Op::broadcast_to: return broadcast_to_output(c);
+    case Op::slice: case Op::pad: return same_but_axis(c);
+    case Op::binary_crossentropy: case Op::categorical_crossentropy:
+    case Op::mean_squared_error: case Op::mean_absolute_error:
+      return loss_shapes(c, false, false);
+    case Op::sparse_categorical_crossentropy: return loss_shapes(c, true, false);
+    case Op::binary_crossentropy_grad: case Op::categorical_crossentropy_grad:
+    case Op::mean_squared_error_grad: case Op::mean_absolute_error_grad:
+    case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:
+      return loss_shapes(c, false, true);
+    case Op::sparse_categorical_crossentropy_grad:
+    case Op::sparse_categorical_crossentropy_softmax_grad:
+      return loss_shapes(c, true, true);
+    case Op::sgd_update: return update_shapes(c, 2, 1);
+    case Op::sgd_momentum_update: return update_shapes(c, 3, 1);
+    case Op::adam_update: return update_shapes(c, 4, 2);
+    default: return Status::success();
+  }
+}
+
+}  // namespace fk::kernels
