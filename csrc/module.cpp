@@ -129,8 +129,12 @@ class Numbers {
     if (n > kInline) heap_.resize(n);
     p_ = n > kInline ? heap_.data() : inline_;
     n_ = static_cast<int32_t>(n);
-    for (py::ssize_t i = 0; i < n; ++i)
-      p_[i] = py::reinterpret_borrow<py::object>(items[i]).cast<T>();
+    try {
+      for (py::ssize_t i = 0; i < n; ++i)
+        p_[i] = py::reinterpret_borrow<py::object>(items[i]).cast<T>();
+    } catch (const py::cast_error&) {
+      throw py::type_error(what);
+    }
   }
   const T* data() const { return p_; }
   int32_t size() const { return n_; }

@@ -72,3 +72,12 @@ def test_pool_dispatch_probe_reports_a_time_and_checks_its_argument():
     assert np.isfinite(ns) and ns > 0
     with pytest.raises(ValueError, match="repeats"):
         _cpu.pool_dispatch_ns(0)
+
+
+def test_run_op_attribute_lists_must_hold_numbers():
+    x, y = np.ones(3, np.float32), np.empty(3, np.float32)
+    with pytest.raises(TypeError, match="ints must be a sequence of integers"):
+        negate_with = _cpu.op_codes()["negative"]
+        _cpu.run_op(negate_with, [x], [y], ["a"], [])
+    with pytest.raises(TypeError, match="floats must be a sequence of numbers"):
+        _cpu.run_op(_cpu.op_codes()["negative"], [x], [y], [], [None])
