@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -204,6 +206,26 @@ char* block_ptr(const py::array& block) {
   return static_cast<char*>(const_cast<void*>(block.data()));
 }
 
+// Executors that share a state block (one model's train, test and predict plans) run one at
+// a time: each writes its own arena and may update the shared variables and metric
+// accumulators, so two Python threads using one model would otherwise corrupt both (seen:
+// concurrent predicts returned wrong rows). One mutex per block, found by its address.
+std::shared_ptr<std::mutex> state_mutex(const void* block) {
+  static auto* registry_mu = new std::mutex;  // never destroyed: no exit-order hazards
+  static auto* registry = new std::unordered_map<const void*, std::weak_ptr<std::mutex>>;
+  std::lock_guard<std::mutex> guard(*registry_mu);
+  if (registry->size() > 256)  // forget the blocks of models that are gone
+    for (auto it = registry->begin(); it != registry->end();)
+      it = it->second.expired() ? registry->erase(it) : std::next(it);
+  std::weak_ptr<std::mutex>& slot = (*registry)[block];
+  std::shared_ptr<std::mutex> mu = slot.lock();
+  if (!mu) {
+    mu = std::make_shared<std::mutex>();
+    slot = mu;
+  }
+  return mu;
+}
+
 // Holds the plan's memory blocks alive for as long as the executor exists.
 class PyExecutor {
  public:
@@ -211,7 +233,7 @@ class PyExecutor {
              const std::vector<py::tuple>& buffers, const std::vector<py::tuple>& instrs,
              const std::vector<int32_t>& inputs, const std::vector<int32_t>& outputs,
              int64_t batch_size)
-      : arena_(arena), state_(state), consts_(consts) {
+      : arena_(arena), state_(state), consts_(consts), state_mu_(state_mutex(block_ptr(state))) {
     std::vector<BufferDesc> bufs;
     for (const auto& b : buffers) {
       BufferDesc d;
@@ -220,9 +242,8 @@ class PyExecutor {
       d.dtype = static_cast<DType>(b[2].cast<int32_t>());
       d.shape = b[3].cast<std::vector<int64_t>>();
       py::array block = d.space == kArena ? arena_ : d.space == kState ? state_ : consts_;
-      int64_t nbytes = 1;
+      int64_t nbytes = kernels::elem_size(d.dtype);
       for (int64_t s : d.shape) nbytes *= s;
-      nbytes *= d.dtype == DType::f64 || d.dtype == DType::i64 ? 8 : d.dtype == DType::b8 ? 1 : 4;
       if (d.offset < 0 || d.offset + nbytes > block.nbytes())
         throw py::value_error("buffer lies outside its memory block");
       bufs.push_back(std::move(d));
@@ -269,7 +290,8 @@ class PyExecutor {
     }
     Status st;
     {
-      py::gil_scoped_release release;
+      py::gil_scoped_release release;  // first: a thread waiting for the lock holds no GIL
+      std::lock_guard<std::mutex> lock(*state_mu_);
       st = exec_->run(ins, perm, perm_len, row_start, n_steps, outs, check_finite);
     }
     raise_if_error(st);
@@ -296,6 +318,7 @@ class PyExecutor {
   }
 
   py::array arena_, state_, consts_;
+  std::shared_ptr<std::mutex> state_mu_;
   std::unique_ptr<PlanExecutor> exec_;
 };
 

@@ -6,14 +6,29 @@ writing into the preallocated `outs` (or mutating `ins` for effect primitives)."
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .plan import Plan, aligned_bytes
+
+# Executors sharing a state block (one model's plans) run one at a time, as the cpu
+# executor's do: two Python threads using one model would otherwise interleave their steps
+# in each executor's arena and in the shared variables. Keyed by the block's address.
+_STATE_LOCKS = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _state_lock(state: np.ndarray):
+    key = state.__array_interface__["data"][0]
+    with _REGISTRY_LOCK:
+        return _STATE_LOCKS.setdefault(key, threading.Lock())
 
 
 class PythonExecutor:
     def __init__(self, plan: Plan, state: np.ndarray, kernel_for):
         self.plan = plan
+        self.lock = _state_lock(state)
         self.arena = aligned_bytes(plan.arena_nbytes)
         blocks = {"arena": self.arena, "state": state, "const": plan.const_block}
         self.views = [b.view(blocks) for b in plan.buffers]
@@ -26,6 +41,10 @@ class PythonExecutor:
         self.out_views = [self.views[o] for o in plan.outputs]
 
     def run(self, data_inputs, perm, row_start, n_steps, data_outputs=(), check_finite=False):
+        with self.lock:
+            self._run(data_inputs, perm, row_start, n_steps, data_outputs, check_finite)
+
+    def _run(self, data_inputs, perm, row_start, n_steps, data_outputs, check_finite):
         bs = self.plan.batch_size
         if check_finite and perm is None:
             last = row_start + n_steps * bs
