@@ -33,7 +33,7 @@ Signature signature(Op op) {
     case Op::sum: case Op::mean: case Op::max: return {1, 1, 1, 0, true};
     case Op::argmax: return {1, 1, 1, 0, false};
     case Op::reshape: case Op::broadcast_to: return {1, 1, 0, 0, true};
-    case Op::transpose: return {1, 1, 0, 0, true};  // ndim ints, checked by the kernel
+    case Op::transpose: return {1, 1, 0, 0, true};  // ndim ints, checked in shapes.cpp
     case Op::concatenate: return {-1, 1, 1, 0, true};
     case Op::slice: case Op::pad: return {1, 1, 2, 0, true};
     case Op::take: case Op::scatter_add: return {2, 1, 0, 0, false};

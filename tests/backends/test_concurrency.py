@@ -4,20 +4,10 @@ run one at a time, so every call gets the answer it would get alone."""
 import threading
 
 import numpy as np
-import pytest
 
 import fastkeras as keras
-from fastkeras import backends
 
-BACKENDS = [b for b in ("cpu", "numba", "reference") if backends.available(b)]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request):
-    previous = backends.get_backend()
-    backends.set_backend(request.param)
-    yield request.param
-    backends._active = previous
+# `backend`: the fixture of tests/conftest.py (each available backend in turn).
 
 
 def _threads(target, n):

@@ -76,8 +76,8 @@ def test_pool_dispatch_probe_reports_a_time_and_checks_its_argument():
 
 def test_run_op_attribute_lists_must_hold_numbers():
     x, y = np.ones(3, np.float32), np.empty(3, np.float32)
+    code = _cpu.op_codes()["negative"]
     with pytest.raises(TypeError, match="ints must be a sequence of integers"):
-        negate_with = _cpu.op_codes()["negative"]
-        _cpu.run_op(negate_with, [x], [y], ["a"], [])
+        _cpu.run_op(code, [x], [y], ["a"], [])
     with pytest.raises(TypeError, match="floats must be a sequence of numbers"):
-        _cpu.run_op(_cpu.op_codes()["negative"], [x], [y], [], [None])
+        _cpu.run_op(code, [x], [y], [], [None])
