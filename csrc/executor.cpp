@@ -123,9 +123,11 @@ void PlanExecutor::find_direct_inputs(const std::vector<BufferDesc>& bufs,
   }
 }
 
-Status PlanExecutor::run_step(const DataArray* ins, int64_t lo, uint64_t direct,
-                              rows::Prefetcher* pf, int64_t step) const {
-  for (size_t k = 0; k < program_.size(); ++k) {
+// Inputs whose bit is set in `direct` are read in place; `pf` (may be null) gets a share of
+// prefetching per op.
+Status PlanExecutor::run_range(const DataArray* ins, int64_t lo, uint64_t direct,
+                               rows::Prefetcher* pf, int64_t step, size_t k0, size_t k1) const {
+  for (size_t k = k0; k < k1; ++k) {
     const Program& p = program_[k];
     if (pf) pf->next();
     Status st;
@@ -140,23 +142,23 @@ Status PlanExecutor::run_step(const DataArray* ins, int64_t lo, uint64_t direct,
     } else {
       st = run_validated_op(p.call);
     }
-    if (!st.ok()) {
-      Status err;
-      err.code = st.code;
-      std::snprintf(err.message, sizeof err.message, "%.200s (op %s, step %lld)", st.message,
-                    op_name(p.call.op), (long long)step);
-      return err;
-    }
+    if (!st.ok()) return in_step(st, p.call.op, step);
   }
   return Status::success();
 }
 
-Status PlanExecutor::run(const DataArray* ins, const int64_t* perm, int64_t perm_len,
-                         int64_t row_start, int64_t n_steps, const DataArray* outs,
-                         bool check_finite) const {
+Status in_step(const Status& st, Op op, int64_t step) {
+  Status err;
+  err.code = st.code;
+  std::snprintf(err.message, sizeof err.message, "%.200s (op %s, step %lld)", st.message,
+                op_name(op), (long long)step);
+  return err;
+}
+
+Status PlanExecutor::check_rows(const DataArray* ins, const int64_t* perm, int64_t perm_len,
+                                int64_t row_start, int64_t last, const DataArray* outs,
+                                bool check_finite) const {
   const size_t n_in = inputs_.size(), n_out = outputs_.size();
-  const int64_t bs = batch_size_;
-  const int64_t last = row_start + n_steps * bs;
   const int64_t limit = perm ? perm_len : (n_in == 0 ? outs[0].rows : ins[0].rows);
   if (row_start < 0 || last > limit)
     return Status::error("rows [%lld, %lld) out of range (%lld available)",
@@ -184,31 +186,52 @@ Status PlanExecutor::run(const DataArray* ins, const int64_t* perm, int64_t perm
                              (int)i, (long long)bad);
     }
   }
-  // Inputs read in place: unpermuted rows, at an address aligned for their element type.
+  return Status::success();
+}
+
+// Inputs read in place: unpermuted rows, at an address aligned for their element type.
+uint64_t PlanExecutor::direct_mask(const DataArray* ins, const int64_t* perm) const {
   uint64_t direct = 0;
   if (!perm)
-    for (size_t i = 0; i < n_in; ++i) {
+    for (size_t i = 0; i < inputs_.size(); ++i) {
       const auto align = static_cast<uint64_t>(kernels::elem_size(buffers_[inputs_[i]].dtype));
       const uint64_t bits = reinterpret_cast<uintptr_t>(ins[i].data) | ins[i].row_bytes;
       if (input_direct_[i] && bits % align == 0) direct |= uint64_t{1} << i;
     }
+  return direct;
+}
+
+void PlanExecutor::load_inputs(const DataArray* ins, const int64_t* perm, int64_t lo,
+                               uint64_t direct) const {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (i < 64 && (direct >> i & 1)) continue;
+    char* dst = static_cast<char*>(buffers_[inputs_[i]].data);
+    const DataArray& a = ins[i];
+    if (perm)
+      rows::gather(dst, a, perm + lo, batch_size_);
+    else
+      std::memcpy(dst, a.data + lo * a.row_bytes, batch_size_ * a.row_bytes);
+  }
+}
+
+Status PlanExecutor::run(const DataArray* ins, const int64_t* perm, int64_t perm_len,
+                         int64_t row_start, int64_t n_steps, const DataArray* outs,
+                         bool check_finite) const {
+  const size_t n_in = inputs_.size(), n_out = outputs_.size();
+  const int64_t bs = batch_size_;
+  Status st = check_rows(ins, perm, perm_len, row_start, row_start + n_steps * bs, outs,
+                         check_finite);
+  if (!st.ok()) return st;
+  const uint64_t direct = direct_mask(ins, perm);
   rows::Prefetcher pf;
   for (int64_t s = 0; s < n_steps; ++s) {
     const int64_t lo = row_start + s * bs;
-    for (size_t i = 0; i < n_in; ++i) {
-      if (i < 64 && (direct >> i & 1)) continue;
-      char* dst = static_cast<char*>(buffers_[inputs_[i]].data);
-      const DataArray& a = ins[i];
-      if (perm)
-        rows::gather(dst, a, perm + lo, bs);
-      else
-        std::memcpy(dst, a.data + lo * a.row_bytes, bs * a.row_bytes);
-    }
+    load_inputs(ins, perm, lo, direct);
     // The next step's rows are random: start their misses now, spread over this step.
     if (perm && s + 1 < n_steps)
       pf.start(ins, static_cast<int>(n_in), perm + lo + bs, bs,
                static_cast<int64_t>(program_.size()));
-    Status st = run_step(ins, lo, direct, pf.done() ? nullptr : &pf, s);
+    st = run_range(ins, lo, direct, pf.done() ? nullptr : &pf, s, 0, program_.size());
     if (!st.ok()) return st;
     for (size_t i = 0; i < n_out; ++i) {
       const DataArray& a = outs[i];

@@ -40,6 +40,9 @@ struct DataArray {
   int64_t row_bytes = 0;
 };
 
+// `st` with the op and step it came from appended to its message.
+Status in_step(const Status& st, Op op, int64_t step);
+
 class PlanExecutor {
  public:
   PlanExecutor(char* arena, char* state, char* consts, const std::vector<BufferDesc>& buffers,
@@ -54,6 +57,24 @@ class PlanExecutor {
   // `outs` hold num_inputs() and num_outputs() arrays.
   Status run(const DataArray* ins, const int64_t* perm, int64_t perm_len, int64_t row_start,
              int64_t n_steps, const DataArray* outs, bool check_finite = false) const;
+
+  // The pieces of run(), for drivers that split a step (ShardedExecutor):
+  // rows [row_start, last) exist in every array (with `perm`, every index is in range), and
+  // with `check_finite` hold no NaN/inf.
+  Status check_rows(const DataArray* ins, const int64_t* perm, int64_t perm_len,
+                    int64_t row_start, int64_t last, const DataArray* outs,
+                    bool check_finite) const;
+  // Bit i set: input i is read in place this call (no perm, aligned rows).
+  uint64_t direct_mask(const DataArray* ins, const int64_t* perm) const;
+  // Copies the batch_size() rows at position lo (perm[lo ..] or rows lo ..) into the input
+  // buffers, except those read in place.
+  void load_inputs(const DataArray* ins, const int64_t* perm, int64_t lo, uint64_t direct) const;
+  // Runs instructions [k0, k1) of step `step` (rows from `lo`).
+  Status run_range(const DataArray* ins, int64_t lo, uint64_t direct, rows::Prefetcher* pf,
+                   int64_t step, size_t k0, size_t k1) const;
+  size_t num_instrs() const { return program_.size(); }
+  const OpCall& call(size_t k) const { return program_[k].call; }
+  const TensorRef& buffer(int32_t id) const { return buffers_[id]; }
 
   int64_t batch_size() const { return batch_size_; }
   const TensorRef& input(int i) const { return buffers_[inputs_[i]]; }
@@ -75,10 +96,6 @@ class PlanExecutor {
   };
   void find_direct_inputs(const std::vector<BufferDesc>& buffers,
                           const std::vector<InstrDesc>& instrs);
-  // Runs every instruction of step `step` (rows from `lo`); inputs whose bit is set in
-  // `direct` are read in place; `pf` (may be null) gets a share of prefetching per op.
-  Status run_step(const DataArray* ins, int64_t lo, uint64_t direct,
-                  rows::Prefetcher* pf, int64_t step) const;
 
   std::vector<TensorRef> buffers_;
   std::vector<Program> program_;
