@@ -197,13 +197,12 @@ class PyShardedExecutor {
            py::handle data_out, bool check_finite) {
     const DataArrays ins(data_in, *exec_, false);
     if (ArrayItems(data_out).size() != 0) throw py::value_error("a sharded plan has no outputs");
-    if (check_finite) throw py::value_error("check_finite is for predict plans");
     const Perm perm(perm_obj);
     Status st;
     {
       py::gil_scoped_release release;
       std::lock_guard<std::mutex> lock(*state_mu_);
-      st = exec_->run(ins.data(), perm.data, perm.len, row_start, n_steps);
+      st = exec_->run(ins.data(), perm.data, perm.len, row_start, n_steps, check_finite);
     }
     raise_if_error(st);
   }

@@ -167,11 +167,11 @@ Status ShardedExecutor::effect_phase(int64_t step) const {
 }
 
 Status ShardedExecutor::run(const DataArray* ins, const int64_t* perm, int64_t perm_len,
-                            int64_t row_start, int64_t n_steps) const {
+                            int64_t row_start, int64_t n_steps, bool check_finite) const {
   const int64_t bs = batch_size();
   const PlanExecutor& first = *shards_[0];
   Status st = first.check_rows(ins, perm, perm_len, row_start, row_start + n_steps * bs,
-                               nullptr, false);
+                               nullptr, check_finite);
   if (!st.ok()) return st;
   const uint64_t direct = first.direct_mask(ins, perm);
   for (int64_t s = 0; s < n_steps; ++s) {

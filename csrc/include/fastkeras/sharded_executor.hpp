@@ -43,7 +43,7 @@ class ShardedExecutor {
   // Like PlanExecutor::run for a plan without outputs: step s uses rows
   // perm[row_start + s*B .. + B) (or that range), shard k the k-th B/S of them.
   Status run(const DataArray* ins, const int64_t* perm, int64_t perm_len, int64_t row_start,
-             int64_t n_steps) const;
+             int64_t n_steps, bool check_finite = false) const;
 
   int64_t batch_size() const { return shard_batch_ * static_cast<int64_t>(shards_.size()); }
   int num_shards() const { return static_cast<int>(shards_.size()); }

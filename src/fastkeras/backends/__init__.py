@@ -4,6 +4,9 @@
   has_kernel(prim_name) -> bool
   run_op(prim, ins, outs, attrs, native)  eager: one primitive into preallocated outs
   executor(plan, state) -> object with .run(data_inputs, perm, row_start, n_steps, data_outputs)
+and optionally, to run small models' train steps data-parallel (trainers/sharding.py):
+  supports_sharding = True
+  sharded_executor(plan, state, shards, pure_end, effect_kinds) -> the same kind of object
 
 The active backend comes from `set_backend()`, else the FASTKERAS_BACKEND environment
 variable, else 'cpu' when the native module is built, else 'numba' (said once, clearly).

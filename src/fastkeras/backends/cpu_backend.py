@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .plan import aligned_bytes
+
 name = "cpu"
 
 try:
@@ -50,16 +52,21 @@ def run_op(prim, ins, outs, attrs, native):
     _cpu.run_op(op_code(prim.name), ins, list(outs), list(ints), list(floats))
 
 
+def _native_plan(plan):
+    """The plan's buffers and instructions as the native constructors take them."""
+    buffers = [(SPACE_CODES[b.space], b.offset, DTYPE_CODES[b.dtype], list(b.shape))
+               for b in plan.buffers]
+    instrs = [(op_code(i.prim.name), list(i.inputs), list(i.outputs),
+               [int(v) for v in i.native_ints], [float(v) for v in i.native_floats])
+              for i in plan.instrs]
+    return buffers, instrs
+
+
 class CpuExecutor:
     def __init__(self, plan, state):
-        from .plan import aligned_bytes
         self.plan = plan
         self.arena = aligned_bytes(plan.arena_nbytes)
-        buffers = [(SPACE_CODES[b.space], b.offset, DTYPE_CODES[b.dtype], list(b.shape))
-                   for b in plan.buffers]
-        instrs = [(op_code(i.prim.name), list(i.inputs), list(i.outputs),
-                   [int(v) for v in i.native_ints], [float(v) for v in i.native_floats])
-                  for i in plan.instrs]
+        buffers, instrs = _native_plan(plan)
         self._native = _cpu.Executor(self.arena, state, plan.const_block, buffers, instrs,
                                      list(plan.inputs), list(plan.outputs), plan.batch_size)
         # Same signature as run() for int row counts and sequences of arrays, minus a hop.
@@ -70,5 +77,28 @@ class CpuExecutor:
                          list(data_outputs), check_finite)
 
 
+class CpuShardedExecutor(CpuExecutor):
+    """A train plan traced at batch / shards, run data-parallel: each step takes
+    `shards * plan.batch_size` rows (trainers/sharding.py, csrc/sharded_executor.cpp)."""
+
+    def __init__(self, plan, state, shards, pure_end, effect_kinds):
+        self.plan = plan
+        self.shards = shards
+        self.arenas = [aligned_bytes(plan.arena_nbytes) for _ in range(shards)]
+        buffers, instrs = _native_plan(plan)
+        self._native = _cpu.ShardedExecutor(self.arenas, state, plan.const_block, buffers,
+                                            instrs, list(plan.inputs), plan.batch_size,
+                                            pure_end, list(effect_kinds))
+        self.run_native = self._native.run
+
+
+# Train steps of small models may run as data-parallel shards (trainers/sharding.py).
+supports_sharding = True
+
+
 def executor(plan, state):
     return CpuExecutor(plan, state)
+
+
+def sharded_executor(plan, state, shards, pure_end, effect_kinds):
+    return CpuShardedExecutor(plan, state, shards, pure_end, effect_kinds)

@@ -78,6 +78,8 @@ class Graph:
         self.placeholders: list[Tensor] = []
         # Effect nodes in the order they were recorded (they run in that order).
         self.effects: list[Node] = []
+        # What a tracer tells later stages about the graph (e.g. the per-sample losses).
+        self.notes: dict = {}
 
     def _new_node(self, prim, inputs, attrs, kind="op"):
         node = Node(len(self.nodes), prim, inputs, attrs, kind)

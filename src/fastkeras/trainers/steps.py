@@ -17,6 +17,7 @@ from ..graph.autodiff import grad
 from ..graph.planner import compile_plan
 from ..graph.state import StateBlock
 from ..losses.losses import reduce_values
+from . import sharding
 
 
 def _op_output(t):
@@ -45,7 +46,8 @@ def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
             sw = g.placeholder((batch,), "float32", "sample_weight")
             inputs.append(sw)
         y_pred = model(x, training=train)
-        loss = _loss(model, y_true, y_pred, sw)
+        values, loss = _loss(model, y_true, y_pred, sw)
+        g.notes["row_roots"] = [y_pred, values]
         if train:
             trainable = model.trainable_weights
             grads = grad(loss, [g.variable(v) for v in trainable])
@@ -63,9 +65,10 @@ def trace_train(model, batch, x_spec, y_spec, weighted=False):
 
 
 def _loss(model, y_true, y_pred, sample_weight=None):
-    # Default reduction sum_over_batch_size: per-sample losses (times their weights) summed,
-    # divided by their number.
-    return reduce_values(model.loss.call(y_true, y_pred), model.loss.reduction, sample_weight)
+    """(per-sample losses, the loss). Default reduction sum_over_batch_size: per-sample
+    losses (times their weights) summed, divided by their number."""
+    values = model.loss.call(y_true, y_pred)
+    return values, reduce_values(values, model.loss.reduction, sample_weight)
 
 
 def _track(model, loss, y_true, y_pred, batch):
@@ -110,14 +113,36 @@ class StepCache:
         if ex is not None:
             self._executors.move_to_end(key)
         else:
-            tracer = _TRACERS[kind]
-            args = (x_spec,) if kind == "predict" else (x_spec, y_spec, weighted)
-            graph, inputs, outputs = tracer(self.model, batch, *args)
-            state = self.ensure_state(self.model._state_variables() + graph.variables(),
-                                      self.model._state_groups() + graph.variable_groups())
-            plan = compile_plan(graph, inputs, outputs, state, batch, name=f"{kind}[{batch}]")
-            ex = backend.executor(plan, state.block)
+            ex = None
+            if kind == "train":
+                shards = sharding.shard_count(self.model, batch, backend)
+                if shards > 1:
+                    ex = self._sharded_train(backend, batch, shards, x_spec, y_spec, weighted)
+            if ex is None:
+                tracer = _TRACERS[kind]
+                args = (x_spec,) if kind == "predict" else (x_spec, y_spec, weighted)
+                graph, inputs, outputs = tracer(self.model, batch, *args)
+                plan = self._compile(graph, inputs, outputs, batch, f"{kind}[{batch}]")
+                ex = backend.executor(plan, self.state.block)
             self._executors[key] = ex
             while len(self._executors) > self.MAX_EXECUTORS:
                 self._executors.popitem(last=False)
         return ex
+
+    def _compile(self, graph, inputs, outputs, batch, name):
+        state = self.ensure_state(self.model._state_variables() + graph.variables(),
+                                  self.model._state_groups() + graph.variable_groups())
+        return compile_plan(graph, inputs, outputs, state, batch, name=name)
+
+    def _sharded_train(self, backend, batch, shards, x_spec, y_spec, weighted):
+        """The train step traced at batch / shards and run data-parallel, or None when its
+        graph or plan does not qualify (trainers/sharding.py)."""
+        rows = batch // shards
+        graph, inputs, outputs = trace_train(self.model, rows, x_spec, y_spec, weighted)
+        if not sharding.graph_qualifies(graph, rows):
+            return None
+        plan = self._compile(graph, inputs, outputs, rows, f"train[{batch} as {shards}x{rows}]")
+        layout = sharding.effect_layout(plan)
+        if layout is None:
+            return None
+        return backend.sharded_executor(plan, self.state.block, shards, *layout)

@@ -1,0 +1,97 @@
+"""Data-parallel training steps for small models (the cpu backend's ShardedExecutor).
+
+A W1-sized step (batch 32, kernels of 1-4 us) cannot use a second core one kernel at a
+time: each split costs a dispatch and cross-core traffic close to the half it saves. So
+the batch is split instead: shards of rows run their forward and backward side by side,
+each in its own arena, then their gradients are averaged and the optimizer runs once
+(csrc/sharded_executor.cpp): two synchronisations per step.
+
+The mean of the shards' gradients is the full batch's gradient when the loss is a mean
+over rows of row-local per-sample losses, and metric updates are sums over rows. This
+module decides which train steps qualify and lays out a compiled plan's effects for the
+executor. The shard count follows from the model, the batch and the CPUs the process may
+run on, never from set_num_threads(), so results are the same for any number of threads
+(with one thread the shards run one after the other).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..graph.rowlocal import row_local
+
+SHARDS = 2
+# Paired A/B on the 2-core dev machine (docs/decisions.md), sharded / plain step time:
+# W1's model (6,337 parameters) gains 1.17-1.28x at batch 32-512 but loses at batch 16
+# (8 rows a shard); models of 12.7k, 21k and 83k parameters lose (0.85-0.99x): every step
+# averages the gradients across cores, and their kernels already split well on their own.
+MIN_SHARD_ROWS = 16
+MAX_SHARDED_PARAMS = 8192
+# Effect kinds of csrc/include/fastkeras/sharded_executor.hpp.
+UPDATE, PER_SHARD, ONCE = 0, 1, 2
+_UPDATES = ("adam_update", "sgd_update", "sgd_momentum_update")
+_OTHER_EFFECTS = {"accumulate": PER_SHARD, "increment": ONCE}
+
+
+def _builtin_metric(metric) -> bool:
+    """Built-in metrics add per-sample values and counts; a user's may not be additive."""
+    fn = getattr(metric, "_fn", None)
+    return type(metric).__module__.startswith("fastkeras.metrics.") and (
+        fn is None or getattr(fn, "__module__", "").startswith("fastkeras."))
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on: the machine decides whether to shard, never
+    set_num_threads(), so that the thread count cannot change results."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def shard_count(model, batch: int, backend) -> int:
+    """How many shards a train step of `batch` rows runs as (1: not sharded)."""
+    if not getattr(backend, "supports_sharding", False):
+        return 1
+    if available_cpus() < SHARDS or batch % SHARDS or batch // SHARDS < MIN_SHARD_ROWS:
+        return 1
+    if sum(int(np.prod(v.shape)) for v in model.trainable_weights) > MAX_SHARDED_PARAMS:
+        return 1
+    if getattr(model.loss, "reduction", None) != "sum_over_batch_size":
+        return 1
+    if not all(_builtin_metric(m) for m in model._compiled_metrics):
+        return 1
+    return SHARDS
+
+
+def graph_qualifies(graph, shard_batch: int) -> bool:
+    """The traced step's predictions and per-sample losses are row-local."""
+    roots = graph.notes.get("row_roots")
+    return bool(roots) and row_local(roots, shard_batch)
+
+
+def effect_layout(plan):
+    """(pure_end, effect kinds) for the executor, or None when the compiled plan is not
+    pure ops, then elementwise optimizer updates of arena gradients, then metric sums and
+    the step counter."""
+    effects = [k for k, ins in enumerate(plan.instrs) if ins.prim.effect]
+    if not effects or effects != list(range(effects[0], len(plan.instrs))) or plan.outputs:
+        return None
+    pure_end, kinds = effects[0], []
+    for ins in plan.instrs[pure_end:]:
+        name = ins.prim.name
+        if name in _UPDATES:
+            grad = ins.inputs[1]
+            if kinds and kinds[-1] != UPDATE or plan.buffers[grad].space != "arena":
+                return None
+            # The gradient is averaged over shards in place: nothing else may read it.
+            if any(grad in other.inputs for other in plan.instrs if other is not ins):
+                return None
+            kinds.append(UPDATE)
+        elif name in _OTHER_EFFECTS:
+            kinds.append(_OTHER_EFFECTS[name])
+        else:
+            return None
+    return pure_end, kinds

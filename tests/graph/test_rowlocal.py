@@ -1,0 +1,81 @@
+"""graph/rowlocal.py: which traced tensors are row-local (row i depends only on the data's
+row i). Sharded training relies on a True answer; a wrong True is a silent wrong gradient,
+so every batch-mixing form must answer False."""
+
+import numpy as np
+import pytest
+
+from fastkeras.graph import Graph, bind
+from fastkeras.graph.rowlocal import row_local
+
+B = 8
+
+
+def trace(build):
+    g = Graph("t")
+    with g:
+        x = g.placeholder((B, 4), "float32", "x")
+        w = g.constant(np.ones((4, 3), "float32"))
+        out = build(x, w, g)
+    return out
+
+
+ROW_LOCAL = {
+    "dense": lambda x, w, g: bind("dense", x, w, g.constant(np.zeros(3, "float32")),
+                                  activation="relu"),
+    "matmul then softmax": lambda x, w, g: bind("softmax", bind("matmul", x, w), axis=-1),
+    "bias broadcast": lambda x, w, g: bind("add", x, g.constant(np.ones(4, "float32"))),
+    "(1, k) constant": lambda x, w, g: bind("multiply", x, g.constant(np.ones((1, 4), "float32"))),
+    "row sums": lambda x, w, g: bind("sum", x, axes=(1,), keepdims=True),
+    "reshape keeps rows": lambda x, w, g: bind("reshape", x, shape=(B, 2, 2)),
+    "concatenate columns": lambda x, w, g: bind("concatenate", x, bind("exp", x), axis=1),
+    "slice columns": lambda x, w, g: bind("slice", x, axis=1, start=1, stop=3),
+    "loss per row": lambda x, w, g: bind("binary_crossentropy", bind("sigmoid", x),
+                                         bind("sigmoid", x), from_logits=False),
+    "take by row ids": lambda x, w, g: bind("take", w, bind("cast", bind("abs", bind(
+        "slice", x, axis=1, start=0, stop=1)), dtype="int32")),
+}
+
+MIXING = {
+    "mean over the batch": lambda x, w, g: bind("subtract", x, bind("mean", x, axes=(0,),
+                                                                    keepdims=True)),
+    "sum of everything": lambda x, w, g: bind("multiply", x, bind("sum", x)),
+    "softmax over the batch": lambda x, w, g: bind("softmax", x, axis=0),
+    "batch-sized constant": lambda x, w, g: bind("add", x, g.constant(np.ones((B, 4), "float32"))),
+    "reshape across rows": lambda x, w, g: bind("reshape", x, shape=(B // 2, 8)),
+    "concatenate rows": lambda x, w, g: bind("slice", bind("concatenate", x, x, axis=0),
+                                             axis=0, start=0, stop=B),
+    "slice rows": lambda x, w, g: bind("pad", bind("slice", x, axis=0, start=1, stop=B),
+                                       axis=0, before=1, after=0),
+    "rows as weights": lambda x, w, g: bind("matmul", bind("transpose", x), x),
+    "loss of 1-D predictions": lambda x, w, g: bind("reshape", bind(
+        "binary_crossentropy", bind("sigmoid", bind("reshape", x, shape=(B * 4,))),
+        bind("sigmoid", bind("reshape", x, shape=(B * 4,))), from_logits=False), shape=(1,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROW_LOCAL))
+def test_row_local_forms(name):
+    assert row_local([trace(ROW_LOCAL[name])], B)
+
+
+@pytest.mark.parametrize("name", sorted(MIXING))
+def test_batch_mixing_forms(name):
+    assert not row_local([trace(MIXING[name])], B)
+
+
+def test_every_root_must_be_row_local():
+    g = Graph("t")
+    with g:
+        x = g.placeholder((B, 4), "float32", "x")
+        good = bind("relu", x)
+        bad = bind("mean", x, axes=(0,))
+    assert row_local([good], B)
+    assert not row_local([good, bad], B)
+    assert not row_local([good], B + 1)  # rows are counted too
+
+
+def test_unknown_forms_count_as_mixing():
+    # Conservative: a transpose that moves the batch axis is not followed back, even when a
+    # second one restores it.
+    assert not row_local([trace(lambda x, w, g: bind("transpose", bind("transpose", x)))], B)
