@@ -42,3 +42,25 @@ def test_softmax_4096x10(benchmark, rng):
     run, code, ins, outs = _cpu.run_op, _cpu.op_codes()["softmax"], [x], [y]
     benchmark.group = "softmax"
     benchmark(lambda: run(code, ins, outs, [1], []))
+
+
+@pytest.mark.parametrize("mode", ["sharded", "plain"])
+def test_w1_epoch(benchmark, rng, monkeypatch, mode):
+    """One W1 epoch of 16,384 rows (512 steps of 32) through `fit`: the data-parallel train
+    step (two shards, trainers/sharding.py) against the one-core plan, in the same run."""
+    import fastkeras as keras
+    from fastkeras.trainers import sharding
+    if mode == "plain":
+        monkeypatch.setattr(sharding, "MAX_SHARDED_PARAMS", 0)
+    x = rng.standard_normal((16384, 32), dtype=np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    model = keras.Sequential([keras.Input(shape=(32,)), keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    benchmark.group = "W1 train epoch"
+    benchmark.pedantic(lambda: model.fit(x, y, batch_size=32, epochs=1, verbose=0), rounds=20,
+                       iterations=1, warmup_rounds=1)
+    if benchmark.stats:
+        benchmark.extra_info["samples_per_s"] = round(16384 / benchmark.stats.stats.median)

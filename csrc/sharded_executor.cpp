@@ -88,12 +88,34 @@ ShardedExecutor::ShardedExecutor(const std::vector<char*>& arenas, char* state, 
   }
 }
 
-// Shard k gathers rows [lo + k*b, lo + (k+1)*b) and runs the pure ops on its own arena.
+bool ShardedExecutor::ModeChooser::parallel() const {
+  const bool probing = step_ % kCycle < kProbe;
+  return probing ? !parallel_best_ : parallel_best_;
+}
+
+void ShardedExecutor::ModeChooser::record(bool parallel, Clock::duration took) {
+  const int64_t at = step_++ % kCycle;
+  const double ns = std::chrono::duration<double, std::nano>(took).count();
+  if (at < kProbe) {  // the other way
+    probe_ns_ += ns;
+    if (at == kProbe - 1) {
+      if (reference_ns_ > 0 && probe_ns_ < reference_ns_) parallel_best_ = parallel;
+      probe_ns_ = 0;
+    }
+  } else if (at >= kCycle - kProbe) {  // the chosen way, just before the next probe
+    if (at == kCycle - kProbe) reference_ns_ = 0;
+    reference_ns_ += ns;
+  }
+}
+
+// Shard k gathers rows [lo + k*b, lo + (k+1)*b) and runs the pure ops on its own arena:
+// one shard per thread when `parallel`, else all on this thread.
 Status ShardedExecutor::pure_phase(const DataArray* ins, const int64_t* perm, int64_t lo,
-                                   uint64_t direct, int64_t step, bool prefetch_next) const {
+                                   uint64_t direct, int64_t step, bool prefetch_next,
+                                   bool parallel) const {
   const int S = num_shards();
   Status st[kMaxShards];
-  threads::parallel_for_affine(S, [&](int k) {
+  auto shard = [&](int k) {
     const PlanExecutor& ex = *shards_[k];
     const int64_t start = lo + k * shard_batch_;
     ex.load_inputs(ins, perm, start, direct);
@@ -103,7 +125,12 @@ Status ShardedExecutor::pure_phase(const DataArray* ins, const int64_t* perm, in
                shard_batch_, pure_end_);
     st[k] = ex.run_range(ins, start, direct, pf.done() ? nullptr : &pf, step, 0,
                          static_cast<size_t>(pure_end_));
-  });
+  };
+  if (parallel) {
+    threads::parallel_for_affine(S, shard);
+  } else {
+    for (int k = 0; k < S; ++k) shard(k);
+  }
   for (int k = 0; k < S; ++k)
     if (!st[k].ok()) return st[k];
   return Status::success();
@@ -111,11 +138,11 @@ Status ShardedExecutor::pure_phase(const DataArray* ins, const int64_t* perm, in
 
 // Each thread averages a range of every gradient into shard 0's copy and updates the
 // variables and slots of that range: elementwise, so the split does not change any bit.
-Status ShardedExecutor::update_phase(int64_t step) const {
+Status ShardedExecutor::update_phase(int64_t step, bool parallel) const {
   if (updates_.empty()) return Status::success();
   int64_t longest = 0;
   for (const Update& u : updates_) longest = std::max(longest, u.n);
-  const int parts = static_cast<int>(std::clamp<int64_t>(
+  const int parts = !parallel ? 1 : static_cast<int>(std::clamp<int64_t>(
       std::min<int64_t>(threads::num_threads(), longest / kMinUpdateChunk), 1, kMaxParts));
   const int S = num_shards();
   const float inv = 1.0f / static_cast<float>(S);
@@ -174,11 +201,16 @@ Status ShardedExecutor::run(const DataArray* ins, const int64_t* perm, int64_t p
                                nullptr, check_finite);
   if (!st.ok()) return st;
   const uint64_t direct = first.direct_mask(ins, perm);
+  const bool threaded = threads::num_threads() > 1;
   for (int64_t s = 0; s < n_steps; ++s) {
     const int64_t lo = row_start + s * bs;
-    if (!(st = pure_phase(ins, perm, lo, direct, s, perm && s + 1 < n_steps)).ok()) return st;
-    if (!(st = update_phase(s)).ok()) return st;
+    const bool parallel = threaded && mode_.parallel();
+    const auto t0 = Clock::now();
+    st = pure_phase(ins, perm, lo, direct, s, perm && s + 1 < n_steps, parallel);
+    if (!st.ok()) return st;
+    if (!(st = update_phase(s, parallel)).ok()) return st;
     if (!(st = effect_phase(s)).ok()) return st;
+    if (threaded) mode_.record(parallel, Clock::now() - t0);
   }
   return Status::success();
 }
