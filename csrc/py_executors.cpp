@@ -185,7 +185,6 @@ class PyShardedExecutor {
         throw py::value_error("shard arenas must have the same size");
       ptrs.push_back(block_ptr(a));
     }
-    if (inputs.empty()) throw py::value_error("a sharded plan needs data inputs");
     const auto bufs = parse_buffers(buffers, arenas_[0].nbytes(), state_, consts_);
     exec_ = std::make_unique<ShardedExecutor>(ptrs, block_ptr(state_), block_ptr(consts_), bufs,
                                               parse_instrs(instrs), inputs, shard_batch,

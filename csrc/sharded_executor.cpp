@@ -44,6 +44,7 @@ ShardedExecutor::ShardedExecutor(const std::vector<char*>& arenas, char* state, 
     throw std::invalid_argument("a sharded plan needs 1 to " + std::to_string(kMaxShards) +
                                 " arenas");
   if (shard_batch < 1) throw std::invalid_argument("shard batch must be positive");
+  if (inputs.empty()) throw std::invalid_argument("a sharded plan needs data inputs");
   const size_t n = instrs.size();
   if (pure_end < 0 || static_cast<size_t>(pure_end) > n ||
       effect_kinds.size() != n - static_cast<size_t>(pure_end))
