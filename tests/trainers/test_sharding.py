@@ -76,6 +76,21 @@ def test_sharded_training_matches_the_full_batch(monkeypatch, optimizer, weighte
     np.testing.assert_allclose(e1, e0, rtol=1e-5)
 
 
+def test_unshuffled_rows_read_in_place_match(monkeypatch):
+    # shuffle=False: each shard reads its half of the caller's rows in place (no gather)
+    x, y, _ = data(n=320)
+    weights = []
+    for max_params in (sharding.MAX_SHARDED_PARAMS, 0):
+        monkeypatch.setattr(sharding, "MAX_SHARDED_PARAMS", max_params)
+        model = mlp()
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+        model.fit(x, y, batch_size=32, epochs=2, verbose=0, shuffle=False)
+        assert is_sharded(model) == bool(max_params)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6)
+
+
 def test_sharded_results_do_not_depend_on_thread_count():
     x, y, _ = data()
     runs = []
