@@ -81,18 +81,27 @@ std::vector<InstrDesc> parse_instrs(const std::vector<py::tuple>& instrs) {
   return prog;
 }
 
-// The caller's data arrays of one run() call, checked against the plan's i-th input (or
-// output) buffer: same dtype and row shape. On the stack for up to kInline arrays.
+// The caller's data arrays of one run() call, each checked against the plan buffer it fills
+// (or, for outputs, is filled from): same dtype and row shape. On the stack for up to
+// kInline arrays.
 class DataArrays {
  public:
-  template <class Exec>
-  DataArrays(py::handle seq, const Exec& ex, bool out) : items_(seq) {
-    const size_t n = out ? ex.num_outputs() : ex.num_inputs();
+  // buffer(i): the plan's buffer for array i of n; `out`: the arrays are written.
+  template <class Buffer>
+  DataArrays(py::handle seq, size_t n, bool out, Buffer buffer) : items_(seq) {
     if (items_.size() != n) throw py::value_error("wrong number of data arrays for this plan");
     if (n > kInline) heap_.resize(n);
     arrays_ = n > kInline ? heap_.data() : inline_;
-    for (size_t i = 0; i < n; ++i)
-      arrays_[i] = describe(items_[i], out ? ex.output(i) : ex.input(i), out);
+    for (size_t i = 0; i < n; ++i) arrays_[i] = describe(items_[i], buffer(i), out);
+  }
+  // The buffers of an executor's inputs (outputs), as `buffer` above.
+  template <class Exec>
+  static auto inputs_of(const Exec& ex) {
+    return [&ex](size_t i) -> const TensorRef& { return ex.input(static_cast<int>(i)); };
+  }
+  template <class Exec>
+  static auto outputs_of(const Exec& ex) {
+    return [&ex](size_t i) -> const TensorRef& { return ex.output(static_cast<int>(i)); };
   }
   const DataArray* data() const { return arrays_; }
 
@@ -151,7 +160,8 @@ class PyExecutor {
   // data_in, data_out: lists or tuples of arrays, one per plan input / output.
   void run(py::handle data_in, py::handle perm_obj, int64_t row_start, int64_t n_steps,
            py::handle data_out, bool check_finite) {
-    const DataArrays ins(data_in, *exec_, false), outs(data_out, *exec_, true);
+    const DataArrays ins(data_in, exec_->num_inputs(), false, DataArrays::inputs_of(*exec_));
+    const DataArrays outs(data_out, exec_->num_outputs(), true, DataArrays::outputs_of(*exec_));
     const Perm perm(perm_obj);
     Status st;
     {
@@ -194,7 +204,7 @@ class PyShardedExecutor {
   // Same arguments as Executor.run; a training plan has no data outputs.
   void run(py::handle data_in, py::handle perm_obj, int64_t row_start, int64_t n_steps,
            py::handle data_out, bool check_finite) {
-    const DataArrays ins(data_in, *exec_, false);
+    const DataArrays ins(data_in, exec_->num_inputs(), false, DataArrays::inputs_of(*exec_));
     if (ArrayItems(data_out).size() != 0) throw py::value_error("a sharded plan has no outputs");
     const Perm perm(perm_obj);
     Status st;

@@ -23,12 +23,20 @@ void set_num_threads(int n);
 using TaskFn = void (*)(void* ctx, int index);
 void parallel_for(int n, TaskFn fn, void* ctx);
 
+// A callable taking the task index, as a TaskFn and its context.
+template <class Fn>
+void call_task(void* ctx, int i) {
+  (*static_cast<Fn*>(ctx))(i);
+}
+template <class F>
+void* task_context(F& f) {
+  return const_cast<void*>(static_cast<const void*>(&f));
+}
+
 // Same with any callable taking the task index.
 template <class F>
 void parallel_for(int n, F&& f) {
-  using Fn = std::remove_reference_t<F>;
-  parallel_for(n, [](void* ctx, int i) { (*static_cast<Fn*>(ctx))(i); },
-               const_cast<void*>(static_cast<const void*>(&f)));
+  parallel_for(n, &call_task<std::remove_reference_t<F>>, task_context(f));
 }
 
 // Like parallel_for, but task i runs on thread i (the caller is thread 0, pool workers are
@@ -41,9 +49,7 @@ void parallel_for_affine(int n, TaskFn fn, void* ctx);
 
 template <class F>
 void parallel_for_affine(int n, F&& f) {
-  using Fn = std::remove_reference_t<F>;
-  parallel_for_affine(n, [](void* ctx, int i) { (*static_cast<Fn*>(ctx))(i); },
-                      const_cast<void*>(static_cast<const void*>(&f)));
+  parallel_for_affine(n, &call_task<std::remove_reference_t<F>>, task_context(f));
 }
 
 // Chunk bounds that split [0, total) into `parts` near-equal runs of whole `align`-sized

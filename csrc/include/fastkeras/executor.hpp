@@ -72,9 +72,7 @@ class PlanExecutor {
   // Runs instructions [k0, k1) of step `step` (rows from `lo`).
   Status run_range(const DataArray* ins, int64_t lo, uint64_t direct, rows::Prefetcher* pf,
                    int64_t step, size_t k0, size_t k1) const;
-  size_t num_instrs() const { return program_.size(); }
   const OpCall& call(size_t k) const { return program_[k].call; }
-  const TensorRef& buffer(int32_t id) const { return buffers_[id]; }
 
   int64_t batch_size() const { return batch_size_; }
   const TensorRef& input(int i) const { return buffers_[inputs_[i]]; }

@@ -50,8 +50,6 @@ class ShardedExecutor {
   int num_shards() const { return static_cast<int>(shards_.size()); }
   const TensorRef& input(int i) const { return shards_[0]->input(i); }
   size_t num_inputs() const { return shards_[0]->num_inputs(); }
-  size_t num_outputs() const { return 0; }  // training plans only
-  const TensorRef& output(int i) const { return shards_[0]->output(i); }
 
  private:
   struct Update {

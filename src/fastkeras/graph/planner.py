@@ -16,10 +16,9 @@ def _key(t: Tensor):
     return (t.node.id, t.index)
 
 
-def live_nodes(graph: Graph, roots):
-    """Nodes needed to compute `roots` (tensors) and every effect (DCE)."""
-    needed = set()
-    stack = [t.node for t in roots] + list(graph.effects)
+def ancestors(nodes):
+    """Ids of `nodes` and of every node they depend on."""
+    needed, stack = set(), list(nodes)
     while stack:
         node = stack.pop()
         if node.id in needed:
@@ -27,6 +26,11 @@ def live_nodes(graph: Graph, roots):
         needed.add(node.id)
         stack.extend(x.node for x in node.inputs)
     return needed
+
+
+def live_nodes(graph: Graph, roots):
+    """Nodes needed to compute `roots` (tensors) and every effect (DCE)."""
+    return ancestors([t.node for t in roots] + list(graph.effects))
 
 
 def schedule(graph: Graph, needed):

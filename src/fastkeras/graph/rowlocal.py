@@ -8,7 +8,7 @@ The rules are per primitive and conservative: a primitive without a rule here mi
 
 from __future__ import annotations
 
-from .core import Tensor
+from .planner import ancestors
 from .primitives._rules import normalize_axes, normalize_axis
 
 GLOBAL, ROW, MIXED = "global", "row", "mixed"
@@ -81,23 +81,9 @@ def _classify(node, kinds):
 
 def row_local(roots, batch: int) -> bool:
     """True when every tensor in `roots` is row-local with `batch` rows."""
-    kind_of = {}
-
-    def kind(t: Tensor):
-        key = (t.node.id, t.index)
-        if key not in kind_of:
-            raise KeyError(key)
-        return kind_of[key]
-
-    # Nodes are created in topological order: walk the roots' ancestors by id.
-    graph = roots[0].graph
-    needed, stack = set(), [t.node for t in roots]
-    while stack:
-        node = stack.pop()
-        if node.id not in needed:
-            needed.add(node.id)
-            stack.extend(x.node for x in node.inputs)
-    for node in graph.nodes:
+    kind_of = {}  # (node id, output index) -> kind
+    needed = ancestors(t.node for t in roots)
+    for node in roots[0].graph.nodes:  # creation order is topological
         if node.id not in needed:
             continue
         if node.prim is None:
@@ -105,8 +91,8 @@ def row_local(roots, batch: int) -> bool:
         elif node.prim.effect:
             k = MIXED
         else:
-            k = _classify(node, [kind(x) for x in node.inputs])
+            k = _classify(node, [kind_of[(x.node.id, x.index)] for x in node.inputs])
         for out in node.outputs:
             row = k == ROW and out.ndim >= 1 and out.shape[0] == batch
             kind_of[(node.id, out.index)] = ROW if row else (GLOBAL if k == GLOBAL else MIXED)
-    return all(kind(t) == ROW for t in roots)
+    return all(kind_of[(t.node.id, t.index)] == ROW for t in roots)
