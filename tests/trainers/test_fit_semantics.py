@@ -158,6 +158,18 @@ def test_predict_fast_path_still_rejects_nan(backend):
             call()
 
 
+def test_first_predict_leaves_a_runner_the_next_call_uses(backend):
+    # The first plan of a fresh model creates its state block (a cache version bump): the
+    # runner that call builds must carry the version after that, or every new shape would
+    # take the slow path twice.
+    x, _ = _data(8)
+    model = _seed_model()
+    first = model.predict(x, verbose=0)
+    runner = model._forward.lookup(x, 32)
+    assert runner is not None
+    np.testing.assert_array_equal(runner(x, check_finite=True), first)
+
+
 def test_train_on_batch_fast_path_checks_values(backend):
     x, y = _data(16)
     model = _seed_model()

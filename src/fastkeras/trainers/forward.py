@@ -72,7 +72,14 @@ class ForwardCache:
         if len(self.runners) >= self.MAX_ENTRIES:
             self.runners.pop(next(iter(self.runners)))
         spec = (tuple(x.shape[1:]), x.dtype.name)
-        runner = ForwardRunner(self.steps, len(x), batch_size or len(x), spec, self.steps.version)
+        # The first plan of a model creates its state block, which bumps the version: stamp
+        # the runner with the version after its executors exist, or the next call would find
+        # it stale. Built again if the version moved (the executors are cached by then).
+        while True:
+            version = self.steps.version
+            runner = ForwardRunner(self.steps, len(x), batch_size or len(x), spec, version)
+            if self.steps.version == version:
+                break
         self.runners[(x.shape, batch_size)] = runner
         return runner
 
