@@ -55,6 +55,10 @@ struct Blocking {
 //                             epilogue). Every element is summed in the same order whatever
 //                             the block bounds, so any partition of C gives identical bits.
 //   col_sums                  db[j] = sum over i of c[i, j] (rows in order), j in [j0, j1)
+//   packed_b_floats, pack_b_all  op(B) for every k slice and all n columns, packed once
+//                             (k > 0): the slice at p0 starts at p0 * round_up(n, NR)
+//   rows_packed_b             rows [i0, i1) of C, every column, from that packed B (not
+//                             pack_a; same bits as block); k > 0
 #define FK_GEMM_DECLARE(ns)                                                              \
   namespace ns {                                                                        \
   int64_t tile_rows();                                                                  \
@@ -63,6 +67,10 @@ struct Blocking {
   void block(const Problem& p, Blocking how, int64_t i0, int64_t i1, int64_t j0,        \
              int64_t j1, float* work);                                                  \
   void col_sums(const float* c, int64_t ldc, int64_t m, int64_t j0, int64_t j1, float* db); \
+  int64_t packed_b_floats(int64_t n, int64_t k);                                        \
+  void pack_b_all(const Problem& p, float* bp);                                         \
+  void rows_packed_b(const Problem& p, Blocking how, int64_t i0, int64_t i1,            \
+                     const float* bp);                                                  \
   }
 
 FK_GEMM_DECLARE(generic)

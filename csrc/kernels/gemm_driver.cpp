@@ -3,10 +3,12 @@
 //
 // Threads split C into a grid of blocks on tile boundaries, along its longer side first: a
 // column block packs only its own B panels but reads all of A, a row block reads only its
-// rows of A but packs all of B. The k reduction is never split and every element is summed
-// in an order fixed by k alone, so any grid gives the same bits.
+// rows of A but packs all of B. Tall problems with a narrow B instead hand out many small
+// row tasks, each thread packing B once per call. The k reduction is never split and every
+// element is summed in an order fixed by k alone, so any grid gives the same bits.
 #include "gemm_driver.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 
@@ -23,12 +25,16 @@ struct GemmImpl {
   void (*block)(const gemm::Problem&, gemm::Blocking, int64_t, int64_t, int64_t, int64_t,
                 float*);
   void (*col_sums)(const float*, int64_t, int64_t, int64_t, int64_t, float*);
+  int64_t (*packed_b_floats)(int64_t, int64_t);
+  void (*pack_b_all)(const gemm::Problem&, float*);
+  void (*rows_packed_b)(const gemm::Problem&, gemm::Blocking, int64_t, int64_t, const float*);
 };
 
 #define FK_GEMM_IMPL(ns)                                                                  \
   GemmImpl {                                                                              \
     #ns, gemm::ns::tile_rows(), gemm::ns::tile_cols(), gemm::ns::workspace_floats,        \
-        gemm::ns::block, gemm::ns::col_sums                                               \
+        gemm::ns::block, gemm::ns::col_sums, gemm::ns::packed_b_floats,                   \
+        gemm::ns::pack_b_all, gemm::ns::rows_packed_b                                     \
   }
 
 GemmImpl choose() {
@@ -84,6 +90,51 @@ gemm::Blocking blocking(const gemm::Problem& p) {
 constexpr double kParallelFlops = 4e5;
 constexpr int64_t kParallelRowFloats = 1 << 16;
 constexpr int kTasksPerThread = 2;
+
+// Tall problems with a narrow B (batch-4096 inference): many small row tasks taken as they
+// come, each thread packing all of op(B) once per call into its own workspace. A thread
+// that the host deschedules then holds back one small task instead of a quarter of the
+// work, and B is packed once per thread instead of once per task.
+constexpr int64_t kRowTaskMinRows = 1024;
+constexpr int64_t kRowTaskMaxCols = 512;
+constexpr int64_t kRowTaskTiles = 16;  // rows per task: this many micro-tiles
+constexpr int64_t kRowTaskMaxPackedFloats = 1 << 21;  // 8 MB of packed B per thread
+
+std::atomic<uint64_t> g_sgemm_calls{0};
+thread_local uint64_t t_packed_call = 0;  // the call whose B this thread's workspace holds
+
+bool row_tasks_pay(const gemm::Problem& p, gemm::Blocking how) {
+  return p.m >= kRowTaskMinRows && p.n <= kRowTaskMaxCols && p.k > 0 && how.pack_b &&
+         !how.pack_a && impl().packed_b_floats(p.n, p.k) <= kRowTaskMaxPackedFloats;
+}
+
+Status sgemm_row_tasks(const gemm::Problem& p, gemm::Blocking how, float* db) {
+  const GemmImpl& g = impl();
+  const int64_t rows = kRowTaskTiles * g.mr;
+  const int64_t tasks = std::min<int64_t>((p.m + rows - 1) / rows, 4096);
+  const uint64_t call = g_sgemm_calls.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int64_t b_floats = g.packed_b_floats(p.n, p.k);
+  std::atomic<bool> failed{false};
+  threads::parallel_for(static_cast<int>(tasks), [&](int t) {
+    float* bp = workspace(b_floats);  // (k, round_up(n, NR)) as k slices of NR-wide panels
+    if (!bp) {
+      failed.store(true);
+      return;
+    }
+    if (t_packed_call != call) {  // this thread's first task of the call
+      g.pack_b_all(p, bp);
+      t_packed_call = call;
+    }
+    int64_t i0, i1;
+    threads::split(p.m, g.mr, static_cast<int>(tasks), t, &i0, &i1);
+    g.rows_packed_b(p, how, i0, i1, bp);
+  });
+  if (failed.load())
+    return Status::error("matmul: cannot allocate %lld bytes of workspace",
+                         (long long)(b_floats * 4));
+  if (db) g.col_sums(p.c, p.ldc, p.m, 0, p.n, db);
+  return Status::success();
+}
 
 }  // namespace
 
@@ -148,6 +199,8 @@ Status sgemm(const gemm::Problem& p, float* db) {
     tn = static_cast<int>(p.m > p.n ? second : first);
   }
   std::atomic<bool> failed{false};
+  if (threads > 1 && big && !affine && row_tasks_pay(p, how))
+    return sgemm_row_tasks(p, how, db);
   auto task = [&](int t) {
     int64_t i0, i1, j0, j1;
     threads::split(p.m, g.mr, tm, t / tn, &i0, &i1);

@@ -1,5 +1,6 @@
 """The cpu GEMM's blocked paths against float64 NumPy, and bit-identical for any thread
-count: k deeper than one slice, packed A, the shared-B row split of big problems,
+count: k deeper than one slice, packed A, the row tasks of tall problems (B packed once
+per thread),
 transposes, and the fused epilogues (dense: bias + activation; matmul_act_grad: activation
 gradient + column sums). The op harness (test_op_backends.py) covers the small shapes."""
 
@@ -11,9 +12,9 @@ from fastkeras import backends
 pytestmark = pytest.mark.skipif(not backends.available("cpu"), reason="cpu backend not built")
 
 SHAPES = [  # m, k, n, transpose_a, transpose_b
-    (4096, 784, 256, False, False),   # W5's first layer: shared-B row split, 3 k slices
-    (1031, 1000, 40, False, True),    # ragged rows and panels, transposed B, 3 k slices
-    (1500, 300, 70, True, False),     # transposed A
+    (4096, 784, 256, False, False),   # W5's first layer: row tasks, 3 k slices
+    (1031, 1000, 40, False, True),    # row tasks: ragged rows and panels, transposed B
+    (1500, 300, 70, True, False),     # row tasks: transposed A
     (600, 800, 520, False, False),    # packed A (n >= 512), column split
     (96, 2049, 33, True, True),       # deep k, both transposed, below the parallel split
 ]
