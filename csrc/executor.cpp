@@ -9,7 +9,6 @@
 
 #include "kernels/common.hpp"
 #include "kernels/rows.hpp"
-#include "kernels/thread_pool.hpp"
 
 namespace fk {
 
@@ -225,12 +224,8 @@ Status PlanExecutor::run(const DataArray* ins, const int64_t* perm, int64_t perm
   if (!st.ok()) return st;
   const uint64_t direct = direct_mask(ins, perm);
   rows::Prefetcher pf;
-  const bool threaded = threads::num_threads() > 1;
   for (int64_t s = 0; s < n_steps; ++s) {
     const int64_t lo = row_start + s * bs;
-    const bool parallel = !threaded || mode_.parallel();
-    const auto t0 = ModeChooser::Clock::now();
-    threads::SerialScope serial(!parallel);
     load_inputs(ins, perm, lo, direct);
     // The next step's rows are random: start their misses now, spread over this step.
     if (perm && s + 1 < n_steps)
@@ -248,7 +243,6 @@ Status PlanExecutor::run(const DataArray* ins, const int64_t* perm, int64_t perm
         std::memcpy(a.data + lo * a.row_bytes, src, bs * a.row_bytes);
       }
     }
-    if (threaded) mode_.record(ModeChooser::Clock::now() - t0);
   }
   return Status::success();
 }

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <vector>
 
-#include "fastkeras/mode_chooser.hpp"
 #include "fastkeras/tensor.hpp"
 #include "kernels/thread_pool.hpp"
 #include "py_arrays.hpp"
@@ -40,20 +39,6 @@ double pool_dispatch_ns(int repeats) {
   }
   std::nth_element(ns.begin(), ns.begin() + ns.size() / 2, ns.end());
   return ns[ns.size() / 2];
-}
-
-// The executors' ModeChooser fed a fixed time per step for each way: 1 for each step it ran
-// in parallel, 0 for each serial one (its logic, tested without clocks).
-std::vector<int> mode_chooser_trace(int64_t parallel_ns, int64_t serial_ns, int64_t steps) {
-  if (parallel_ns < 0 || serial_ns < 0 || steps < 0)
-    throw py::value_error("times and steps must not be negative");
-  ModeChooser chooser;
-  std::vector<int> ways(static_cast<size_t>(steps));
-  for (int& way : ways) {
-    way = chooser.parallel() ? 1 : 0;
-    chooser.record(std::chrono::nanoseconds(way ? parallel_ns : serial_ns));
-  }
-  return ways;
 }
 
 // Eager path: one primitive on NumPy arrays (the same kernels the executor runs).
@@ -127,9 +112,5 @@ PYBIND11_MODULE(_cpu, m) {
   m.def("pool_dispatch_ns", &pool_dispatch_ns, py::arg("repeats") = 10000,
         "Median nanoseconds of one empty parallel job of get_num_threads() tasks: what the "
         "thread pool's synchronisation costs a kernel that splits its work (a diagnostic).");
-  m.def("mode_chooser_trace", &mode_chooser_trace, py::arg("parallel_ns"),
-        py::arg("serial_ns"), py::arg("steps"),
-        "The executors' parallel/serial chooser fed fixed step times: the way (1 parallel, "
-        "0 serial) it runs each step (a diagnostic).");
   bind_executors(m);
 }

@@ -89,6 +89,26 @@ ShardedExecutor::ShardedExecutor(const std::vector<char*>& arenas, char* state, 
   }
 }
 
+bool ShardedExecutor::ModeChooser::parallel() const {
+  const bool probing = step_ % kCycle < kProbe;
+  return probing ? !parallel_best_ : parallel_best_;
+}
+
+void ShardedExecutor::ModeChooser::record(bool parallel, Clock::duration took) {
+  const int64_t at = step_++ % kCycle;
+  const double ns = std::chrono::duration<double, std::nano>(took).count();
+  if (at < kProbe) {  // the other way
+    probe_ns_ += ns;
+    if (at == kProbe - 1) {
+      if (reference_ns_ > 0 && probe_ns_ < reference_ns_) parallel_best_ = parallel;
+      probe_ns_ = 0;
+    }
+  } else if (at >= kCycle - kProbe) {  // the chosen way, just before the next probe
+    if (at == kCycle - kProbe) reference_ns_ = 0;
+    reference_ns_ += ns;
+  }
+}
+
 // Shard k gathers rows [lo + k*b, lo + (k+1)*b) and runs the pure ops on its own arena:
 // one shard per thread when `parallel`, else all on this thread.
 Status ShardedExecutor::pure_phase(const DataArray* ins, const int64_t* perm, int64_t lo,
@@ -186,12 +206,12 @@ Status ShardedExecutor::run(const DataArray* ins, const int64_t* perm, int64_t p
   for (int64_t s = 0; s < n_steps; ++s) {
     const int64_t lo = row_start + s * bs;
     const bool parallel = threaded && mode_.parallel();
-    const auto t0 = ModeChooser::Clock::now();
+    const auto t0 = Clock::now();
     st = pure_phase(ins, perm, lo, direct, s, perm && s + 1 < n_steps, parallel);
     if (!st.ok()) return st;
     if (!(st = update_phase(s, parallel)).ok()) return st;
     if (!(st = effect_phase(s)).ok()) return st;
-    if (threaded) mode_.record(ModeChooser::Clock::now() - t0);
+    if (threaded) mode_.record(parallel, Clock::now() - t0);
   }
   return Status::success();
 }

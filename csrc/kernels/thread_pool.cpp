@@ -243,10 +243,6 @@ void parallel_for_affine(int n, TaskFn fn, void* ctx) {
   p->dispatch_mu.unlock();
 }
 
-SerialScope::SerialScope(bool on) : previous_(t_in_pool) { t_in_pool = previous_ || on; }
-
-SerialScope::~SerialScope() { t_in_pool = previous_; }
-
 void split(int64_t total, int64_t align, int parts, int part, int64_t* lo, int64_t* hi) {
   const int64_t units = (total + align - 1) / align;
   const int64_t per = units / parts, extra = units % parts;

@@ -52,20 +52,6 @@ void parallel_for_affine(int n, F&& f) {
   parallel_for_affine(n, &call_task<std::remove_reference_t<F>>, task_context(f));
 }
 
-// While one is alive with `on`, parallel_for and parallel_for_affine called on this thread
-// run serially on it (kernels split work independently of the thread count, so the bits
-// are the same): an executor's way of running a step on one core (mode_chooser.hpp).
-class SerialScope {
- public:
-  explicit SerialScope(bool on);
-  ~SerialScope();
-  SerialScope(const SerialScope&) = delete;
-  SerialScope& operator=(const SerialScope&) = delete;
-
- private:
-  bool previous_;
-};
-
 // Chunk bounds that split [0, total) into `parts` near-equal runs of whole `align`-sized
 // units (the last run takes the ragged end): run `part` is [*lo, *hi).
 void split(int64_t total, int64_t align, int parts, int part, int64_t* lo, int64_t* hi);

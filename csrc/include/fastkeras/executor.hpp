@@ -9,7 +9,6 @@
 
 #include <vector>
 
-#include "fastkeras/mode_chooser.hpp"
 #include "fastkeras/tensor.hpp"
 
 namespace fk {
@@ -103,9 +102,6 @@ class PlanExecutor {
   std::vector<int32_t> inputs_;
   std::vector<int32_t> outputs_;
   int64_t batch_size_;
-  // run()'s steps on the thread pool or on the caller alone (mode_chooser.hpp). Written by
-  // run(), which the caller's state-block lock keeps to one thread at a time.
-  mutable ModeChooser mode_;
 };
 
 }  // namespace fk
