@@ -7,6 +7,7 @@ writing into the preallocated `outs` (or mutating `ins` for effect primitives)."
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 
@@ -14,15 +15,31 @@ from .plan import Plan, aligned_bytes
 
 # Executors sharing a state block (one model's plans) run one at a time, as the cpu
 # executor's do: two Python threads using one model would otherwise interleave their steps
-# in each executor's arena and in the shared variables. Keyed by the block's address.
-_STATE_LOCKS = {}
+# in each executor's arena and in the shared variables. Keyed by the block's address, with
+# a weak reference to the memory that owns it, so that the entries of models that are gone
+# are dropped (as the cpu registry does) and a new block at a freed address gets a new lock.
+_STATE_LOCKS = {}  # address -> (weakref to the owning array, lock)
 _REGISTRY_LOCK = threading.Lock()
+_PRUNE_ABOVE = 256
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns `array`'s memory (views keep it alive)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def _state_lock(state: np.ndarray):
     key = state.__array_interface__["data"][0]
     with _REGISTRY_LOCK:
-        return _STATE_LOCKS.setdefault(key, threading.Lock())
+        if len(_STATE_LOCKS) > _PRUNE_ABOVE:
+            for dead in [k for k, (ref, _) in _STATE_LOCKS.items() if ref() is None]:
+                del _STATE_LOCKS[dead]
+        entry = _STATE_LOCKS.get(key)
+        if entry is None or entry[0]() is None:
+            entry = _STATE_LOCKS[key] = (weakref.ref(_owner(state)), threading.Lock())
+        return entry[1]
 
 
 class PythonExecutor:

@@ -1,0 +1,24 @@
+"""The Python step executor's per-state-block locks (backends/python_executor.py): one lock
+per block, shared by every executor of that block, and forgotten once the block is gone."""
+
+import gc
+
+from fastkeras.backends import python_executor as pe
+from fastkeras.backends.plan import aligned_bytes
+
+
+def test_one_lock_per_block_shared_through_views():
+    block = aligned_bytes(256)
+    assert pe._state_lock(block) is pe._state_lock(block[:])
+    assert pe._state_lock(block) is not pe._state_lock(aligned_bytes(256))
+
+
+def test_locks_of_blocks_that_are_gone_are_forgotten():
+    keep = aligned_bytes(64)
+    kept_lock = pe._state_lock(keep)
+    for _ in range(3 * pe._PRUNE_ABOVE):
+        pe._state_lock(aligned_bytes(64))  # a model built and dropped
+    gc.collect()
+    pe._state_lock(aligned_bytes(64))  # a lookup prunes the dead entries
+    assert len(pe._STATE_LOCKS) <= pe._PRUNE_ABOVE + 2
+    assert pe._state_lock(keep) is kept_lock  # a live block keeps its lock
