@@ -62,34 +62,41 @@ def _native_plan(plan):
     return buffers, instrs
 
 
-class CpuExecutor:
-    def __init__(self, plan, state):
+class _NativeExecutor:
+    """run() over a native executor, which keeps its arenas and the state block alive."""
+
+    def __init__(self, plan, native):
         self.plan = plan
-        self.arena = aligned_bytes(plan.arena_nbytes)
-        buffers, instrs = _native_plan(plan)
-        self._native = _cpu.Executor(self.arena, state, plan.const_block, buffers, instrs,
-                                     list(plan.inputs), list(plan.outputs), plan.batch_size)
+        self._native = native
         # Same signature as run() for int row counts and sequences of arrays, minus a hop.
-        self.run_native = self._native.run
+        self.run_native = native.run
 
     def run(self, data_inputs, perm, row_start, n_steps, data_outputs=(), check_finite=False):
         self._native.run(list(data_inputs), perm, int(row_start), int(n_steps),
                          list(data_outputs), check_finite)
 
 
-class CpuShardedExecutor(CpuExecutor):
+class CpuExecutor(_NativeExecutor):
+    def __init__(self, plan, state):
+        self.arena = aligned_bytes(plan.arena_nbytes)
+        buffers, instrs = _native_plan(plan)
+        super().__init__(plan, _cpu.Executor(self.arena, state, plan.const_block, buffers,
+                                             instrs, list(plan.inputs), list(plan.outputs),
+                                             plan.batch_size))
+
+
+class CpuShardedExecutor(_NativeExecutor):
     """A train plan traced at batch / shards, run data-parallel: each step takes
     `shards * plan.batch_size` rows (trainers/sharding.py, csrc/sharded_executor.cpp)."""
 
     def __init__(self, plan, state, shards, pure_end, effect_kinds):
-        self.plan = plan
         self.shards = shards
         self.arenas = [aligned_bytes(plan.arena_nbytes) for _ in range(shards)]
         buffers, instrs = _native_plan(plan)
-        self._native = _cpu.ShardedExecutor(self.arenas, state, plan.const_block, buffers,
-                                            instrs, list(plan.inputs), plan.batch_size,
-                                            pure_end, list(effect_kinds))
-        self.run_native = self._native.run
+        super().__init__(plan, _cpu.ShardedExecutor(self.arenas, state, plan.const_block,
+                                                    buffers, instrs, list(plan.inputs),
+                                                    plan.batch_size, pure_end,
+                                                    list(effect_kinds)))
 
 
 # Train steps of small models may run as data-parallel shards (trainers/sharding.py).
