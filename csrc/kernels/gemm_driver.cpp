@@ -100,6 +100,11 @@ constexpr int64_t kRowTaskMaxCols = 512;
 constexpr int64_t kRowTaskTiles = 16;  // rows per task: this many micro-tiles
 constexpr int64_t kRowTaskMaxPackedFloats = 1 << 21;  // 8 MB of packed B per thread
 
+Status no_workspace(int64_t floats) {
+  return Status::error("matmul: cannot allocate %lld bytes of workspace",
+                       (long long)(floats * 4));
+}
+
 std::atomic<uint64_t> g_sgemm_calls{0};
 thread_local uint64_t t_packed_call = 0;  // the call whose B this thread's workspace holds
 
@@ -129,9 +134,7 @@ Status sgemm_row_tasks(const gemm::Problem& p, gemm::Blocking how, float* db) {
     threads::split(p.m, g.mr, static_cast<int>(tasks), t, &i0, &i1);
     g.rows_packed_b(p, how, i0, i1, bp);
   });
-  if (failed.load())
-    return Status::error("matmul: cannot allocate %lld bytes of workspace",
-                         (long long)(b_floats * 4));
+  if (failed.load()) return no_workspace(b_floats);
   if (db) g.col_sums(p.c, p.ldc, p.m, 0, p.n, db);
   return Status::success();
 }
@@ -182,6 +185,7 @@ Status sgemm(const gemm::Problem& p, float* db) {
   // One row: one block per thread, always the same columns on the same thread (affine),
   // so that repeated calls find each thread's slice of B in its own L2.
   const bool affine = threads > 1 && big && p.m == 1 && threads <= 32;
+  if (threads > 1 && big && row_tasks_pay(p, how)) return sgemm_row_tasks(p, how, db);
   if (affine) {
     tn = threads;
   } else if (threads > 1 && big) {
@@ -199,8 +203,6 @@ Status sgemm(const gemm::Problem& p, float* db) {
     tn = static_cast<int>(p.m > p.n ? second : first);
   }
   std::atomic<bool> failed{false};
-  if (threads > 1 && big && !affine && row_tasks_pay(p, how))
-    return sgemm_row_tasks(p, how, db);
   auto task = [&](int t) {
     int64_t i0, i1, j0, j1;
     threads::split(p.m, g.mr, tm, t / tn, &i0, &i1);
@@ -220,9 +222,7 @@ Status sgemm(const gemm::Problem& p, float* db) {
   } else {
     threads::parallel_for(tn * tm, task);
   }
-  if (failed.load())
-    return Status::error("matmul: cannot allocate %lld bytes of workspace",
-                         (long long)(g.workspace(p.m, p.n, p.k) * 4));
+  if (failed.load()) return no_workspace(g.workspace(p.m, p.n, p.k));
   if (db && tm > 1) g.col_sums(p.c, p.ldc, p.m, 0, p.n, db);
   return Status::success();
 }
