@@ -10,6 +10,7 @@
 #include <chrono>
 #include <vector>
 
+#include "fastkeras/mode_chooser.hpp"
 #include "fastkeras/tensor.hpp"
 #include "kernels/thread_pool.hpp"
 #include "py_arrays.hpp"
@@ -23,6 +24,22 @@ void bind_executors(py::module_& m);
 }
 
 namespace {
+
+// Replays a run of steps through a ModeChooser: step i costs parallel_ns[i] or serial_ns[i]
+// depending on the way chosen for it; returns the ways (true: parallel).
+std::vector<bool> mode_chooser_trace(const std::vector<double>& parallel_ns,
+                                     const std::vector<double>& serial_ns) {
+  if (parallel_ns.size() != serial_ns.size())
+    throw py::value_error("parallel_ns and serial_ns must have one time per step each");
+  ModeChooser chooser;
+  std::vector<bool> ways;
+  for (size_t i = 0; i < parallel_ns.size(); ++i) {
+    const bool parallel = chooser.parallel();
+    chooser.record(parallel, parallel ? parallel_ns[i] : serial_ns[i]);
+    ways.push_back(parallel);
+  }
+  return ways;
+}
 
 double pool_dispatch_ns(int repeats) {
   if (repeats <= 0) throw py::value_error("repeats must be positive");
@@ -112,5 +129,9 @@ PYBIND11_MODULE(_cpu, m) {
   m.def("pool_dispatch_ns", &pool_dispatch_ns, py::arg("repeats") = 10000,
         "Median nanoseconds of one empty parallel job of get_num_threads() tasks: what the "
         "thread pool's synchronisation costs a kernel that splits its work (a diagnostic).");
+  m.def("mode_chooser_trace", &mode_chooser_trace, py::arg("parallel_ns"),
+        py::arg("serial_ns"),
+        "The ways (True: parallel) that the sharded executor's parallel/serial chooser picks "
+        "for steps costing these nanoseconds each way (a test of its policy).");
   bind_executors(m);
 }

@@ -89,26 +89,6 @@ ShardedExecutor::ShardedExecutor(const std::vector<char*>& arenas, char* state, 
   }
 }
 
-bool ShardedExecutor::ModeChooser::parallel() const {
-  const bool probing = step_ % kCycle < kProbe;
-  return probing ? !parallel_best_ : parallel_best_;
-}
-
-void ShardedExecutor::ModeChooser::record(bool parallel, Clock::duration took) {
-  const int64_t at = step_++ % kCycle;
-  const double ns = std::chrono::duration<double, std::nano>(took).count();
-  if (at < kProbe) {  // the other way
-    probe_ns_ += ns;
-    if (at == kProbe - 1) {
-      if (reference_ns_ > 0 && probe_ns_ < reference_ns_) parallel_best_ = parallel;
-      probe_ns_ = 0;
-    }
-  } else if (at >= kCycle - kProbe) {  // the chosen way, just before the next probe
-    if (at == kCycle - kProbe) reference_ns_ = 0;
-    reference_ns_ += ns;
-  }
-}
-
 // Shard k gathers rows [lo + k*b, lo + (k+1)*b) and runs the pure ops on its own arena:
 // one shard per thread when `parallel`, else all on this thread.
 Status ShardedExecutor::pure_phase(const DataArray* ins, const int64_t* perm, int64_t lo,
@@ -211,7 +191,8 @@ Status ShardedExecutor::run(const DataArray* ins, const int64_t* perm, int64_t p
     if (!st.ok()) return st;
     if (!(st = update_phase(s, parallel)).ok()) return st;
     if (!(st = effect_phase(s)).ok()) return st;
-    if (threaded) mode_.record(parallel, Clock::now() - t0);
+    if (threaded)
+      mode_.record(parallel, std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
   }
   return Status::success();
 }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "fastkeras/executor.hpp"
+#include "fastkeras/mode_chooser.hpp"
 
 namespace fk {
 
@@ -57,22 +58,6 @@ class ShardedExecutor {
     int64_t n;  // elements of the variable, gradient and slots
   };
   using Clock = std::chrono::steady_clock;
-  // Whether a step runs its shards on one thread each or one after the other on the caller
-  // (the same bits either way): two threads pay only while both get a core. When the host
-  // or another process takes one (seen: parallel steps 1.5-2x slower than serial ones),
-  // one thread is faster. So the first kProbe steps of every kCycle run the other way, and
-  // their total against the kProbe steps just before them picks the way for the rest.
-  class ModeChooser {
-   public:
-    bool parallel() const;
-    void record(bool parallel, Clock::duration took);
-
-   private:
-    static constexpr int64_t kCycle = 1024, kProbe = 32;  // steps: ~3% probing
-    int64_t step_ = 0;
-    bool parallel_best_ = true;
-    double probe_ns_ = 0, reference_ns_ = 0;
-  };
 
   Status pure_phase(const DataArray* ins, const int64_t* perm, int64_t lo, uint64_t direct,
                     int64_t step, bool prefetch_next, bool parallel) const;
@@ -85,7 +70,7 @@ class ShardedExecutor {
   std::vector<EffectKind> kinds_;  // per instruction from pure_end_
   std::vector<Update> updates_;
   // Written by run(), which the caller's state-block lock keeps to one thread at a time.
-  mutable ModeChooser mode_;
+  mutable ModeChooser mode_;  // parallel or serial steps (mode_chooser.hpp)
 };
 
 }  // namespace fk
