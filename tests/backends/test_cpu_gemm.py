@@ -17,6 +17,7 @@ SHAPES = [  # m, k, n, transpose_a, transpose_b
     (1500, 300, 70, True, False),     # row tasks: transposed A
     (600, 800, 520, False, False),    # packed A (n >= 512), column split
     (96, 2049, 33, True, True),       # deep k, both transposed, below the parallel split
+    (200, 500, 1030, False, False),   # column blocks from j0 > 0, the last with a ragged panel
 ]
 
 
