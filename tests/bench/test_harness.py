@@ -172,3 +172,40 @@ def test_run_subprocess_result_and_error():
     assert ok["other_cpu_share"] is None or 0.0 <= ok["other_cpu_share"] <= 1.0
     bad = harness.run_subprocess([sys.executable, "-c", "raise ValueError('boom')"])
     assert bad["error"] == "ValueError: boom"
+
+
+def test_rounds_merge_to_medians():
+    from fastkeras.bench import rounds
+    w = WORKLOADS["W1"]
+    raw = [{"framework": "jax", "workload": "W1", "n_samples": 100, "label": "jax x",
+            "epoch_times": [2.0, t, t], "other_cpu_share": s}
+           for t, s in ((0.5, 0.01), (0.25, None), (1.0, 0.2))]
+    runs = [harness.summarise_training(dict(r), w) for r in raw]
+    m = rounds.merge(runs + [{"framework": "jax", "workload": "W1", "error": "boom"}])
+    assert m["samples_per_s"] == pytest.approx(200.0)  # rates 200, 400, 100 per second
+    assert m["steady_epoch_s"] == 0.5 and m["first_epoch_s"] == 2.0
+    assert m["label"] == "jax x" and m["epoch_times"][1] == [2.0, 0.25, 0.25]
+    assert m["other_cpu_share"] == 0.2 and len(m["rounds"]) == 4
+    lat = [{"framework": "fastkeras:cpu", "latency": {"predict": {"mean_us": v, "median_us": v}},
+            "throughput": {"call": "predict", "rows": 8, "samples_per_s": 10 * v}}
+           for v in (3.0, 1.0, 2.0)]
+    m = rounds.merge(lat)
+    assert m["latency"]["predict"]["mean_us"] == 2.0
+    assert m["throughput"] == {"call": "predict", "rows": 8, "samples_per_s": 20.0}
+    failed = [{"framework": "torch", "error": "no torch"}, {"framework": "torch", "error": "x"}]
+    assert rounds.merge(failed)["error"] == "no torch"
+
+
+def test_main_rounds(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    args = _args(["--samples", "128", "--epochs", "2", "--peers", "", "--backends",
+                  "reference", "--workloads", "W1", "--rounds", "2", "--no-limits",
+                  "--json", str(out)])
+    assert harness.main(args) == 0
+    (r,) = json.loads(out.read_text())["training"]
+    assert len(r["rounds"]) == 2 and len(r["epoch_times"]) == 2
+    rates = sorted(x["samples_per_s"] for x in r["rounds"])
+    assert r["samples_per_s"] == pytest.approx(sum(rates) / 2)
+    assert "median over 2 rounds" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        harness.main(_args(["--rounds", "0", "--peers", ""]))

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from . import machine, report
+from . import machine, report, rounds
 from .workloads import INFERENCE, WORKLOADS
 
 PEERS = ("keras", "torch", "jax")
@@ -33,6 +33,9 @@ def add_arguments(p):
     p.add_argument("--peers", default=",".join(PEERS), help="comma list of keras,torch,jax "
                    "(measured only when importable); '' for none")
     p.add_argument("--epochs", type=int, default=3, help="epochs per training run (>= 2)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="measure every framework this many times, interleaved, and report "
+                        "the median of each number (this machine's speed drifts)")
     p.add_argument("--samples", type=int, default=0,
                    help="training samples per epoch for every workload (0: WORKLOADS.md's)")
     p.add_argument("--calls", type=int, default=0, help="W5 one-row calls timed (0: 2000)")
@@ -155,6 +158,8 @@ def matmul_ceiling(wids, timeout=600):
 def _parse(args):
     if args.epochs < 2:
         raise SystemExit("--epochs must be >= 2 (the first epoch is excluded from throughput)")
+    if args.rounds < 1:
+        raise SystemExit("--rounds must be >= 1")
     wids = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     for wid in wids:
         if wid not in WORKLOADS and wid not in INFERENCE:
@@ -186,19 +191,28 @@ def main(args):
     for c in ceilings.values():
         c["pct_peak"] = _share(c["gflops"], peak)
 
-    training, inference = [], []
-    for wid in wids:
-        for fw in frameworks:
-            print(f"  running {wid} on {fw} ...", file=sys.stderr, flush=True)
-            if wid in WORKLOADS:
-                training.append(summarise_training(_train(fw, wid, args), WORKLOADS[wid],
-                                                   peak, ceilings.get(wid)))
-            else:
-                inference.append(summarise_inference(
-                    _infer(fw, wid, args), WORKLOADS[INFERENCE[wid].model], peak,
-                    ceilings.get(wid)))
+    runs = {}  # (workload, framework) -> one summarised result per round
+    for k in range(args.rounds):
+        for wid in wids:
+            for fw in frameworks:
+                of = f" (round {k + 1} of {args.rounds})" if args.rounds > 1 else ""
+                print(f"  running {wid} on {fw}{of} ...", file=sys.stderr, flush=True)
+                if wid in WORKLOADS:
+                    r = summarise_training(_train(fw, wid, args), WORKLOADS[wid], peak,
+                                           ceilings.get(wid))
+                else:
+                    r = summarise_inference(_infer(fw, wid, args),
+                                            WORKLOADS[INFERENCE[wid].model], peak,
+                                            ceilings.get(wid))
+                runs.setdefault((wid, fw), []).append(r)
+    merged = {key: rs[0] if len(rs) == 1 else rounds.merge(rs) for key, rs in runs.items()}
+    training = [r for (wid, _), r in merged.items() if wid in WORKLOADS]
+    inference = [r for (wid, _), r in merged.items() if wid not in WORKLOADS]
 
     report.print_limits(limits, ceiling_run)
+    if args.rounds > 1:
+        print(f"Every number below is the median over {args.rounds} rounds, each of which ran "
+              "every framework once (the JSON keeps each round).")
     if training:
         report.print_training(training, peers, ceilings, args.epochs)
     if inference:
