@@ -152,6 +152,8 @@ def test_main_writes_json(tmp_path, capsys):
     m = data["machine"]
     assert m["cores"] >= 1 and "flop_per_cycle" in m and "clock_source" in m
     assert data["matmul_ceiling"]["results"]["W1"]["samples_per_s"] > 0
+    if data["machine"]["simd_flags"] and {"avx2", "fma"} <= set(data["machine"]["simd_flags"]):
+        assert r["fma_gflops"] > 0  # read just before the run (bench/probe.py)
     text = capsys.readouterr().out
     assert "fastkeras:reference" in text and "numpy matmuls" in text
 
@@ -209,3 +211,33 @@ def test_main_rounds(tmp_path, capsys):
     assert "median over 2 rounds" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         harness.main(_args(["--rounds", "0", "--peers", ""]))
+
+
+def test_fma_probe_measures_the_cores():
+    from fastkeras.bench import probe
+    m = machine.machine_limits(measure_clock=False)
+    p = probe.FmaProbe(m["cores"], m["simd_flags"])
+    try:
+        if not p.available:  # needs x86-64 with AVX2 + FMA and a C compiler
+            assert p.measure() is None
+            pytest.skip("no AVX2+FMA or no C compiler: the probe is off")
+        gflops = p.measure()
+        # At least a tenth of the nominal peak at the cpuinfo clock, at most twice it.
+        nominal = machine.peak(m["cores"], m["cpuinfo_mhz"], m["simd_flags"])["peak_gflops"]
+        assert 0.1 * nominal < gflops < 2 * nominal
+    finally:
+        p.close()
+    assert probe.FmaProbe(2, ["sse2"]).measure() is None
+
+
+def test_low_fma_readings_are_named(capsys):
+    from fastkeras.bench import probe
+    rs = [{"workload": "W1", "framework": "jax", "fma_gflops": 180.0},
+          {"workload": "W2", "framework": "fastkeras:cpu", "fma_gflops": 97.0},
+          {"workload": "W2", "framework": "jax", "fma_gflops": 150.0},
+          {"workload": "W3", "framework": "torch", "error": "x", "fma_gflops": None}]
+    low = probe.low_readings(rs)
+    assert [(r["framework"], round(s, 2)) for r, s in low] == [("fastkeras:cpu", 0.54)]
+    report.print_notes(rs, [])
+    assert "W2 fastkeras:cpu 97 GFLOP/s (54%)" in capsys.readouterr().out
+    assert probe.low_readings([{"fma_gflops": None}]) == []

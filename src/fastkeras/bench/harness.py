@@ -3,7 +3,8 @@ are importable, on Keras 3, PyTorch and JAX, each in its own process, in one run
 the machine's limits (float32 peak and the numpy matmul-only ceiling).
 
 Steady-state throughput is samples / median epoch time over epochs 2..k (the first epoch,
-which includes tracing and compilation, is reported separately)."""
+which includes tracing and compilation, is reported separately). Before each run an all-core
+FMA loop reads what the cores deliver at that moment (bench/probe.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from . import machine, report, rounds
+from . import machine, probe, report, rounds
 from .workloads import INFERENCE, WORKLOADS
 
 PEERS = ("keras", "torch", "jax")
@@ -191,20 +192,28 @@ def main(args):
     for c in ceilings.values():
         c["pct_peak"] = _share(c["gflops"], peak)
 
+    # What the cores deliver just before each run (bench/probe.py); off with --no-limits.
+    fma = None if args.no_limits else probe.FmaProbe(limits["cores"], limits.get("simd_flags"))
     runs = {}  # (workload, framework) -> one summarised result per round
-    for k in range(args.rounds):
-        for wid in wids:
-            for fw in frameworks:
-                of = f" (round {k + 1} of {args.rounds})" if args.rounds > 1 else ""
-                print(f"  running {wid} on {fw}{of} ...", file=sys.stderr, flush=True)
-                if wid in WORKLOADS:
-                    r = summarise_training(_train(fw, wid, args), WORKLOADS[wid], peak,
-                                           ceilings.get(wid))
-                else:
-                    r = summarise_inference(_infer(fw, wid, args),
-                                            WORKLOADS[INFERENCE[wid].model], peak,
-                                            ceilings.get(wid))
-                runs.setdefault((wid, fw), []).append(r)
+    try:
+        for k in range(args.rounds):
+            for wid in wids:
+                for fw in frameworks:
+                    of = f" (round {k + 1} of {args.rounds})" if args.rounds > 1 else ""
+                    print(f"  running {wid} on {fw}{of} ...", file=sys.stderr, flush=True)
+                    gflops = fma.measure() if fma else None
+                    if wid in WORKLOADS:
+                        r = summarise_training(_train(fw, wid, args), WORKLOADS[wid], peak,
+                                               ceilings.get(wid))
+                    else:
+                        r = summarise_inference(_infer(fw, wid, args),
+                                                WORKLOADS[INFERENCE[wid].model], peak,
+                                                ceilings.get(wid))
+                    r["fma_gflops"] = gflops
+                    runs.setdefault((wid, fw), []).append(r)
+    finally:
+        if fma:
+            fma.close()
     merged = {key: rs[0] if len(rs) == 1 else rounds.merge(rs) for key, rs in runs.items()}
     training = [r for (wid, _), r in merged.items() if wid in WORKLOADS]
     inference = [r for (wid, _), r in merged.items() if wid not in WORKLOADS]

@@ -3,6 +3,8 @@ each peer, from the harness's summarised results."""
 
 from __future__ import annotations
 
+from . import probe
+
 NOISY_SHARE = 0.05   # flag runs during which other processes used more of the CPUs
 
 
@@ -132,6 +134,15 @@ def print_notes(results, skipped):
         print("\nFrameworks (training runs, then W5):")
         for fw, text in labels:
             print(f"  {fw}: {text}")
+    readings = [r["fma_gflops"] for r in results if r.get("fma_gflops")]
+    if readings:
+        print(f"\nAll-core FMA loop just before each run: {min(readings):.0f}-{max(readings):.0f} "
+              "GFLOP/s (bench/probe.py; per run in the JSON as fma_gflops)")
+    low = [f"{r['workload']} {r['framework']} {r['fma_gflops']:.0f} GFLOP/s ({100 * share:.0f}%)"
+           for r, share in probe.low_readings(results)]
+    if low:
+        print("\nThe cores delivered less before (all-core FMA loop, bench/probe.py; share of this "
+              "run's best reading; those numbers say more about the host): " + ", ".join(low))
     busy = [f"{r['workload']} {r['framework']} {100 * r['other_cpu_share']:.0f}%"
             for r in results if "error" not in r and (r.get("other_cpu_share") or 0) > NOISY_SHARE]
     if busy:
