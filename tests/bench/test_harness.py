@@ -237,7 +237,16 @@ def test_low_fma_readings_are_named(capsys):
           {"workload": "W2", "framework": "jax", "fma_gflops": 150.0},
           {"workload": "W3", "framework": "torch", "error": "x", "fma_gflops": None}]
     low = probe.low_readings(rs)
-    assert [(r["framework"], round(s, 2)) for r, s in low] == [("fastkeras:cpu", 0.54)]
+    assert [(r["framework"], k, round(s, 2)) for r, k, s in low] == [("fastkeras:cpu", None, 0.54)]
     report.print_notes(rs, [])
     assert "W2 fastkeras:cpu 97 GFLOP/s (54%)" in capsys.readouterr().out
     assert probe.low_readings([{"fma_gflops": None}]) == []
+    # With --rounds each round is judged, not the merged median.
+    from fastkeras.bench import rounds
+    runs = [dict(rs[2], fma_gflops=g) for g in (150.0, 90.0, 160.0)]
+    merged = rounds.merge(runs)
+    assert merged["fma_gflops"] == 150.0
+    low = probe.low_readings([rs[0], merged])
+    assert [(r["framework"], k) for r, k, _ in low] == [("jax", 2)]
+    report.print_notes([rs[0], merged], [])
+    assert "W2 jax round 2 90 GFLOP/s (50%)" in capsys.readouterr().out

@@ -96,12 +96,24 @@ class FmaProbe:
             self._tmp = None
 
 
-def low_readings(results) -> list[tuple[dict, float]]:
-    """(result, its reading as a share of the best) for the runs that started with the cores
-    delivering less than LOW_SHARE of the best reading among these results."""
-    readings = [r["fma_gflops"] for r in results if r.get("fma_gflops")]
-    if not readings:
+def readings(results) -> list[tuple[dict, int | None]]:
+    """(run, round number or None) for every run behind these results (with --rounds, a
+    result holds its rounds) that has a reading."""
+    out = []
+    for r in results:
+        runs = r.get("rounds")
+        for k, x in enumerate(runs or [r]):
+            if x.get("fma_gflops"):
+                out.append((x, k + 1 if runs else None))
+    return out
+
+
+def low_readings(results) -> list[tuple[dict, int | None, float]]:
+    """(run, round or None, its reading as a share of the best) for the runs that started
+    with the cores delivering less than LOW_SHARE of the best reading among these runs."""
+    runs = readings(results)
+    if not runs:
         return []
-    best = max(readings)
-    return [(r, r["fma_gflops"] / best) for r in results
-            if r.get("fma_gflops") and r["fma_gflops"] < LOW_SHARE * best]
+    best = max(x["fma_gflops"] for x, _ in runs)
+    return [(x, k, x["fma_gflops"] / best) for x, k in runs
+            if x["fma_gflops"] < LOW_SHARE * best]

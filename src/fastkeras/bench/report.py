@@ -134,12 +134,13 @@ def print_notes(results, skipped):
         print("\nFrameworks (training runs, then W5):")
         for fw, text in labels:
             print(f"  {fw}: {text}")
-    readings = [r["fma_gflops"] for r in results if r.get("fma_gflops")]
+    readings = [x["fma_gflops"] for x, _ in probe.readings(results)]
     if readings:
         print(f"\nAll-core FMA loop just before each run: {min(readings):.0f}-{max(readings):.0f} "
               "GFLOP/s (bench/probe.py; per run in the JSON as fma_gflops)")
-    low = [f"{r['workload']} {r['framework']} {r['fma_gflops']:.0f} GFLOP/s ({100 * share:.0f}%)"
-           for r, share in probe.low_readings(results)]
+    low = [f"{x['workload']} {x['framework']}" + (f" round {k}" if k else "")
+           + f" {x['fma_gflops']:.0f} GFLOP/s ({100 * share:.0f}%)"
+           for x, k, share in probe.low_readings(results)]
     if low:
         print("\nThe cores delivered less before (all-core FMA loop, bench/probe.py; share of this "
               "run's best reading; those numbers say more about the host): " + ", ".join(low))
