@@ -109,25 +109,39 @@ def flop_per_cycle(flags, vendor=None, family=None) -> tuple[int, str]:
     return 0, "unknown instruction set"
 
 
-def measure_clock_mhz(cores: int) -> float | None:
-    """All-core clock from a dependent-add chain on every core, or None without a C
-    compiler or off x86-64."""
+def compile_c(source: str, directory: str, flags=()) -> str | None:
+    """`source` built into an executable in `directory` by the C compiler on PATH, or None
+    off x86-64, without a compiler, or when it fails (the probes here are x86-only)."""
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if cc is None or platform.machine() not in ("x86_64", "AMD64"):
         return None
+    src, exe = os.path.join(directory, "probe.c"), os.path.join(directory, "probe")
+    with open(src, "w") as f:
+        f.write(source)
+    if subprocess.run([cc, "-O2", *flags, src, "-o", exe], capture_output=True).returncode:
+        return None
+    return exe
+
+
+def first_number_per_core(exe: str, cores: int) -> list[float | None]:
+    """Runs `exe` once per core, all at the same time, and reads the first number each
+    printed (None for a run that failed)."""
+    procs = [subprocess.Popen([exe], stdout=subprocess.PIPE, text=True) for _ in range(cores)]
+    values = []
+    for p in procs:
+        out, _ = p.communicate(timeout=60)
+        values.append(float(out.split()[0]) if p.returncode == 0 and out.split() else None)
+    return values
+
+
+def measure_clock_mhz(cores: int) -> float | None:
+    """All-core clock from a dependent-add chain on every core, or None without a C
+    compiler or off x86-64."""
     with tempfile.TemporaryDirectory() as tmp:
-        src, exe = os.path.join(tmp, "clock.c"), os.path.join(tmp, "clock")
-        with open(src, "w") as f:
-            f.write(_CLOCK_C)
-        if subprocess.run([cc, "-O2", src, "-o", exe], capture_output=True).returncode:
+        exe = compile_c(_CLOCK_C, tmp)
+        if exe is None:
             return None
-        procs = [subprocess.Popen([exe], stdout=subprocess.PIPE, text=True)
-                 for _ in range(cores)]
-        mhz = []
-        for p in procs:
-            out, _ = p.communicate(timeout=60)
-            if p.returncode == 0 and out.split():
-                mhz.append(float(out.split()[0]))
+        mhz = [v for v in first_number_per_core(exe, cores) if v is not None]
     return sum(mhz) / len(mhz) if mhz else None
 
 

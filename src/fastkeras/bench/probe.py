@@ -10,11 +10,9 @@ best reading."""
 
 from __future__ import annotations
 
-import os
-import platform
-import shutil
-import subprocess
 import tempfile
+
+from . import machine
 
 LOW_SHARE = 0.75  # a reading below this share of the run's best is reported
 
@@ -58,19 +56,10 @@ class FmaProbe:
         self.cores = max(1, int(cores))
         self._tmp = None
         self.exe = None
-        cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-        flags = set(simd_flags or ())
-        if cc is None or platform.machine() not in ("x86_64", "AMD64") \
-                or not {"avx2", "fma"} <= flags:
+        if not {"avx2", "fma"} <= set(simd_flags or ()):
             return
         self._tmp = tempfile.TemporaryDirectory()
-        src, exe = os.path.join(self._tmp.name, "fma.c"), os.path.join(self._tmp.name, "fma")
-        with open(src, "w") as f:
-            f.write(_FMA_C)
-        built = subprocess.run([cc, "-O2", "-mavx2", "-mfma", src, "-o", exe],
-                               capture_output=True)
-        if built.returncode == 0:
-            self.exe = exe
+        self.exe = machine.compile_c(_FMA_C, self._tmp.name, ("-mavx2", "-mfma"))
 
     @property
     def available(self) -> bool:
@@ -80,15 +69,8 @@ class FmaProbe:
         """GFLOP/s of all the cores together, one probe process each, or None."""
         if self.exe is None:
             return None
-        procs = [subprocess.Popen([self.exe], stdout=subprocess.PIPE, text=True)
-                 for _ in range(self.cores)]
-        total = 0.0
-        for p in procs:
-            out, _ = p.communicate(timeout=60)
-            if p.returncode != 0 or not out.split():
-                return None
-            total += float(out.split()[0])
-        return total
+        values = machine.first_number_per_core(self.exe, self.cores)
+        return None if None in values else sum(values)
 
     def close(self):
         if self._tmp is not None:
