@@ -109,3 +109,11 @@ def executor(plan, state):
 
 def sharded_executor(plan, state, shards, pure_end, effect_kinds):
     return CpuShardedExecutor(plan, state, shards, pure_end, effect_kinds)
+
+
+def forward_call(parts, x_shape, out_shape):
+    """One native callable for a whole predict over `parts` ((executor, first row, steps),
+    trainers/forward.py): x -> a new output array, or None when x is not a C-contiguous
+    ndarray of the plan's dtype and exactly x_shape."""
+    return _cpu.ForwardCall([(ex._native, start, steps) for ex, start, steps in parts],
+                            list(x_shape), list(out_shape))

@@ -129,6 +129,12 @@ class StepCache:
                 self._executors.popitem(last=False)
         return ex
 
+    def forward_call(self, parts, x_shape, out_shape):
+        """The backend's one-call predict over (executor, first row, steps) parts, or None
+        where the backend has none (trainers/forward.py)."""
+        make = getattr(backends.get_backend(), "forward_call", None)
+        return make(parts, x_shape, out_shape) if make else None
+
     def _compile(self, graph, inputs, outputs, batch, name):
         state = self.ensure_state(self.model._state_variables() + graph.variables(),
                                   self.model._state_groups() + graph.variable_groups())

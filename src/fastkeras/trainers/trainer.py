@@ -253,9 +253,9 @@ class Trainer:
     # ---- predict -------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         if verbose == 0 and steps is None and not callbacks:  # fast path: a known shape
-            runner = self._forward.lookup(x, 32 if batch_size is None else batch_size)
-            if runner is not None:
-                return runner(x, check_finite=True)
+            out = self._forward.fast(x, 32 if batch_size is None else batch_size)
+            if out is not None:
+                return out
         _not_supported(steps=steps)
         batch_size = self._check_batch_size(batch_size)
         verbose = self._verbose(verbose)
@@ -272,9 +272,9 @@ class Trainer:
 
     def _forward_arrays(self, x, batch_size=None):
         """Forward pass over all rows of x, in batches of `batch_size` (default: one batch)."""
-        runner = self._forward.lookup(x, batch_size)
-        if runner is not None:
-            return runner(x, check_finite=True)
+        out = self._forward.fast(x, batch_size)
+        if out is not None:
+            return out
         x = self._prepare_x(x)
         return self._forward.make(x, batch_size)(x)
 
