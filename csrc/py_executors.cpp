@@ -246,9 +246,19 @@ class PyForwardCall {
     if (x_shape.empty() || out_shape.empty() || x_shape.size() > static_cast<size_t>(kMaxDims) ||
         out_shape.size() > static_cast<size_t>(kMaxDims) || out_shape[0] != x_shape[0])
       throw py::value_error("forward call: x and output must have the same number of rows");
+    int64_t covered = 0;  // rows [0, covered) have a part; the parts must cover x in order
     for (const py::tuple& t : parts) {
-      Part p{t[0], t[0].cast<PyExecutor*>(), t[1].cast<int64_t>(), t[2].cast<int64_t>()};
+      Part p{};
+      try {
+        if (t.size() != 3) throw py::cast_error();
+        p = Part{t[0], t[0].cast<PyExecutor*>(), t[1].cast<int64_t>(), t[2].cast<int64_t>()};
+      } catch (const py::cast_error&) {
+        throw py::type_error("forward call: parts must be (Executor, first row, steps) tuples");
+      }
       const PlanExecutor& plan = p.exec->plan();
+      if (p.start != covered || p.steps < 1)
+        throw py::value_error("forward call: the parts must cover x's rows in order");
+      covered += p.steps * plan.batch_size();
       if (plan.num_inputs() != 1 || plan.num_outputs() != 1)
         throw py::value_error("forward call: plans with one input and one output only");
       check_rows(plan.input(0), x_shape, "x");
@@ -259,6 +269,8 @@ class PyForwardCall {
       out_dtype_ = plan.output(0).dtype;
       parts_.push_back(std::move(p));
     }
+    if (covered != x_shape[0])
+      throw py::value_error("forward call: the parts must cover x's rows in order");
     x_row_bytes_ = row_bytes(x_shape_, x_dtype_);
     out_row_bytes_ = row_bytes(out_shape, out_dtype_);
   }
@@ -285,8 +297,8 @@ class PyForwardCall {
  private:
   struct Part {
     py::object owner;  // keeps exec alive
-    PyExecutor* exec;
-    int64_t start, steps;
+    PyExecutor* exec = nullptr;
+    int64_t start = 0, steps = 0;
   };
   static void check_rows(const TensorRef& buf, const std::vector<int64_t>& shape,
                          const char* what) {

@@ -94,6 +94,12 @@ def test_native_forward_call_refuses_shapes_its_plan_cannot_take():
         make(parts, (8, 5), (8, 4))
     with pytest.raises(ValueError, match="same number of rows"):
         make(parts, (8, 5), (7, 3))
+    with pytest.raises(ValueError, match="cover x's rows"):  # rows 8..15 would be left
+        make(parts, (16, 5), (16, 3))
+    with pytest.raises(ValueError, match="cover x's rows"):  # one part too many
+        make(parts + parts, (8, 5), (8, 3))
+    with pytest.raises(TypeError, match="Executor, first row, steps"):
+        backends.get("cpu")._cpu.ForwardCall([(object(), 0, 1)], [8, 5], [8, 3])
     call = make(parts, (8, 5), (8, 3))
     np.testing.assert_array_equal(call(x), model.predict(x, verbose=0))
     assert call(x[:4]) is None and call(x.astype("float64")) is None and call(None) is None
