@@ -70,7 +70,7 @@ def test_fast_path_sees_new_weights(backend):
     np.testing.assert_array_equal(model(x), after)
 
 
-def test_model_call_with_arguments_skips_the_fast_path(backend):
+def test_model_call_with_training_false_gives_the_same_answer(backend):
     model, x = _model(), _x(4)
     expected = model(x)
     model(x)

@@ -124,10 +124,8 @@ class Model(Trainer, Layer):
         return self._functional.run(inputs, training=training)
 
     def __call__(self, inputs, *args, **kwargs):
-        if type(inputs) is np.ndarray and not args and not kwargs:  # a shape already run
-            out = self._forward.fast(inputs, None)
-            if out is not None:
-                return out
+        if type(inputs) is np.ndarray:  # the compiled forward plan, as for any array below
+            return self._forward_arrays(inputs)
         flat = _flatten(inputs)
         if any(isinstance(x, (KerasTensor, Tensor)) for x in flat):
             if not self.built and not any(isinstance(x, KerasTensor) for x in flat):
