@@ -3,7 +3,14 @@
 The block is what the executors update in place; each Variable's value becomes a view into
 it, so reading weights never copies back from a backend. Variables listed together in a
 *group* (the trainable weights; each optimizer slot family, in the same order) are packed
-back to back, so a multi-tensor optimizer update can treat each group as one flat buffer."""
+back to back, so a multi-tensor optimizer update can treat each group as one flat buffer.
+
+Models that share layers each have their own block, and a variable has one current value:
+the block it is a view into (its *owner*, `var._block`). Packing a variable into a new block,
+or `claim()`, moves ownership there and marks the block it left `lost`; a model whose block is
+lost calls `claim()` before its next step, which copies the current values back in and takes
+ownership again. One model alone never loses a variable, so its steps pay one flag test
+(docs/decisions.md, "Shared weights")."""
 
 from __future__ import annotations
 
@@ -42,24 +49,41 @@ class StateBlock:
                 offset += v.value.nbytes
             offset = align(offset)
         self.block = aligned_bytes(offset)
+        self._views = {}  # uid -> this block's view of the variable, (shape) of its dtype
         for v in self.variables:
             n = math.prod(v.shape)
-            view = np.ndarray(v.shape, v.dtype, buffer=self.block.data,
-                              offset=self.offsets[v.uid]) if n else np.zeros(v.shape, v.dtype)
-            view[...] = v.value
+            self._views[v.uid] = np.ndarray(v.shape, v.dtype, buffer=self.block.data,
+                                            offset=self.offsets[v.uid]) \
+                if n else np.zeros(v.shape, v.dtype)
+        # True when another block took one of our variables since this one last claimed them.
+        self.lost = False
+        self.claim()
+
+    def claim(self):
+        """Makes this block the owner of all its variables: a variable owned elsewhere has its
+        current value copied in, and the block it leaves is marked lost."""
+        for v in self.variables:
+            owner = v._block
+            if owner is self:
+                continue
+            view = self._views[v.uid]
+            view[...] = v._value
             v._value = view
             v._block = self
+            if owner is not None:
+                owner.lost = True
+        self.lost = False
 
     def __contains__(self, var) -> bool:
         return var.uid in self.offsets
 
     def covers(self, variables, groups=()) -> bool:
-        if not all(v.uid in self.offsets and v._block is self for v in variables):
+        if not all(v.uid in self.offsets for v in variables):
             return False
         return all(self._contiguous(g) for g in groups if g)
 
     def _contiguous(self, group) -> bool:
-        if not all(v.uid in self.offsets and v._block is self for v in group):
+        if not all(v.uid in self.offsets for v in group):
             return False
         pos = self.offsets[group[0].uid]
         for v in group:

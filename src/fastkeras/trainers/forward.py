@@ -68,10 +68,18 @@ class ForwardCache:
         self.steps = steps
         self.runners = {}
         self.last = None  # the runner with a native call that ran last
+        steps.dependents.append(self)
+
+    def clear(self):
+        self.runners.clear()
+        self.last = None
 
     def fast(self, x, batch_size):
         """The output for x when x is an array of a shape already run with this batch size
         (values checked for NaN/inf by the executor), else None: take the checked path."""
+        state = self.steps.state
+        if state is not None and state.lost:
+            state.claim()
         last = self.last
         if last is not None and last.batch_size == batch_size and \
                 last.version == self.steps.version:
@@ -147,6 +155,10 @@ class BatchCache:
     def __init__(self, steps):
         self.steps = steps
         self.entries = {}
+        steps.dependents.append(self)
+
+    def clear(self):
+        self.entries.clear()
 
     @staticmethod
     def _key(kind, x, y):
@@ -160,6 +172,7 @@ class BatchCache:
         if entry is None or entry.version != self.steps.version or not x.flags.c_contiguous \
                 or not y.flags.c_contiguous:
             return None
+        self.steps.claim()
         if entry.labels_ready:
             return entry.run, x, y
         from .compile_utils import prepare_labels

@@ -93,19 +93,35 @@ class StepCache:
         self._executors: OrderedDict = OrderedDict()
         # Bumped whenever executors are dropped, so that holders of one know it is stale.
         self.version = 0
+        # Caches of runners built on these executors (forward.py), emptied with them.
+        self.dependents = []
 
     def reset(self):
         self._executors.clear()
+        for cache in self.dependents:
+            cache.clear()
         self.version += 1
 
+    def claim(self):
+        """Called before running any executor: where another model that shares variables
+        with this one ran since, its values are copied back into this model's block."""
+        state = self.state
+        if state is not None and state.lost:
+            state.claim()
+
     def ensure_state(self, variables, groups=()):
+        """The block for a plan over `variables`, which must be everything the model's live
+        plans use: a new block holds exactly those, so the state of an optimizer or metrics
+        that a recompile replaced is freed with the old block."""
         if self.state is None or not self.state.covers(variables, groups):
-            known = self.state.variables if self.state is not None else []
-            self.state = StateBlock(list(known) + list(variables), groups)
+            self.state = StateBlock(list(variables), groups)
             self.reset()  # executors point into the old block
+        else:
+            self.claim()
         return self.state
 
     def executor(self, kind, batch, x_spec, y_spec=None, weighted=False):
+        self.claim()
         backend = backends.get_backend()
         trainable = tuple(v.uid for v in self.model.trainable_weights) if kind == "train" else ()
         key = (kind, batch, x_spec, y_spec, weighted, backend.name, trainable)

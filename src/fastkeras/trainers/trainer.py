@@ -185,6 +185,7 @@ class Trainer:
                 if per_batch:
                     cbs.on_train_batch_begin(done)
                 t0 = time.perf_counter()
+                self._steps.claim()  # a callback may have run a model sharing our weights
                 train_full.run(data, perm, done * batch_size, k, [])
                 done += k
                 if not per_batch:
@@ -196,6 +197,7 @@ class Trainer:
             if rem and not self.stop_training:
                 if per_batch:
                     cbs.on_train_batch_begin(full)
+                self._steps.claim()
                 train_rem.run(data, perm, full * batch_size, 1, [])
                 if per_batch:
                     cbs.on_train_batch_end(full, self._logs())
