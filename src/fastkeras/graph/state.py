@@ -6,7 +6,7 @@ it, so reading weights never copies back from a backend. Variables listed togeth
 back to back, so a multi-tensor optimizer update can treat each group as one flat buffer.
 
 Models that share layers each have their own block, and a variable has one current value:
-the block it is a view into (its *owner*, `var._block`). Packing a variable into a new block,
+the block it is a view into (its *owner*, weakly `var._block`). Packing a variable into a new block,
 or `claim()`, moves ownership there and marks the block it left `lost`; a model whose block is
 lost calls `claim()` before its next step, which copies the current values back in and takes
 ownership again. One model alone never loses a variable, so its steps pay one flag test
@@ -15,6 +15,7 @@ ownership again. One model alone never loses a variable, so its steps pay one fl
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -57,19 +58,22 @@ class StateBlock:
                 if n else np.zeros(v.shape, v.dtype)
         # True when another block took one of our variables since this one last claimed them.
         self.lost = False
+        # Variables point to their owner weakly: a block dropped by its model (a recompile)
+        # is freed at once, not left in a reference cycle for the garbage collector.
+        self._ref = weakref.ref(self)
         self.claim()
 
     def claim(self):
         """Makes this block the owner of all its variables: a variable owned elsewhere has its
         current value copied in, and the block it leaves is marked lost."""
         for v in self.variables:
-            owner = v._block
-            if owner is self:
+            if v._block is self._ref:
                 continue
+            owner = v._block() if v._block is not None else None
             view = self._views[v.uid]
             view[...] = v._value
             v._value = view
-            v._block = self
+            v._block = self._ref
             if owner is not None:
                 owner.lost = True
         self.lost = False

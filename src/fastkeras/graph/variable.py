@@ -33,7 +33,8 @@ class Variable:
         self.name = name or f"variable_{next(_uid)}"
         self.uid = next(_uid)
         self.path = self.name
-        # The StateBlock this variable lives in (None while standalone).
+        # A weak reference to the StateBlock this variable's value lives in (None while
+        # standalone; graph/state.py).
         self._block = None
 
     @property
