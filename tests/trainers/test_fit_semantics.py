@@ -193,3 +193,20 @@ def test_train_on_batch_fast_path_checks_sparse_labels(backend):
     y[2] = 7
     with pytest.raises((ValueError, IndexError), match="7"):
         model.train_on_batch(x, y)
+
+
+def test_on_batch_metrics_are_the_batchs_alone(backend):
+    """Keras 3 resets the metrics at every train_on_batch / test_on_batch call: the loss
+    returned is the one computed on that batch before its update."""
+    x, y = _data(64)
+    a, b = (slice(0, 32), slice(32, 64))
+    models = [_seed_model(), _seed_model()]
+    models[1].set_weights(models[0].get_weights())
+    for m in models:
+        m.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+        m.train_on_batch(x[a], y[a])
+    expected = models[1].test_on_batch(x[b], y[b], return_dict=True)
+    got = models[0].train_on_batch(x[b], y[b], return_dict=True)
+    assert got == pytest.approx(expected, rel=1e-6)
+    after = models[0].test_on_batch(x[b], y[b])
+    assert after[0] != pytest.approx(expected["loss"], rel=1e-6)  # the step did update

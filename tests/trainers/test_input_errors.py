@@ -19,16 +19,13 @@ def _data(n=20):
     return rng.normal(size=(n, 5)).astype("float32"), (rng.random((n, 1)) > 0.5).astype("float32")
 
 
-def test_fit_before_compile():
+@pytest.mark.parametrize("method", ["fit", "evaluate", "train_on_batch", "test_on_batch"])
+def test_training_methods_before_compile(method):
+    """Keras 3's type and words (trainer.py _assert_compile_called)."""
     x, y = _data()
-    with pytest.raises(RuntimeError, match=r"compile\(\)"):
-        _model(compiled=False).fit(x, y, verbose=0)
-
-
-def test_evaluate_before_compile():
-    x, y = _data()
-    with pytest.raises(RuntimeError, match=r"compile\(\)"):
-        _model(compiled=False).evaluate(x, y, verbose=0)
+    kwargs = {"verbose": 0} if method in ("fit", "evaluate") else {}
+    with pytest.raises(ValueError, match=r"^You must call `compile\(\)` before using the model\.$"):
+        getattr(_model(compiled=False), method)(x, y, **kwargs)
 
 
 def test_length_mismatch():
@@ -128,3 +125,36 @@ def test_validation_split_too_large_for_data():
 def test_dense_rejects_bad_units():
     with pytest.raises(ValueError, match="units=-1"):
         Dense(-1)
+
+
+@pytest.mark.filterwarnings("error")
+def test_float64_labels_beyond_float32_range_are_refused(backend):
+    """The check reads what the kernels read: 1e39 passes as float64 and is inf as float32."""
+    x, y = _data()
+    y = y.astype("float64")
+    y[3] = 1e39
+    model = _model()
+    weights = model.get_weights()
+    with pytest.raises(ValueError, match="`y` contains inf values.*row 3"):
+        model.fit(x, y, verbose=0)
+    with pytest.raises(ValueError, match="`validation y` contains inf"):
+        model.fit(x, y.clip(0, 1), validation_data=(x, y), verbose=0, epochs=1)
+    with pytest.raises(ValueError, match="`y` contains inf"):
+        model.train_on_batch(x, y)
+    with pytest.raises(ValueError, match="`y` contains inf"):
+        model.evaluate(x, y, verbose=0)
+    model2 = _model()
+    model2.set_weights(weights)
+    model2.fit(x, y.clip(0, 1), verbose=0, epochs=1)
+    assert all(np.isfinite(w).all() for w in model2.get_weights())
+
+
+@pytest.mark.filterwarnings("error")
+def test_weights_beyond_float32_range_are_refused(backend):
+    x, y = _data()
+    sw = np.ones(len(x))
+    sw[5] = 1e39
+    with pytest.raises(ValueError, match="`sample_weight` contains inf.*row 5"):
+        _model().fit(x, y, sample_weight=sw, verbose=0)
+    with pytest.raises(ValueError, match="`class_weight` contains inf"):
+        _model().fit(x, y, class_weight={0: 1.0, 1: 1e39}, verbose=0)

@@ -68,7 +68,8 @@ def prepare_labels(y, loss, pred_shape):
             raise ValueError(f"`y` row {row} holds label {labels[row]}, outside [0, {classes}) "
                              f"for a model with {classes} outputs")
         return np.ascontiguousarray(labels, dtype="int32")
-    y = y.astype("float32", copy=False)
+    with np.errstate(over="ignore"):  # out-of-range values become inf: the caller refuses them
+        y = y.astype("float32", copy=False)
     if y.ndim == len(pred_shape) - 1 and pred_shape[-1] == 1:
         y = y.reshape(y.shape + (1,))
     elif y.ndim == len(pred_shape) + 1 and y.shape[-1] == 1:

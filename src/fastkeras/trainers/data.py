@@ -30,7 +30,8 @@ def as_array(data, name, dtype="float32"):
         raise ValueError(f"`{name}` must be an array of samples, got a scalar")
     if arr.shape[0] == 0:
         raise ValueError(f"`{name}` is empty (0 samples)")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    with np.errstate(over="ignore"):  # out-of-range values become inf: check_finite names them
+        return np.ascontiguousarray(arr, dtype=dtype)
 
 
 def check_finite(arr, name):

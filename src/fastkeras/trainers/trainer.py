@@ -64,7 +64,7 @@ class Trainer:
 
     def _assert_compiled(self, method):
         if not self.compiled:
-            raise RuntimeError(f"You must call `compile()` before calling `{method}()`.")
+            raise ValueError("You must call `compile()` before using the model.")
         if self.loss is None:
             raise ValueError(f"No loss to compute: provide a `loss` argument in `compile()` "
                              f"before calling `{method}()`.")
@@ -116,6 +116,9 @@ class Trainer:
                 self._metric_specs, y.shape, pred_shape)
             self._metrics_resolved = True
         labels = compile_utils.prepare_labels(y, self.loss, pred_shape)
+        # Checked again as the kernels will read them: float64 labels beyond float32's
+        # range became inf in the cast and would turn every weight into NaN.
+        data_utils.check_finite(labels, yname)
         return x, labels
 
     @staticmethod
@@ -282,7 +285,9 @@ class Trainer:
 
     # ---- on_batch ------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Runs one step; the metrics returned are this batch's alone (as in Keras 3)."""
         self._assert_compiled("train_on_batch")
+        self.reset_metrics()
         self._run_batch("train", x, y, sample_weight, class_weight)
         return self._batch_result(return_dict)
 

@@ -26,8 +26,9 @@ def class_weights_to_samples(y, class_weight):
                          f"or one-hot (n, classes); received targets of shape {y.shape}")
     classes = np.round(y).astype(np.int64)
     out = np.ones(len(classes), "float32")
-    for k, w in class_weight.items():
-        out[classes == k] = float(w)
+    with np.errstate(over="ignore"):  # a weight beyond float32 becomes inf: refused by caller
+        for k, w in class_weight.items():
+            out[classes == k] = float(w)
     return out
 
 
@@ -36,7 +37,9 @@ def sample_weights(y, n, sample_weight=None, class_weight=None):
     if sample_weight is not None and class_weight is not None:
         raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
     if class_weight is not None:
-        return class_weights_to_samples(y, class_weight)
+        sw = class_weights_to_samples(y, class_weight)
+        data_utils.check_finite(sw, "class_weight")  # a weight beyond float32's range
+        return sw
     if sample_weight is None:
         return None
     sw = data_utils.as_array(sample_weight, "sample_weight", "float32")
