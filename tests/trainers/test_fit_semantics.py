@@ -210,3 +210,72 @@ def test_on_batch_metrics_are_the_batchs_alone(backend):
     assert got == pytest.approx(expected, rel=1e-6)
     after = models[0].test_on_batch(x[b], y[b])
     assert after[0] != pytest.approx(expected["loss"], rel=1e-6)  # the step did update
+
+
+def test_trainable_changed_after_compile_names_the_layer_and_the_fix(backend):
+    x, y = _data()
+    model = _seed_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.layers[0].trainable = False
+    with pytest.raises(ValueError, match=r"(?s)layers \['dense\w*'\] has changed.*compile"):
+        model.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="has changed"):
+        model.train_on_batch(x, y)
+
+
+def test_frozen_layer_stays_bit_identical_after_recompile(backend):
+    x, y = _data()
+    model = _seed_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.layers[0].trainable = False
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    frozen = [w.copy() for w in model.layers[0].get_weights()]
+    head = [w.copy() for w in model.layers[1].get_weights()]
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    model.train_on_batch(x, y)
+    for before, after in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(before, after)
+    assert not np.array_equal(head[0], model.layers[1].get_weights()[0])
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+
+
+def test_reused_optimizer_instance_is_refused_with_the_fix(backend):
+    x, y = _data()
+    opt = keras.optimizers.Adam()
+    first = _seed_model()
+    first.compile(optimizer=opt, loss="binary_crossentropy")
+    first.fit(x, y, epochs=1, verbose=0)
+    second = _seed_model()
+    second.compile(optimizer=opt, loss="binary_crossentropy")
+    with pytest.raises(ValueError, match="already built for other weights.*new optimizer"):
+        second.fit(x, y, epochs=1, verbose=0)
+
+
+def test_weight_created_in_call_is_refused_with_the_fix(backend):
+    class Scale(keras.layers.Layer):
+        def call(self, inputs):
+            w = self.add_weight(shape=(1,), initializer="ones", name="scale")
+            return inputs * w
+
+    x, y = _data()
+    model = keras.Sequential([Dense(4, input_shape=(5,)), Scale(), Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    with pytest.raises(ValueError, match=r"(?s)created a weight 'scale' inside call\(\).*build"):
+        model.fit(x, y, epochs=1, verbose=0)
+
+
+def test_weight_created_once_lazily_in_call_works(backend):
+    """The older pattern `if not hasattr(self, 'w'): create` runs while the model is built."""
+    class Scale(keras.layers.Layer):
+        def call(self, inputs):
+            if not hasattr(self, "w"):
+                self.w = self.add_weight(shape=(1,), initializer="ones", name="scale")
+            return inputs * self.w
+
+    x, y = _data()
+    model = keras.Sequential([Dense(4, input_shape=(5,)), Scale(), Dense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    model.fit(x, y, epochs=2, verbose=0)
+    assert model.layers[1].w.numpy()[0] != 1.0  # trained

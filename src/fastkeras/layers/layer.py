@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
 from .. import initializers
-from ..graph import Graph, Tensor, Variable
+from ..graph import Graph, Tensor, Variable, current_graph
 from ..utils.naming import to_snake_case, unique_name
 from .keras_tensor import KerasTensor, LayerCall
 
@@ -35,6 +36,13 @@ def _map_structure(fn, x):
     if isinstance(x, (list, tuple)):
         return type(x)(_map_structure(fn, i) for i in x)
     return fn(x)
+
+
+class _Building(threading.local):
+    depth = 0  # > 0 while some layer's build() runs on this thread
+
+
+_building = _Building()
 
 
 @functools.lru_cache(maxsize=None)
@@ -75,6 +83,15 @@ class Layer:
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
                    name=None, regularizer=None, constraint=None):
+        graph = current_graph()
+        if graph is not None and graph.notes.get("step") and not _building.depth:
+            # call() runs once per compiled step: a weight made there would be a new one at
+            # every trace, invisible to the optimizer and the state block already built.
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}) created a weight "
+                f"{name or ''!r} inside call() after it was built. fastkeras compiles call() "
+                "into the train and predict steps, so every weight must exist before: create "
+                "it in build(input_shape) (or __init__) with self.add_weight().")
         shape = tuple(int(d) for d in (shape or ()))
         init = initializers.get(initializer)
         var = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
@@ -178,7 +195,11 @@ class Layer:
             shapes = _map_structure(lambda t: tuple(t.shape), inputs)
             if isinstance(inputs, (KerasTensor, Tensor)):
                 shapes = (None,) + tuple(shapes[1:])
-            self.build(shapes)
+            _building.depth += 1
+            try:
+                self.build(shapes)
+            finally:
+                _building.depth -= 1
             self.built = True
 
     def __call__(self, inputs, *args, **kwargs):

@@ -29,6 +29,7 @@ def _op_output(t):
 
 def trace_predict(model, batch, x_spec):
     g = Graph("predict")
+    g.notes["step"] = True  # no layer may create weights while a step is traced
     with g:
         x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
         y = _op_output(model(x, training=False))
@@ -37,6 +38,7 @@ def trace_predict(model, batch, x_spec):
 
 def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
     g = Graph(name)
+    g.notes["step"] = True
     with g:
         x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
         y_true = g.placeholder((batch,) + y_spec[0], y_spec[1], "y")

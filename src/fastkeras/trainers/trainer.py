@@ -59,6 +59,9 @@ class Trainer:
         self._compiled_metrics = []
         self._metrics_resolved = False
         self._loss_tracker = compile_utils.loss_tracker()
+        # What the first fit's optimizer will be built for, to name a later change.
+        self._compiled_trainable_state = [(layer, layer.trainable) for layer in self.layers_flat]
+        self._optimizer_built_before_compile = self.optimizer.built
         self.compiled = True
         self._steps.reset()
 
@@ -127,7 +130,26 @@ class Trainer:
 
     def _ensure_optimizer_built(self):
         trainable = self.trainable_weights
+        if self.optimizer.built and self.optimizer._built_for != [v.uid for v in trainable]:
+            raise ValueError(self._trainable_changed_message(trainable))
         self.optimizer._check_built(trainable)
+
+    def _trainable_changed_message(self, trainable):
+        """Why the trainable weights differ from those the optimizer was built for."""
+        if self._optimizer_built_before_compile:
+            return (f"The optimizer passed to compile() ({self.optimizer.name!r}) was already "
+                    "built for other weights (another model, or this model before a change "
+                    "of `trainable`). Pass a new optimizer instance, or its name, to compile().")
+        changed = [layer.name for layer, was in self._compiled_trainable_state
+                   if layer.trainable != was]
+        if changed:
+            return (f"The `trainable` state of layers {changed} has changed since the model "
+                    "was compiled and trained, so its optimizer holds state for other weights. "
+                    "Call `model.compile(...)` again after changing `trainable`, then fit.")
+        return (f"The model's trainable weights changed since its optimizer was built "
+                f"({len(self.optimizer._built_for)} then, {len(trainable)} now): a layer "
+                "created weights after the model was first trained. Create every weight in "
+                "build(), or call `model.compile(...)` again after adding layers or weights.")
 
     # ---- fit -----------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
