@@ -279,3 +279,42 @@ def test_weight_created_once_lazily_in_call_works(backend):
     model.compile(optimizer="sgd", loss="binary_crossentropy")
     model.fit(x, y, epochs=2, verbose=0)
     assert model.layers[1].w.numpy()[0] != 1.0  # trained
+
+
+def test_custom_loss_wrapping_sparse_crossentropy_takes_integer_labels(backend):
+    """Valid Keras: a user loss gets the targets as given, so integer labels reach the sparse
+    loss it calls; it trains exactly like the built-in loss."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 5)).astype("float32")
+    y = rng.integers(0, 3, size=64)
+
+    def my_loss(y_true, y_pred):
+        return keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+
+    results = []
+    for loss in (my_loss, "sparse_categorical_crossentropy"):
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([Dense(8, activation="relu", input_shape=(5,)),
+                                  Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+        h = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+        results.append((h.history, model.evaluate(x, y, verbose=0)))
+    np.testing.assert_allclose(results[0][0]["loss"], results[1][0]["loss"], rtol=1e-6)
+    np.testing.assert_allclose(results[0][0]["accuracy"], results[1][0]["accuracy"])
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
+
+
+def test_custom_loss_gets_float_targets_as_given(backend):
+    x, y = _data()
+
+    def my_mse(y_true, y_pred):
+        return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+    model = _seed_model()
+    model.compile(optimizer="sgd", loss=my_mse)
+    twin = _seed_model()
+    twin.set_weights(model.get_weights())
+    twin.compile(optimizer="sgd", loss="mse")
+    a = model.fit(x, y, epochs=2, shuffle=False, verbose=0).history["loss"]
+    b = twin.fit(x, y, epochs=2, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(a, b, rtol=1e-5)

@@ -24,6 +24,23 @@ def _match_rank(y_true, y_pred):
     return y_true
 
 
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """Keras's rule before a loss function runs: where the ranks differ by one and the longer
+    ends in a 1, that axis is squeezed (or, for a rank-1 partner, the partner expanded)."""
+    r1, r2 = len(shape_of(x1)), len(shape_of(x2))
+    if r1 == r2 + 1 and shape_of(x1)[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = ops.expand_dims(x2, -1)
+        else:
+            x1 = ops.squeeze(x1, -1)
+    if r2 == r1 + 1 and shape_of(x2)[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = ops.expand_dims(x1, -1)
+        else:
+            x2 = ops.squeeze(x2, -1)
+    return x1, x2
+
+
 def _float_target(y_true, y_pred):
     y_pred = convert(y_pred)
     dtype = y_pred.dtype if not isinstance(y_pred, np.ndarray) else y_pred.dtype.name
@@ -125,6 +142,7 @@ class LossFunctionWrapper(Loss):
         self.fn_kwargs = fn_kwargs
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = squeeze_or_expand_to_same_rank(convert(y_true), convert(y_pred))
         return self.fn(y_true, y_pred, **self.fn_kwargs)
 
     def get_config(self):

@@ -10,10 +10,17 @@ from ..losses.losses import LossFunctionWrapper
 from ..metrics.metric import Mean
 
 _SPARSE_LOSSES = (losses.sparse_categorical_crossentropy,)
+# Built-in losses whose targets have the predictions' shape (float32).
+_DENSE_LOSSES = (losses.binary_crossentropy, losses.categorical_crossentropy,
+                 losses.mean_squared_error, losses.mean_absolute_error)
 
 
 def is_sparse(loss) -> bool:
     return isinstance(loss, LossFunctionWrapper) and loss.fn in _SPARSE_LOSSES
+
+
+def is_builtin(loss) -> bool:
+    return isinstance(loss, LossFunctionWrapper) and loss.fn in _SPARSE_LOSSES + _DENSE_LOSSES
 
 
 def resolve_metric(identifier, y_shape, pred_shape):
@@ -46,9 +53,18 @@ def resolve_metrics(specs, y_shape, pred_shape):
 
 def prepare_labels(y, loss, pred_shape):
     """Labels as the loss primitive expects them, converted once: int32 class ids for the
-    sparse loss (checked to lie in [0, classes)), else float32 of the predictions' rank."""
+    sparse loss (checked to lie in [0, classes)), float32 of the predictions' rank for the
+    other built-in losses. A user's loss gets the targets as given, as in Keras (integers as
+    int32, other numbers as float32): it may call any loss, the sparse one included."""
     y = np.asarray(y)
     want = tuple(pred_shape[1:])
+    if not is_builtin(loss):
+        if y.dtype.kind in "iub":
+            if y.size and (y.min() < np.iinfo(np.int32).min or y.max() > np.iinfo(np.int32).max):
+                raise ValueError("`y` holds integers beyond the int32 range")
+            return np.ascontiguousarray(y, dtype="int32")
+        with np.errstate(over="ignore"):  # out-of-range values become inf: the caller refuses
+            return np.ascontiguousarray(y, dtype="float32")
     if is_sparse(loss):
         classes = pred_shape[-1]
         if y.ndim == len(pred_shape) and y.shape[-1] == 1:
