@@ -32,9 +32,10 @@ def set_num_threads(n):
     """Threads the cpu backend's kernels may use (default: all cores, or the
     FASTKERAS_NUM_THREADS environment variable). Results do not depend on it: work is split
     so that no reduction is divided between threads."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"set_num_threads expects a positive integer, received: {n!r}")
     from .backends import cpu_backend
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= cpu_backend.MAX_THREADS:
+        raise ValueError(f"set_num_threads expects an integer from 1 to "
+                         f"{cpu_backend.MAX_THREADS}, received: {n!r}")
     if cpu_backend.available():
         cpu_backend._cpu.set_num_threads(n)
 

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -92,6 +93,22 @@ class backends_cpu:
         backends._active = self.previous
 
 
-def test_set_num_threads_validates():
-    with pytest.raises(ValueError, match="positive integer"):
-        keras.config.set_num_threads(0)
+@pytest.mark.parametrize("n", [0, -3, 257, 10**6, 2.0, "4", True])
+def test_set_num_threads_validates(n):
+    with pytest.raises(ValueError, match="an integer from 1 to 256"):
+        keras.config.set_num_threads(n)
+
+
+@pytest.mark.skipif(not backends.available("cpu"), reason="the thread pool is the cpu module's")
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "4abc", "100000"])
+def test_unreadable_thread_env_is_named_once_and_all_cpus_used(value):
+    """The native pool silently ignored these (or parsed '4abc' as 4)."""
+    code = ("import warnings; warnings.simplefilter('always')\n"
+            "import fastkeras, os\n"
+            "print(fastkeras.config.get_num_threads(), len(os.sched_getaffinity(0)))")
+    env = dict(os.environ, FASTKERAS_NUM_THREADS=value)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stderr.count(f"FASTKERAS_NUM_THREADS={value!r} is not an integer") == 1
+    used, cpus = out.stdout.split()
+    assert used == cpus

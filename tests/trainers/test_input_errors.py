@@ -158,3 +158,67 @@ def test_weights_beyond_float32_range_are_refused(backend):
         _model().fit(x, y, sample_weight=sw, verbose=0)
     with pytest.raises(ValueError, match="`class_weight` contains inf"):
         _model().fit(x, y, class_weight={0: 1.0, 1: 1e39}, verbose=0)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"validation_freq": 0, "validation_split": 0.2}, ValueError, "`validation_freq` must be >= 1"),
+    ({"epochs": 2.5}, TypeError, r"`epochs` must be an integer, received: epochs=2\.5"),
+    ({"epochs": -1}, ValueError, "`epochs` must be >= 0"),
+    ({"initial_epoch": "1"}, TypeError, "`initial_epoch` must be an integer"),
+    ({"validation_split": "0.2"}, TypeError, "`validation_split` must be a float in \\[0, 1\\)"),
+])
+def test_fit_arguments_are_checked_before_any_work(kwargs, error, match):
+    x, y = _data()
+    model = _model()
+    before = model.get_weights()
+    with pytest.raises(error, match=match):
+        model.fit(x, y, verbose=0, **{"epochs": 2, **kwargs})
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)  # nothing trained
+
+
+@pytest.mark.parametrize("value", ["0.01", None, [0.1], True])
+def test_learning_rate_that_is_not_a_number(value):
+    with pytest.raises(ValueError, match="should be float.*Received instead: learning_rate="):
+        keras.optimizers.Adam(learning_rate=value)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.1])
+def test_learning_rate_that_would_ruin_the_weights(value):
+    with pytest.raises(ValueError, match="finite number >= 0"):
+        keras.optimizers.SGD(learning_rate=value)
+    opt = keras.optimizers.SGD()
+    with pytest.raises(ValueError, match="finite number >= 0"):
+        opt.learning_rate = value
+    assert opt.learning_rate == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64", "mixed_float16"])
+def test_layer_dtype_fastkeras_does_not_compute_in_is_refused_when_made(dtype):
+    with pytest.raises(NotImplementedError, match=f"dtype='{dtype}' is not supported yet"):
+        Dense(3, dtype=dtype)
+
+
+def test_invalid_layer_dtype():
+    with pytest.raises(ValueError, match="invalid layer dtype 'int32'"):
+        Dense(3, dtype="int32")
+
+
+def test_float64_input_is_cast_by_the_first_layer_as_in_keras(backend):
+    """Keras autocasts floating inputs to the layer's dtype: the model trains and predicts
+    exactly like its float32 twin, and its outputs are float32."""
+    x, y = _data()
+    models = []
+    for dtype in ("float64", "float32"):
+        inp = keras.Input(shape=(5,), dtype=dtype)
+        model = keras.Model(inp, Dense(1, activation="sigmoid")(Dense(4, activation="relu")(inp)))
+        if models:
+            model.set_weights(models[0].get_weights())
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        models.append(model)
+    h64 = models[0].fit(x.astype("float64"), y, epochs=2, shuffle=False, verbose=0)
+    h32 = models[1].fit(x, y, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(h64.history["loss"], h32.history["loss"], rtol=1e-6)
+    p64 = models[0].predict(x.astype("float64"), verbose=0)
+    assert p64.dtype == np.float32
+    np.testing.assert_allclose(p64, models[1].predict(x, verbose=0), rtol=1e-6)

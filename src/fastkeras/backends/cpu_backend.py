@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 
 from .plan import aligned_bytes
@@ -20,6 +23,27 @@ DTYPE_CODES = {"float32": 0, "float64": 1, "int32": 2, "int64": 3, "bool": 4}
 SPACE_CODES = {"arena": 0, "state": 1, "const": 2}
 
 _codes = _cpu.op_codes() if _cpu else {}
+
+# More threads than this is a mistake, not a machine (set_num_threads refuses it).
+MAX_THREADS = 256
+
+
+def _check_thread_env():
+    """The native pool silently ignores a FASTKERAS_NUM_THREADS it cannot read; say so once,
+    and use every CPU instead of whatever a partial parse would give."""
+    value = os.environ.get("FASTKERAS_NUM_THREADS")
+    if value is None or _cpu is None:
+        return
+    text = value.strip()
+    if text.isdigit() and 1 <= int(text) <= MAX_THREADS:
+        return
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    warnings.warn(f"FASTKERAS_NUM_THREADS={value!r} is not an integer from 1 to {MAX_THREADS}; "
+                  f"ignored: the cpu backend uses {cpus} threads", RuntimeWarning, stacklevel=2)
+    _cpu.set_num_threads(max(1, min(cpus or 1, MAX_THREADS)))
+
+
+_check_thread_env()
 
 
 def available() -> bool:

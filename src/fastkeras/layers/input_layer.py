@@ -11,7 +11,8 @@ class InputLayer(Layer):
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
         input_shape = kwargs.pop("input_shape", None)
         kwargs.pop("batch_shape", None)
-        super().__init__(name=name, dtype=standardize_dtype(dtype or "float32"), **kwargs)
+        super().__init__(name=name, **kwargs)
+        self.dtype = standardize_dtype(dtype or "float32")  # what the data holds, any DTYPES
         shape = shape if shape is not None else input_shape
         if shape is None:
             raise ValueError("InputLayer needs a `shape` argument, e.g. Input(shape=(5,))")

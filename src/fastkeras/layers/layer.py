@@ -15,7 +15,7 @@ import threading
 import numpy as np
 
 from .. import initializers
-from ..graph import Graph, Tensor, Variable, current_graph
+from ..graph import Graph, Tensor, Variable, bind, current_graph
 from ..utils.naming import to_snake_case, unique_name
 from .keras_tensor import KerasTensor, LayerCall
 
@@ -36,6 +36,23 @@ def _map_structure(fn, x):
     if isinstance(x, (list, tuple)):
         return type(x)(_map_structure(fn, i) for i in x)
     return fn(x)
+
+
+def _compute_dtype(layer_type, dtype):
+    """The dtype a layer computes in: float32 (Keras's default policy). Other float types
+    are refused here, when the layer is made, rather than deep inside a kernel later."""
+    if dtype is None:
+        return "float32"
+    name = getattr(dtype, "name", dtype)
+    name = name if isinstance(name, str) else np.dtype(name).name
+    if name == "float32":
+        return name
+    if name in ("float16", "bfloat16", "float64", "mixed_float16", "mixed_bfloat16"):
+        raise NotImplementedError(f"{layer_type}: dtype={name!r} is not supported yet by "
+                                  "fastkeras; layers compute in float32 (mixed precision is "
+                                  "planned). Leave `dtype` unset or pass 'float32'.")
+    raise ValueError(f"{layer_type}: invalid layer dtype {dtype!r}; fastkeras layers compute "
+                     "in 'float32'.")
 
 
 class _Building(threading.local):
@@ -63,7 +80,7 @@ class Layer:
         object.__setattr__(self, "_own_weights", [])
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = dtype or "float32"
+        self.dtype = _compute_dtype(type(self).__name__, dtype)
         self.built = False
         self._calls: list[LayerCall] = []
         if input_dim is not None and input_shape is None:
@@ -210,8 +227,19 @@ class Layer:
             inputs = _map_structure(lambda x: x if isinstance(x, Variable) else
                                     np.asarray(x, dtype=self.dtype if np.asarray(x).dtype.kind == "f"
                                                else None), inputs)
+        else:
+            inputs = self._autocast(inputs)
         self._maybe_build(inputs)
         return self.call(inputs, *args, **self._call_kwargs(kwargs))
+
+    def _autocast(self, inputs):
+        """Keras's autocast: floating inputs of another float type (an Input(dtype='float64'))
+        are cast to the layer's dtype; integer inputs pass as they are."""
+        def cast(t):
+            if isinstance(t, Tensor) and t.dtype != self.dtype and t.dtype.startswith("float"):
+                return bind("cast", t, dtype=self.dtype)
+            return t
+        return _map_structure(cast, inputs)
 
     def _call_kwargs(self, kwargs):
         """kwargs for call(), without `training` when call() does not take it."""
@@ -224,10 +252,10 @@ class Layer:
         graph = Graph("spec")
         with graph:
             def placeholder(kt):
-                shape = tuple(_SPEC_BATCH if (d is None and i == 0) else (d or 1)
-                              for i, d in enumerate(kt.shape))
+                shape = tuple(_SPEC_BATCH if (d is None and i == 0) else
+                              (1 if d is None else d) for i, d in enumerate(kt.shape))
                 return graph.placeholder(shape, kt.dtype)
-            traced_in = _map_structure(placeholder, inputs)
+            traced_in = self._autocast(_map_structure(placeholder, inputs))
             traced_out = self.call(traced_in, *args, **self._call_kwargs(kwargs))
         flat_out = _flatten(traced_out)
         outputs = [KerasTensor((None,) + tuple(t.shape[1:]), t.dtype) for t in flat_out]

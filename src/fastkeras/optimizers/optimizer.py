@@ -13,6 +13,20 @@ _UNSUPPORTED = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "los
                 "gradient_accumulation_steps", "ema_overwrite_frequency")
 
 
+def _check_learning_rate(value):
+    """Keras's words for a value that is not a number; a NaN, inf or negative rate would
+    silently ruin every weight, so it is refused too."""
+    if isinstance(value, (bool, np.bool_)) or \
+            not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError("Argument `learning_rate` should be float, or an instance of "
+                         "LearningRateSchedule, or a callable (that takes in the current "
+                         "iteration value and returns the corresponding learning rate "
+                         f"value). Received instead: learning_rate={value!r}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"`learning_rate` must be a finite number >= 0, received: "
+                         f"learning_rate={value!r}")
+
+
 class Optimizer:
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -31,11 +45,10 @@ class Optimizer:
                                           "yet by fastkeras")
         if use_ema:
             raise NotImplementedError("use_ema=True is not supported yet by fastkeras")
-        if callable(learning_rate) or not np.isscalar(learning_rate):
+        if callable(learning_rate):
             raise NotImplementedError("learning-rate schedules are not supported yet; pass a "
                                       f"float. Received: learning_rate={learning_rate!r}")
-        if learning_rate < 0:
-            raise ValueError(f"learning_rate must be >= 0, received: {learning_rate}")
+        _check_learning_rate(learning_rate)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.iterations = Variable(np.zeros((), "int64"), dtype="int64", trainable=False,
                                    name="iteration")
@@ -53,6 +66,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
+        _check_learning_rate(value)
         self._learning_rate.assign(np.float32(value))
 
     @property
