@@ -140,6 +140,7 @@ class Numbers {
 };
 
 inline void raise_if_error(const Status& st) {
+  if (st.code == Status::kIndexError) throw py::index_error(st.message);
   if (!st.ok()) throw py::value_error(st.message);
 }
 

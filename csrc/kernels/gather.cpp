@@ -1,6 +1,7 @@
-// take (row gather along axis 0) and scatter_add (its transpose). Indices are int32 and
-// are all checked before anything is written, so a bad index leaves the output untouched
-// and nothing is read or written out of bounds.
+// take (row gather along axis 0) and scatter_add (its transpose). Indices are int32 in
+// [-rows, rows), negative ones counting from the end as in NumPy; all are checked before
+// anything is written, so a bad index leaves the output untouched and nothing is read or
+// written out of bounds.
 #include <cstring>
 
 #include "common.hpp"
@@ -15,10 +16,14 @@ Status check_indices(const char* op, const TensorRef& idx, int64_t rows) {
   const int32_t* p = idx.ptr<int32_t>();
   const int64_t n = idx.size();
   for (int64_t i = 0; i < n; ++i)
-    if (p[i] < 0 || p[i] >= rows)
-      return Status::error("%s: index %d out of range [0, %lld)", op, p[i], (long long)rows);
+    if (p[i] < -rows || p[i] >= rows)
+      return Status::index_error("%s: index %d is out of range [%lld, %lld)", op, p[i],
+                                 -(long long)rows, (long long)rows);
   return Status::success();
 }
+
+// A checked index as a row number.
+inline int64_t row_of(int32_t i, int64_t rows) { return i < 0 ? i + rows : i; }
 
 // Elements per row of a tensor whose leading `lead` dims are the indexed ones.
 int64_t row_elems(const TensorRef& t, int lead) {
@@ -28,9 +33,10 @@ int64_t row_elems(const TensorRef& t, int lead) {
 }
 
 template <class T>
-void scatter_rows(const T* upd, const int32_t* idx, int64_t n_idx, int64_t row, T* out) {
+void scatter_rows(const T* upd, const int32_t* idx, int64_t n_idx, int64_t rows, int64_t row,
+                  T* out) {
   for (int64_t i = 0; i < n_idx; ++i) {
-    T* dst = out + static_cast<int64_t>(idx[i]) * row;
+    T* dst = out + row_of(idx[i], rows) * row;
     const T* src = upd + i * row;
     for (int64_t j = 0; j < row; ++j) dst[j] += src[j];
   }
@@ -53,7 +59,8 @@ Status take(const OpCall& c) {
   char* dst = static_cast<char*>(out.data);
   const int32_t* p = idx.ptr<int32_t>();
   if (row_bytes)
-    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * row_bytes, src + p[i] * row_bytes, row_bytes);
+    for (int64_t i = 0; i < n; ++i)
+      std::memcpy(dst + i * row_bytes, src + row_of(p[i], rows) * row_bytes, row_bytes);
   return Status::success();
 }
 
@@ -72,7 +79,7 @@ Status scatter_add(const OpCall& c) {
     T* po = out.ptr<T>();
     const int64_t total = out.size();
     for (int64_t i = 0; i < total; ++i) po[i] = T(0);
-    scatter_rows(upd.ptr<T>(), idx.ptr<int32_t>(), idx.size(), row, po);
+    scatter_rows(upd.ptr<T>(), idx.ptr<int32_t>(), idx.size(), out.dims[0], row, po);
     return Status::success();
   });
 }

@@ -64,7 +64,7 @@ def test_kernel_stays_inside_its_operands(name):
                 try:
                     _cpu.run_op(code, arrays[:len(ins)], arrays[len(ins):], list(ints),
                                 list(floats))
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, IndexError):  # refused: nothing written
                     continue
                 if not all(_guards_intact(r) for _, r in ops):
                     outside.append([a.shape for a in arrays])

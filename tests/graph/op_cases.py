@@ -97,9 +97,11 @@ CASES["slice"] = [([_f(5, 3)], {"axis": 0, "start": 1, "stop": 4}),
 CASES["pad"] = [([_f(3, 2)], {"axis": 0, "before": 1, "after": 2}),
                 ([_f(2, 3, 4)], {"axis": 2, "before": 0, "after": 3})]
 CASES["take"] = [([_f(6, 3), _labels(4, classes=6)], {}), ([_f(5, 2, 2), _labels(2, 3, classes=5)], {}),
-                 ([_f(4), _labels(7, classes=4)], {})]
+                 ([_f(4), _labels(7, classes=4)], {}),
+                 ([_f(5, 2), np.array([-1, 0, -5, 4, -1], np.int32)], {})]  # NumPy: from the end
 CASES["scatter_add"] = [([_f(7, 3), _labels(7, classes=4)], {"rows": 4}),
-                        ([_f(2, 3, 2), _labels(2, 3, classes=5)], {"rows": 5})]
+                        ([_f(2, 3, 2), _labels(2, 3, classes=5)], {"rows": 5}),
+                        ([_f(4, 2), np.array([-1, 3, -4, 0], np.int32)], {"rows": 4})]
 CASES["cast"] = [([_f(3, 4) * 3], {"dtype": d}) for d in ("float64", "float32", "int32", "int64", "bool")] + \
     [([_labels(5, classes=4)], {"dtype": "float32"})]
 

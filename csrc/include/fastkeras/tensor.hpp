@@ -58,7 +58,8 @@ struct OpCall {
 };
 
 struct Status {
-  int32_t code = 0;  // 0: ok
+  int32_t code = 0;  // 0: ok, kIndexError: an index out of range (IndexError), else ValueError
+  static constexpr int32_t kIndexError = 2;
   char message[256];
 
   // Not zero-filled: every kernel returns a Status per call, and the message only matters
@@ -72,6 +73,12 @@ struct Status {
     Status s;
     s.code = 1;
     std::snprintf(s.message, sizeof s.message, fmt, args...);
+    return s;
+  }
+  template <class... Args>
+  static Status index_error(const char* fmt, Args... args) {
+    Status s = error(fmt, args...);
+    s.code = kIndexError;
     return s;
   }
 };

@@ -78,10 +78,10 @@ def cast_kernel(prim, ins, outs, attrs, native):
 
 @jit
 def _first_bad(indices, rows):
-    """Position of the first index outside [0, rows), or -1."""
+    """Position of the first index outside [-rows, rows), or -1."""
     for i in range(indices.size):
         v = indices[i]
-        if v < 0 or v >= rows:
+        if v < -rows or v >= rows:
             return i
     return -1
 
@@ -89,13 +89,15 @@ def _first_bad(indices, rows):
 def check_indices(indices, rows, op):
     pos = _first_bad(indices, rows)
     if pos >= 0:
-        raise IndexError(f"{op}: index {int(indices[pos])} out of range [0, {rows})")
+        raise IndexError(f"{op}: index {int(indices[pos])} is out of range [{-rows}, {rows})")
 
 
 @jit
 def _take(params, indices, out, row):
+    rows = params.size // row
     for i in range(indices.size):
-        src = params[indices[i] * row:(indices[i] + 1) * row]
+        r = indices[i] + rows if indices[i] < 0 else indices[i]  # checked: in [-rows, rows)
+        src = params[r * row:(r + 1) * row]
         dst = out[i * row:(i + 1) * row]
         for j in range(row):
             dst[j] = src[j]
@@ -106,8 +108,10 @@ def _scatter_add(updates, indices, out, row):
     zero = out.dtype.type(0)
     for i in range(out.size):
         out[i] = zero
+    rows = out.size // row
     for i in range(indices.size):
-        dst = out[indices[i] * row:(indices[i] + 1) * row]
+        r = indices[i] + rows if indices[i] < 0 else indices[i]  # checked: in [-rows, rows)
+        dst = out[r * row:(r + 1) * row]
         src = updates[i * row:(i + 1) * row]
         for j in range(row):
             dst[j] += src[j]

@@ -7,7 +7,7 @@ Native encoding:
   concatenate:                  ints (axis,)
   slice:                        ints (axis, start)       output size gives the stop
   pad:                          ints (axis, before)      output size gives `after`
-  take, scatter_add:            none; indices are int32 and must lie in [0, rows)
+  take, scatter_add:            none; indices are int32 in [-rows, rows) (negative from the end)
 """
 
 from __future__ import annotations
@@ -175,9 +175,10 @@ register(Primitive(
 
 
 def _check_indices(indices, rows, op):
-    if indices.size and (indices.min() < 0 or indices.max() >= rows):
-        raise IndexError(f"{op}: index {int(indices.max() if indices.max() >= rows else indices.min())}"
-                         f" out of range [0, {rows})")
+    bad = (indices < -rows) | (indices >= rows)
+    if bad.any():
+        raise IndexError(f"{op}: index {int(indices.reshape(-1)[bad.reshape(-1)][0])} is out "
+                         f"of range [{-rows}, {rows})")
 
 
 def _take_rule(specs, attrs):

@@ -1,0 +1,46 @@
+"""fastkeras.ops.take: NumPy's semantics on every backend, eager and inside a compiled plan."""
+
+import numpy as np
+import pytest
+
+import fastkeras as keras
+from fastkeras import ops
+
+
+def test_take_counts_negative_indices_from_the_end(backend):
+    x = np.arange(10.0, dtype="float32").reshape(5, 2)
+    idx = np.array([-1, 0, -5, 3])
+    np.testing.assert_array_equal(ops.take(x, idx, axis=0), np.take(x, idx, axis=0))
+    np.testing.assert_array_equal(ops.take(x, idx), np.take(x, idx))
+
+
+@pytest.mark.parametrize("bad", [5, -6])
+def test_take_out_of_range_is_an_index_error_on_every_backend(backend, bad):
+    x = np.arange(5.0, dtype="float32")
+    with pytest.raises(IndexError, match=rf"take: index {bad} is out of range \[-5, 5\)"):
+        ops.take(x, np.array([0, bad]))
+
+
+class _Pick(keras.layers.Layer):
+    """Output columns chosen by index (negative allowed), traced into the plans."""
+    def __init__(self, columns, **kwargs):
+        super().__init__(**kwargs)
+        self.columns = np.asarray(columns, "int32")
+
+    def call(self, inputs):
+        return ops.transpose(ops.take(ops.transpose(inputs), self.columns, axis=0))
+
+
+def test_take_with_negative_indices_inside_a_trained_model(backend):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4)).astype("float32")
+    y = rng.normal(size=(32, 2)).astype("float32")
+    model = keras.Sequential([keras.layers.Dense(4, input_shape=(4,)), _Pick([-1, 1])])
+    k, b = model.get_weights()
+    np.testing.assert_allclose(model.predict(x, verbose=0), (x @ k + b)[:, [3, 1]], rtol=1e-5,
+                               atol=1e-6)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    k2, _ = model.get_weights()
+    np.testing.assert_array_equal(k2[:, [0, 2]], k[:, [0, 2]])  # unpicked columns get no gradient
+    assert not np.array_equal(k2[:, 3], k[:, 3])
