@@ -112,3 +112,38 @@ def test_ops_on_keras_tensors_become_layers(backend):
     k1, b1, k2, b2 = model.get_weights()
     want = np.maximum(data @ k1 + b1, 0) @ k2 + b2 + 1.0
     np.testing.assert_allclose(model.predict(data, verbose=0), want, rtol=1e-5, atol=1e-6)
+
+
+def test_sequential_starting_with_input_builds_each_layer_once():
+    """Keras builds layer by layer as they are added; re-running the whole stack at every
+    add made a 1,000-layer model take ~30 s (the calls counted here grew as n^2 / 2)."""
+    calls = []
+
+    class Counted(Dense):
+        def call(self, inputs):
+            calls.append(self.name)
+            return super().call(inputs)
+
+    n = 60
+    model = keras.Sequential([keras.Input(shape=(3,))] + [Counted(3) for _ in range(n)])
+    assert len(calls) <= 2 * n
+    assert model.output_shape == (None, 3)
+    model.pop()
+    model.add(Dense(2))
+    assert model.output_shape == (None, 2)
+    assert [w.shape for w in model.get_weights()][-2:] == [(3, 2), (2,)]
+
+
+def test_input_with_a_zero_sized_axis_builds_and_trains(backend):
+    """Keras builds it; the layer's trace used to turn the 0 into 1 and quote a shape the
+    user never made."""
+    inp = keras.Input(shape=(0,))
+    model = keras.Model(inp, Dense(2)(inp))
+    assert model.get_weights()[0].shape == (0, 2)
+    x = np.zeros((4, 0), "float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), np.zeros((4, 2)))
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.ones((4, 2), "float32"), epochs=2, verbose=0)
+    bias = model.get_weights()[1]
+    assert (bias > 0).all()
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.tile(bias, (4, 1)))

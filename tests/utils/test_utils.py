@@ -28,3 +28,22 @@ def test_glorot_uniform_limit():
 
 def test_to_categorical():
     np.testing.assert_array_equal(keras.utils.to_categorical([0, 2], 3), [[1, 0, 0], [0, 0, 1]])
+
+
+def test_to_categorical_label_beyond_num_classes_names_it():
+    with pytest.raises(IndexError, match=r"label 3 at position 1 is out of range for "
+                                         r"num_classes=3"):
+        keras.utils.to_categorical([0, 3, 1], num_classes=3)
+
+
+@pytest.mark.parametrize("labels, bad", [([0.5, 1.0], "0.5"), ([1.0, 1.7], "1.7"),
+                                         ([0.0, float("nan")], "nan")])
+def test_to_categorical_refuses_fractional_labels(labels, bad):
+    """They were silently truncated to a class."""
+    with pytest.raises(ValueError, match=f"labels must be integers.*holds {bad}"):
+        keras.utils.to_categorical(labels, num_classes=3)
+
+
+def test_to_categorical_takes_integral_floats():
+    np.testing.assert_array_equal(keras.utils.to_categorical(np.array([[2.0], [0.0]])),
+                                  [[0, 0, 1], [1, 0, 0]])

@@ -13,6 +13,7 @@ class Sequential(Model):
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._input_layer = None
+        self._out_spec = None  # (shape, dtype) of the last layer's output once traced
         if layers is not None and not isinstance(layers, (list, tuple)):
             raise TypeError(f"Sequential expects a list of layers, received {type(layers).__name__}")
         for layer in layers or []:
@@ -40,7 +41,10 @@ class Sequential(Model):
         self._output_shapes.clear()
         self._steps.reset()
         if self._build_shape is not None:
-            self._trace_layers()
+            if self.built and self._out_spec is not None:
+                self._trace([layer], self._out_spec)  # only the new layer: linear, as Keras
+            else:
+                self._trace_layers()
 
     def pop(self):
         if not self._layers:
@@ -48,16 +52,25 @@ class Sequential(Model):
         layer = self._layers.pop()
         self._output_shapes.clear()
         self._steps.reset()
+        self._out_spec = None
         return layer
 
     def _trace_layers(self):
         """Builds every layer by running the stack once on a throwaway graph."""
+        self._trace(self._layers, (self._build_shape, self._input_dtype()))
+        self.built = True
+
+    def _trace(self, layers, in_spec):
+        """Runs `layers` on a throwaway graph from an input of `in_spec` ((None, ...) shape,
+        dtype), building them; keeps the last output's spec for the next add()."""
+        if not layers:
+            raise ValueError("Sequential model has no layers; add some with `add()`")
         graph = Graph("spec")
         with graph:
-            x = graph.placeholder((_SPEC_BATCH,) + tuple(self._build_shape[1:]),
-                                  self._input_dtype())
-            self.call(x, **self._call_kwargs({"training": False}))
-        self.built = True
+            x = graph.placeholder((_SPEC_BATCH,) + tuple(in_spec[0][1:]), in_spec[1])
+            for layer in layers:
+                x = layer(x, training=False)
+        self._out_spec = ((None,) + tuple(x.shape[1:]), x.dtype)
 
     def _input_dtype(self):
         return self._input_layer.dtype if self._input_layer is not None else "float32"

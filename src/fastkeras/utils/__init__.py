@@ -8,12 +8,24 @@ from .random import set_random_seed
 
 def to_categorical(x, num_classes=None):
     """One-hot encodes integer labels (Keras `utils.to_categorical`)."""
-    x = np.asarray(x, dtype="int64")
+    raw = np.asarray(x)
+    if raw.dtype.kind == "f":
+        fractional = np.nonzero(np.mod(raw.reshape(-1), 1) != 0)[0]  # NaN counts too
+        if fractional.size:
+            raise ValueError(f"to_categorical: labels must be integers, but position "
+                             f"{int(fractional[0])} holds {raw.reshape(-1)[fractional[0]]}")
+    elif raw.dtype.kind not in "iub":
+        raise TypeError(f"to_categorical: labels must be integers, received dtype {raw.dtype}")
+    x = raw.astype("int64")
     shape = x.shape[:-1] if x.ndim > 1 and x.shape[-1] == 1 else x.shape
     x = x.reshape(-1)
     if x.size and x.min() < 0:
         raise ValueError(f"to_categorical: labels must be non-negative, got {x.min()}")
     num_classes = int(x.max()) + 1 if num_classes is None else int(num_classes)
+    if x.size and x.max() >= num_classes:
+        pos = int(np.argmax(x >= num_classes))
+        raise IndexError(f"to_categorical: label {x[pos]} at position {pos} is out of range "
+                         f"for num_classes={num_classes} (labels must lie in [0, {num_classes}))")
     out = np.zeros((x.size, num_classes), dtype="float32")
     out[np.arange(x.size), x] = 1.0
     return out.reshape(shape + (num_classes,))
