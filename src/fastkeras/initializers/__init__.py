@@ -56,6 +56,28 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
+def _draw_dtype(dtype):
+    """Random values are drawn in the variable's own float type (float32: half the memory
+    and no cast of a float64 draw); other dtypes draw float64 and are cast."""
+    return np.float32 if np.dtype(dtype) == np.float32 else np.float64
+
+
+def _uniform(rng, low, high, shape, dtype):
+    t = _draw_dtype(dtype)
+    out = rng.random(shape, dtype=t)
+    out *= t(high - low)
+    out += t(low)
+    return out.astype(dtype, copy=False)
+
+
+def _normal(rng, mean, stddev, shape, dtype):
+    t = _draw_dtype(dtype)
+    out = rng.standard_normal(shape, dtype=t)
+    out *= t(stddev)
+    out += t(mean)
+    return out.astype(dtype, copy=False)
+
+
 class _Seeded(Initializer):
     def __init__(self, seed=None):
         self.seed = seed
@@ -70,7 +92,7 @@ class RandomUniform(_Seeded):
         self.minval, self.maxval = minval, maxval
 
     def __call__(self, shape, dtype="float32"):
-        return self._rng().uniform(self.minval, self.maxval, size=shape).astype(dtype)
+        return _uniform(self._rng(), self.minval, self.maxval, shape, dtype)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -82,7 +104,7 @@ class RandomNormal(_Seeded):
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape, dtype="float32"):
-        return self._rng().normal(self.mean, self.stddev, size=shape).astype(dtype)
+        return _normal(self._rng(), self.mean, self.stddev, shape, dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -104,17 +126,18 @@ class VarianceScaling(_Seeded):
         rng = self._rng()
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * scale)
-            return rng.uniform(-limit, limit, size=shape).astype(dtype)
+            return _uniform(rng, -limit, limit, shape, dtype)
         if self.distribution == "untruncated_normal":
-            return rng.normal(0.0, math.sqrt(scale), size=shape).astype(dtype)
+            return _normal(rng, 0.0, math.sqrt(scale), shape, dtype)
         # Truncated at two standard deviations; the constant restores the variance.
         std = math.sqrt(scale) / 0.87962566103423978
-        out = rng.normal(0.0, std, size=shape)
-        bad = np.abs(out) > 2 * std
+        out = _normal(rng, 0.0, std, shape, dtype)
+        lim = 2 * std
+        bad = (out > lim) | (out < -lim)  # bool temporaries only, not a float copy of out
         while bad.any():
-            out[bad] = rng.normal(0.0, std, size=int(bad.sum()))
-            bad = np.abs(out) > 2 * std
-        return out.astype(dtype)
+            out[bad] = _normal(rng, 0.0, std, int(bad.sum()), dtype)
+            bad = (out > lim) | (out < -lim)
+        return out
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
