@@ -147,3 +147,51 @@ def test_input_with_a_zero_sized_axis_builds_and_trains(backend):
     bias = model.get_weights()[1]
     assert (bias > 0).all()
     np.testing.assert_allclose(model.predict(x, verbose=0), np.tile(bias, (4, 1)))
+
+
+def test_deepcopy_of_a_trained_model_is_independent(backend):
+    """Keras models deep-copy; the executors are caches and the copy builds its own."""
+    import copy
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 5)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = keras.Sequential([Dense(4, activation="relu", input_shape=(5,)),
+                              Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, epochs=2, verbose=0)
+    twin = copy.deepcopy(model)
+    np.testing.assert_array_equal(twin.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert int(twin.optimizer.iterations.value) == int(model.optimizer.iterations.value) == 4
+    before = model.get_weights()
+    twin.fit(x, y, epochs=2, verbose=0)  # continues with the copied optimizer state
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(twin.get_weights()[0], before[0])
+    assert int(twin.optimizer.iterations.value) == 8
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(model.get_weights()[0], before[0])
+
+
+@pytest.mark.parametrize("first", ["input", "input_shape", "none"])
+def test_sequential_config_round_trip(first):
+    layers = [Dense(4, activation="relu"), Dense(1, activation="sigmoid")]
+    if first == "input":
+        layers.insert(0, keras.Input(shape=(5,)))
+    elif first == "input_shape":
+        layers[0] = Dense(4, activation="relu", input_shape=(5,))
+    model = keras.Sequential(layers, name="stack")
+    if first == "none":
+        model.build((None, 5))
+    config = model.get_config()
+    assert config["dtype"] == "float32"
+    clone = keras.Sequential.from_config(config)
+    assert clone.name == "stack"
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    assert [type(layer).__name__ for layer in clone.layers] == ["Dense", "Dense"]
+    assert clone.layers[0].get_config()["activation"] == "relu"
+    assert clone.get_config()["layers"] == config["layers"]
+
+
+def test_deserialize_unknown_layer_names_it():
+    with pytest.raises(ValueError, match="Unknown layer: 'Conv9D'"):
+        keras.layers.deserialize({"class_name": "Conv9D", "config": {}})

@@ -59,6 +59,14 @@ class Variable:
                              f"{self.name!r} of shape {self._value.shape}")
         self._value[...] = value
 
+    def __deepcopy__(self, memo):
+        """A new variable (own uid, own value, in no state block yet)."""
+        new = Variable(value=self._value, dtype=self.dtype, trainable=self.trainable,
+                       name=self.name)
+        new.path = self.path
+        memo[id(self)] = new
+        return new
+
     def __array__(self, dtype=None, copy=None):
         return self._value if dtype is None else self._value.astype(dtype)
 

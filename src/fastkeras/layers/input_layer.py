@@ -10,7 +10,9 @@ from .layer import Layer
 class InputLayer(Layer):
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
         input_shape = kwargs.pop("input_shape", None)
-        kwargs.pop("batch_shape", None)
+        batch_shape = kwargs.pop("batch_shape", None)
+        if batch_shape is not None and shape is None and input_shape is None:
+            batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
         super().__init__(name=name, **kwargs)
         self.dtype = standardize_dtype(dtype or "float32")  # what the data holds, any DTYPES
         shape = shape if shape is not None else input_shape

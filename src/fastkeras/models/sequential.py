@@ -96,7 +96,22 @@ class Sequential(Model):
         return [self._input_layer.output_tensor] if self._input_layer is not None else None
 
     def get_config(self):
+        """Keras's layout: the InputLayer first when the model has one."""
         config = super().get_config()
+        layers = ([self._input_layer] if self._input_layer is not None else []) + self._layers
         config["layers"] = [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                            for layer in self._layers]
+                            for layer in layers]
+        if self._build_shape is not None:
+            config["build_input_shape"] = tuple(self._build_shape)
         return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..layers import deserialize
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for layer_config in config.get("layers", []):
+            model.add(deserialize(layer_config, custom_objects))
+        shape = config.get("build_input_shape")
+        if shape is not None and model._build_shape is None and model._layers:
+            model.build(shape)
+        return model

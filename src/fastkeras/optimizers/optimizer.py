@@ -57,7 +57,9 @@ class Optimizer:
         self.iterations.path = f"{self.name}/iteration"
         self._learning_rate.path = f"{self.name}/learning_rate"
         self._slots: list[Variable] = []
-        self._built_for: list[int] | None = None
+        # The variables this optimizer's slots were made for (compared by identity, so a
+        # deep copy of a model and its optimizer stays consistent).
+        self._built_for: list | None = None
 
     # ---- variables -----------------------------------------------------------------------
     @property
@@ -85,13 +87,18 @@ class Optimizer:
         return var
 
     def build(self, variables):
-        self._built_for = [v.uid for v in variables]
+        self._built_for = list(variables)
+
+    def is_built_for(self, variables) -> bool:
+        built = self._built_for
+        return built is not None and len(built) == len(variables) and \
+            all(a is b for a, b in zip(built, variables))
 
     def _check_built(self, variables):
-        uids = [v.uid for v in variables]
+        variables = list(variables)
         if self._built_for is None:
             self.build(variables)
-        elif uids != self._built_for:
+        elif not self.is_built_for(variables):
             raise ValueError("This optimizer was built for a different list of variables; "
                              "use a new optimizer instance for another model.")
 

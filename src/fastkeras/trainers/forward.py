@@ -10,6 +10,8 @@ around a ~13 us forward)."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from . import data as data_utils
@@ -69,6 +71,9 @@ class ForwardCache:
         self.runners = {}
         self.last = None  # the runner with a native call that ran last
         steps.dependents.append(self)
+
+    def __deepcopy__(self, memo):
+        return ForwardCache(copy.deepcopy(self.steps, memo))  # empty: runners are caches
 
     def clear(self):
         self.runners.clear()
@@ -156,6 +161,9 @@ class BatchCache:
         self.steps = steps
         self.entries = {}
         steps.dependents.append(self)
+
+    def __deepcopy__(self, memo):
+        return BatchCache(copy.deepcopy(self.steps, memo))
 
     def clear(self):
         self.entries.clear()

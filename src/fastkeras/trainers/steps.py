@@ -7,6 +7,7 @@ number of steps without returning to Python."""
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 
 import numpy as np
@@ -97,6 +98,11 @@ class StepCache:
         self.version = 0
         # Caches of runners built on these executors (forward.py), emptied with them.
         self.dependents = []
+
+    def __deepcopy__(self, memo):
+        """Plans and executors are caches over native memory: a copied model starts with
+        none and builds its own (Keras models deep-copy)."""
+        return StepCache(copy.deepcopy(self.model, memo))
 
     def reset(self):
         self._executors.clear()

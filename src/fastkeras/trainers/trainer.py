@@ -130,7 +130,7 @@ class Trainer:
 
     def _ensure_optimizer_built(self):
         trainable = self.trainable_weights
-        if self.optimizer.built and self.optimizer._built_for != [v.uid for v in trainable]:
+        if self.optimizer.built and not self.optimizer.is_built_for(trainable):
             raise ValueError(self._trainable_changed_message(trainable))
         self.optimizer._check_built(trainable)
 
