@@ -86,3 +86,21 @@ def unpack_validation_data(validation_data):
     if len(validation_data) == 3 and validation_data[2] is not None:
         raise NotImplementedError("validation sample weights are not supported yet by fastkeras")
     return validation_data[0], validation_data[1]
+
+
+def check_fit_arguments(epochs, initial_epoch, validation_freq, validation_split):
+    """Checked before any work: a bad value found after an epoch has trained wastes it."""
+    def integer(name, value, low):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"`{name}` must be an integer, received: {name}={value!r} "
+                            f"(of type {type(value).__name__})")
+        if value < low:
+            raise ValueError(f"`{name}` must be >= {low}, received: {name}={value!r}")
+    integer("epochs", epochs, 0)
+    integer("initial_epoch", initial_epoch, 0)
+    integer("validation_freq", validation_freq, 1)
+    if isinstance(validation_split, bool) or \
+            not isinstance(validation_split, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`validation_split` must be a float in [0, 1), received: "
+                        f"validation_split={validation_split!r} (of type "
+                        f"{type(validation_split).__name__})")

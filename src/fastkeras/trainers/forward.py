@@ -82,7 +82,7 @@ class ForwardCache:
     def fast(self, x, batch_size):
         """The output for x when x is an array of a shape already run with this batch size
         (values checked for NaN/inf by the executor), else None: take the checked path."""
-        state = self.steps.state
+        state = self.steps.state  # StepCache.claim() inlined: the 1-row predict's hot path
         if state is not None and state.lost:
             state.claim()
         last = self.last

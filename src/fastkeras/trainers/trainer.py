@@ -158,8 +158,9 @@ class Trainer:
             validation_batch_size=None, validation_freq=1):
         self._assert_compiled("fit")
         _not_supported(steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
-        _check_fit_arguments(epochs=epochs, initial_epoch=initial_epoch,
-                             validation_freq=validation_freq, validation_split=validation_split)
+        data_utils.check_fit_arguments(epochs=epochs, initial_epoch=initial_epoch,
+                                       validation_freq=validation_freq,
+                                       validation_split=validation_split)
         if y is None:
             raise ValueError("fit() needs targets: pass `y` (datasets and generators are not "
                              "supported yet by fastkeras)")
@@ -368,24 +369,6 @@ class Trainer:
         if verbose not in (0, 1, 2):
             raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received: {verbose!r}")
         return verbose
-
-
-def _check_fit_arguments(epochs, initial_epoch, validation_freq, validation_split):
-    """Checked before any work: a bad value found after an epoch has trained wastes it."""
-    def integer(name, value, low):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"`{name}` must be an integer, received: {name}={value!r} "
-                            f"(of type {type(value).__name__})")
-        if value < low:
-            raise ValueError(f"`{name}` must be >= {low}, received: {name}={value!r}")
-    integer("epochs", epochs, 0)
-    integer("initial_epoch", initial_epoch, 0)
-    integer("validation_freq", validation_freq, 1)
-    if isinstance(validation_split, bool) or \
-            not isinstance(validation_split, (int, float, np.integer, np.floating)):
-        raise TypeError(f"`validation_split` must be a float in [0, 1), received: "
-                        f"validation_split={validation_split!r} (of type "
-                        f"{type(validation_split).__name__})")
 
 
 def _is_tty():
