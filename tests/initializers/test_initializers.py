@@ -11,8 +11,8 @@ from fastkeras import initializers
 @pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform",
                                   "lecun_normal", "random_uniform", "random_normal"])
 def test_float32_weights_are_drawn_without_a_float64_copy(name):
-    # 4 MB as float32; a float64 draw plus the cast peaked at 12 MB (bool masks of the
-    # truncated normal add ~3 MB)
+    # 4 MB as float32; a float64 draw plus the cast peaked at 12 MB (the truncated normal's
+    # two 1 MB bool masks come on top)
     shape = (1000, 1000)
     init = initializers.get(name)
     tracemalloc.start()

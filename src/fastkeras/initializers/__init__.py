@@ -133,10 +133,12 @@ class VarianceScaling(_Seeded):
         std = math.sqrt(scale) / 0.87962566103423978
         out = _normal(rng, 0.0, std, shape, dtype)
         lim = 2 * std
-        bad = (out > lim) | (out < -lim)  # bool temporaries only, not a float copy of out
+        bad = out > lim  # one reused bool mask and one temporary: no float copy of out
+        bad |= out < -lim
         while bad.any():
             out[bad] = _normal(rng, 0.0, std, int(bad.sum()), dtype)
-            bad = (out > lim) | (out < -lim)
+            np.greater(out, lim, out=bad)
+            bad |= out < -lim
         return out
 
     def get_config(self):
