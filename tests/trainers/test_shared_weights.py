@@ -24,12 +24,16 @@ def _check(model, x, activations):
     np.testing.assert_allclose(model(x), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_shared_layers_across_two_functional_models(backend):
-    x, y = _data()
+def _encoder_and_classifier():
+    """Two functional models over one shared Dense layer: (encoder, encoder + head)."""
     inp = keras.Input(shape=(5,))
     h = Dense(8, activation="relu")(inp)
-    encoder = keras.Model(inp, h)
-    full = keras.Model(inp, Dense(1, activation="sigmoid")(h))
+    return keras.Model(inp, h), keras.Model(inp, Dense(1, activation="sigmoid")(h))
+
+
+def test_shared_layers_across_two_functional_models(backend):
+    x, y = _data()
+    encoder, full = _encoder_and_classifier()
     full.compile(optimizer="adam", loss="binary_crossentropy")
     before = encoder.predict(x, verbose=0)
     for _ in range(2):
@@ -113,10 +117,7 @@ def test_train_on_batch_alternating_with_a_model_sharing_weights(backend):
 
 def test_callback_predicting_with_a_sharing_model_does_not_lose_training(backend):
     x, y = _data()
-    inp = keras.Input(shape=(5,))
-    h = Dense(8, activation="relu")(inp)
-    encoder = keras.Model(inp, h)
-    full = keras.Model(inp, Dense(1, activation="sigmoid")(h))
+    encoder, full = _encoder_and_classifier()
     full.compile(optimizer="sgd", loss="binary_crossentropy")
     seen = []
 
@@ -138,10 +139,7 @@ def test_callback_predicting_with_a_sharing_model_does_not_lose_training(backend
 @pytest.mark.parametrize("first", ["encoder", "full"])
 def test_set_weights_on_one_model_is_seen_by_the_other(backend, first):
     x, _ = _data()
-    inp = keras.Input(shape=(5,))
-    h = Dense(8, activation="relu")(inp)
-    encoder = keras.Model(inp, h)
-    full = keras.Model(inp, Dense(1, activation="sigmoid")(h))
+    encoder, full = _encoder_and_classifier()
     models = {"encoder": encoder, "full": full}
     models[first].predict(x, verbose=0)
     other = full if first == "encoder" else encoder
