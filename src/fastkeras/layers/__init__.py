@@ -5,6 +5,7 @@ from .dense import Dense
 from .input_layer import Input, InputLayer
 from .keras_tensor import KerasTensor
 from .layer import Layer
+from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 
 
 

@@ -3,6 +3,7 @@ Keras's symbolic op calls): a weightless layer that re-applies the op when trace
 
 from __future__ import annotations
 
+from ..ops.symbolic import set_symbolic_handler
 from .keras_tensor import KerasTensor
 from .layer import Layer
 
@@ -48,3 +49,7 @@ class OpLayer(Layer):
         values = iter(inputs)
         args, kwargs = _replace([self.args, self.kwargs], values)
         return self.fn(*args, **kwargs)
+
+
+# keras.ops calls on KerasTensors become OpLayers (ops/symbolic.py asks this module).
+set_symbolic_handler(has_keras_tensor, lambda fn, args, kwargs: OpLayer(fn, args, kwargs).apply())
