@@ -55,6 +55,31 @@ def test_missing_native_module_falls_back_to_numba_and_says_so():
     assert count == "1" and "could not be imported" in message
 
 
+def test_without_native_module_and_numba_runs_reference_and_says_how_to_get_speed():
+    """numba is an optional extra: without it and without _cpu, fastkeras still trains."""
+    code = (
+        "import sys, warnings\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'fastkeras._cpu': raise ImportError('blocked for the test')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "sys.modules['numba'] = None\n"
+        "import numpy as np, fastkeras\n"
+        "with warnings.catch_warnings(record=True) as w:\n"
+        "    warnings.simplefilter('always')\n"
+        "    m = fastkeras.Sequential([fastkeras.layers.Dense(1, input_shape=(3,))])\n"
+        "    m.compile(optimizer='sgd', loss='mse')\n"
+        "    h = m.fit(np.ones((8, 3), 'float32'), np.ones(8, 'float32'), verbose=0)\n"
+        "print(fastkeras.config.backend(), len(w), str(w[0].message) if w else '')\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "FASTKERAS_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    name, count, message = out.stdout.strip().split(" ", 2)
+    assert name == "reference" and count == "1"
+    assert "numba is not installed" in message and 'pip install "fastkeras[numba]"' in message
+
+
 def test_results_do_not_depend_on_thread_count():
     if not backends.available("cpu"):
         pytest.skip("cpu backend not built")

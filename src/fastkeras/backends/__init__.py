@@ -9,7 +9,8 @@ and optionally, to run small models' train steps data-parallel (trainers/shardin
   sharded_executor(plan, state, shards, pure_end, effect_kinds) -> the same kind of object
 
 The active backend comes from `set_backend()`, else the FASTKERAS_BACKEND environment
-variable, else 'cpu' when the native module is built, else 'numba' (said once, clearly).
+variable, else 'cpu' when the native module is built, else 'numba' when the optional extra is
+installed, else 'reference' (each fallback said once, with how to get the fast backend).
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ def _load(name):
 def available(name) -> bool:
     if name == "reference":
         return True
-    if name == "numba":
-        return importlib.util.find_spec("numba") is not None
+    if name == "numba":  # the optional extra fastkeras[numba]
+        try:
+            return importlib.util.find_spec("numba") is not None
+        except (ImportError, ValueError):  # blocked, or a broken install
+            return False
     try:
         return _load(name).available()
     except ImportError:
@@ -75,11 +79,17 @@ def _default():
         return set_backend(env.strip().lower())
     if available("cpu"):
         return set_backend("cpu")
-    warnings.warn(
-        "fastkeras: the native CPU module (fastkeras._cpu) could not be imported "
-        f"({_load('cpu').unavailable_reason()}); running on the slower Numba backend.",
-        RuntimeWarning, stacklevel=3)
-    return set_backend("numba" if available("numba") else "reference")
+    why = f"the native CPU module (fastkeras._cpu) could not be imported " \
+          f"({_load('cpu').unavailable_reason()})"
+    if available("numba"):
+        warnings.warn(f"fastkeras: {why}; running on the slower Numba backend.",
+                      RuntimeWarning, stacklevel=3)
+        return set_backend("numba")
+    warnings.warn(f"fastkeras: {why} and numba is not installed; running on the NumPy "
+                  "reference backend, which is slow. For a fast one, reinstall with a C++17 "
+                  "compiler present (`pip install fastkeras`), or `pip install "
+                  "\"fastkeras[numba]\"`.", RuntimeWarning, stacklevel=3)
+    return set_backend("reference")
 
 
 def get_backend():
