@@ -79,3 +79,17 @@ def test_unknown_forms_count_as_mixing():
     # Conservative: a transpose that moves the batch axis is not followed back, even when a
     # second one restores it.
     assert not row_local([trace(lambda x, w, g: bind("transpose", bind("transpose", x)))], B)
+
+
+def test_every_primitive_declares_how_it_treats_rows():
+    """The rule lives in the declaration: an op added without one is refused when it is
+    declared, instead of silently switching sharded training off."""
+    from fastkeras.graph.primitive import PRIMITIVES, ROW_RULES, Primitive, register
+    assert all(p.rows in ROW_RULES for p in PRIMITIVES.values())
+    assert all((p.rows == "axis0") == (p.keeps_rows is not None) for p in PRIMITIVES.values())
+    same = lambda specs, attrs: [specs[0]]  # noqa: E731
+    with pytest.raises(ValueError, match="declare rows= one of"):
+        register(Primitive("softplus_undeclared", same, lambda x: x))
+    with pytest.raises(ValueError, match="rows='axis0' and keeps_rows go together"):
+        register(Primitive("softplus_axis0", same, lambda x: x, rows="axis0"))
+    assert "softplus_undeclared" not in PRIMITIVES and "softplus_axis0" not in PRIMITIVES

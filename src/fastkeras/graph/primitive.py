@@ -8,7 +8,10 @@ A `Primitive` bundles what every layer of the stack needs to know about one op:
 * ``vjp(node, gouts) -> [cotangent or None per input]`` — the gradient, written with
   `bind` so that the backward pass is itself a graph of primitives;
 * ``native_attrs(attrs, specs) -> (ints, floats)`` — the flat attribute encoding read by the
-  native kernels (C++/CUDA) in the order documented next to each declaration.
+  native kernels (C++/CUDA) in the order documented next to each declaration;
+* ``rows`` (+ ``keeps_rows``) — how the op treats the batch axis, which decides whether a
+  training step may run as data-parallel shards (graph/rowlocal.py). Required of every pure
+  primitive: a new op cannot silently turn sharding off (or, worse, on).
 
 Effect primitives (optimizer updates, metric accumulation) have no outputs: they update
 their first inputs in place and are scheduled after every pure op of a step.
@@ -27,6 +30,18 @@ def _no_native_attrs(attrs, specs):
     return (), ()
 
 
+# What row i of the output depends on, given which inputs are per-row data (rowlocal.py):
+ROW_RULES = {
+    "elementwise": "row i of each operand, NumPy broadcasting (operands without the batch "
+                   "axis broadcast along it)",
+    "per_sample": "(targets, predictions) row i, reduced over the last axis (losses)",
+    "concat": "row i of every operand, unless joined along axis 0",
+    "gather": "row i of the indices (params are batch-independent)",
+    "axis0": "row i of its one data operand when keeps_rows(node) says axis 0 is kept",
+    "mixed": "other rows too (or unknown): never row-local",
+}
+
+
 @dataclass
 class Primitive:
     name: str
@@ -42,6 +57,10 @@ class Primitive:
     attr_defaults: dict = field(default_factory=dict)
     # A short text of the semantics, shown in errors and docs.
     doc: str = ""
+    # One of ROW_RULES; effects are "mixed" by nature and need not say so.
+    rows: str = ""
+    # For rows="axis0": node -> True when this call leaves the batch axis alone.
+    keeps_rows: object = None
 
     @property
     def differentiable(self) -> bool:
@@ -54,6 +73,13 @@ PRIMITIVES: dict[str, Primitive] = {}
 def register(prim: Primitive) -> Primitive:
     if prim.name in PRIMITIVES:
         raise ValueError(f"primitive {prim.name!r} declared twice")
+    if prim.effect and not prim.rows:
+        prim.rows = "mixed"
+    if prim.rows not in ROW_RULES:
+        raise ValueError(f"primitive {prim.name!r}: declare rows= one of {sorted(ROW_RULES)} "
+                         f"(how it treats the batch axis), got {prim.rows!r}")
+    if (prim.rows == "axis0") != (prim.keeps_rows is not None):
+        raise ValueError(f"primitive {prim.name!r}: rows='axis0' and keeps_rows go together")
     PRIMITIVES[prim.name] = prim
     return prim
 

@@ -4,21 +4,15 @@ constants). A training step whose per-sample losses are row-local can be split i
 of rows whose mean gradient is the full batch's (trainers/sharding.py); one op that mixes
 rows (a mean over the batch, a batch-sized constant) makes that false.
 
-The rules are per primitive and conservative: a primitive without a rule here mixes rows."""
+Each primitive declares its rule (`rows`, and `keeps_rows` for "axis0") where it is
+declared; "mixed" is the conservative answer."""
 
 from __future__ import annotations
 
 from .planner import ancestors
-from .primitives._rules import normalize_axes, normalize_axis
+from .primitives._rules import normalize_axis
 
 GLOBAL, ROW, MIXED = "global", "row", "mixed"
-
-_ELEMENTWISE = {"negative", "exp", "log", "sqrt", "square", "abs", "sign", "relu", "sigmoid",
-                "tanh", "relu_grad", "sigmoid_grad", "tanh_grad", "add", "subtract",
-                "multiply", "divide", "equal", "greater", "cast", "bias_add"}
-# Per-sample losses: reduce the last axis only.
-_LOSSES = {"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-           "mean_squared_error", "mean_absolute_error"}
 
 
 def _broadcast_rows(node, kinds):
@@ -33,50 +27,28 @@ def _broadcast_rows(node, kinds):
     return ROW
 
 
-def _keeps_axis0(node, kinds):
-    """One data operand, and the op leaves its axis 0 alone."""
-    if kinds[0] != ROW or any(k != GLOBAL for k in kinds[1:]):
-        return MIXED
-    x, out, a = node.inputs[0], node.outputs[0], node.attrs
-    name = node.prim.name
-    if name in ("softmax", "log_softmax", "argmax"):
-        ok = normalize_axis(a["axis"], x.ndim) != 0
-    elif name in ("sum", "mean", "max"):
-        ok = a["axes"] is not None and 0 not in normalize_axes(a["axes"], x.ndim)
-    elif name == "reshape":  # C order: the same leading axis keeps each row's elements
-        ok = out.ndim >= 1 and out.shape[0] == x.shape[0]
-    elif name == "broadcast_to":
-        ok = out.ndim == x.ndim
-    elif name == "transpose":
-        perm = a["perm"] if a["perm"] is not None else tuple(reversed(range(x.ndim)))
-        ok = normalize_axis(perm[0], x.ndim) == 0
-    elif name in ("slice", "pad"):
-        ok = normalize_axis(a["axis"], x.ndim) != 0
-    elif name in ("dense", "matmul"):
-        w = node.inputs[1]
-        ok = x.ndim >= 2 and w.ndim == 2 and not a.get("transpose_a", False)
-    else:
-        ok = False
-    return ROW if ok else MIXED
-
-
 def _classify(node, kinds):
-    name = node.prim.name
+    """The kind of a pure node's outputs from its inputs' kinds and its declared `rows`
+    (graph/primitive.py ROW_RULES)."""
     if all(k == GLOBAL for k in kinds):
         return GLOBAL
     if MIXED in kinds:
         return MIXED
-    if name in _ELEMENTWISE:
+    rule = node.prim.rows
+    if rule == "elementwise":
         return _broadcast_rows(node, kinds)
-    if name in _LOSSES:  # (targets, predictions): both per row, predictions with a class axis
+    if rule == "per_sample":  # (targets, predictions): both per row, predictions with a class axis
         return ROW if all(k == ROW for k in kinds) and node.inputs[1].ndim >= 2 else MIXED
-    if name == "concatenate":
+    if rule == "concat":
         ok = all(k == ROW for k in kinds) and normalize_axis(node.attrs["axis"],
                                                              node.inputs[0].ndim) != 0
         return ROW if ok else MIXED
-    if name == "take":  # params[indices]: rows follow the indices
+    if rule == "gather":  # params[indices]: rows follow the indices
         return ROW if kinds == [GLOBAL, ROW] else MIXED
-    return _keeps_axis0(node, kinds)
+    if rule == "axis0":  # one data operand, and this call leaves its axis 0 alone
+        ok = kinds[0] == ROW and all(k == GLOBAL for k in kinds[1:]) and node.prim.keeps_rows(node)
+        return ROW if ok else MIXED
+    return MIXED
 
 
 def row_local(roots, batch: int) -> bool:

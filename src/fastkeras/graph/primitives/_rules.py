@@ -78,3 +78,21 @@ def sum_to_shape(bind, g, shape):
     if tuple(r.shape) != tuple(shape):
         r = bind("reshape", r, shape=tuple(shape))
     return r
+
+
+# keeps_rows predicates (primitive.py's rows="axis0"): does this call leave axis 0 alone?
+def keeps_axis0_of_axis(node) -> bool:
+    """Ops along one `axis` attribute (softmax, argmax, slice, pad): any axis but 0."""
+    return normalize_axis(node.attrs["axis"], node.inputs[0].ndim) != 0
+
+
+def keeps_axis0_of_axes(node) -> bool:
+    """Reductions over `axes` (None: all of them)."""
+    axes = node.attrs["axes"]
+    return axes is not None and 0 not in normalize_axes(axes, node.inputs[0].ndim)
+
+
+def keeps_axis0_of_matmul(node) -> bool:
+    """x @ w (dense, matmul): rows of x stay rows unless x is transposed."""
+    x, w = node.inputs[0], node.inputs[1]
+    return x.ndim >= 2 and w.ndim == 2 and not node.attrs.get("transpose_a", False)

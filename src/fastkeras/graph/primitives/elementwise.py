@@ -29,7 +29,8 @@ def _sigmoid(x):
 
 
 def _unary(name, ref, vjp, doc):
-    register(Primitive(name, _unary_rule(name), ref, vjp=vjp, diff_inputs=(0,), doc=doc))
+    register(Primitive(name, _unary_rule(name), ref, vjp=vjp, diff_inputs=(0,), doc=doc,
+                       rows="elementwise"))
 
 
 _unary("negative", np.negative, lambda n, g: [-g[0]], "-x")
@@ -48,7 +49,7 @@ _unary("tanh", np.tanh, lambda n, g: [bind("tanh_grad", n.outputs[0], g[0])], "t
 
 # Gradient helpers: (activation input or output, upstream gradient) -> input gradient.
 def _helper(name, ref, doc):
-    register(Primitive(name, same_as_first(name), ref, doc=doc))
+    register(Primitive(name, same_as_first(name), ref, doc=doc, rows="elementwise"))
 
 
 _helper("relu_grad", lambda x, g: np.where(x > 0, g, 0).astype(g.dtype),
@@ -67,7 +68,8 @@ def _binary_rule(name, float_only=True, out_dtype=None):
 
 
 def _binary(name, ref, vjp, doc):
-    register(Primitive(name, _binary_rule(name), ref, vjp=vjp, diff_inputs=(0, 1), doc=doc))
+    register(Primitive(name, _binary_rule(name), ref, vjp=vjp, diff_inputs=(0, 1), doc=doc,
+                       rows="elementwise"))
 
 
 def _vjp_add(n, g):
@@ -98,6 +100,6 @@ _binary("multiply", np.multiply, _vjp_multiply, "a * b")
 _binary("divide", np.divide, _vjp_divide, "a / b")
 
 register(Primitive("equal", _binary_rule("equal", float_only=False, out_dtype="bool"),
-                   np.equal, doc="a == b (bool)"))
+                   np.equal, doc="a == b (bool)", rows="elementwise"))
 register(Primitive("greater", _binary_rule("greater", float_only=False, out_dtype="bool"),
-                   np.greater, doc="a > b (bool)"))
+                   np.greater, doc="a > b (bool)", rows="elementwise"))

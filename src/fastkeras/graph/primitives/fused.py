@@ -27,6 +27,7 @@ import numpy as np
 from ..core import bind
 from ..primitive import Primitive, register
 from .losses import EPSILON, _loss_rule, _one_hot
+from ._rules import keeps_axis0_of_matmul
 from .nn import _matmul_ref, _matmul_rule
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
@@ -90,7 +91,8 @@ def _dense_vjp(n, g):
 register(Primitive(
     "dense", _dense_rule, _dense_ref, vjp=_dense_vjp, diff_inputs=(0, 1, 2),
     native_attrs=lambda a, s: ((_check_activation(a["activation"]),), ()),
-    attr_defaults={"activation": "linear"}, doc="act(x @ w + b) for 2-D x"))
+    attr_defaults={"activation": "linear"}, doc="act(x @ w + b) for 2-D x",
+    rows="axis0", keeps_rows=keeps_axis0_of_matmul))
 
 
 # ---- matmul_act_grad ----------------------------------------------------------------------
@@ -114,7 +116,7 @@ register(Primitive(
     native_attrs=lambda a, s: ((int(a["transpose_a"]), int(a["transpose_b"]),
                                 _check_activation(a["activation"])), ()),
     attr_defaults={"transpose_a": False, "transpose_b": False, "activation": "linear"},
-    doc="(act_grad(y, op(a) @ op(b)), its column sums): a backward Dense step"))
+    doc="(act_grad(y, op(a) @ op(b)), its column sums): a backward Dense step", rows="mixed"))
 
 
 # ---- loss + output activation gradients ---------------------------------------------------
@@ -143,7 +145,7 @@ def _scce_softmax_grad(t, p, g):
 
 
 def _declare_loss_grad(name, loss, ref, sparse=False):
-    register(Primitive(name, _loss_rule(name, sparse), ref,
+    register(Primitive(name, _loss_rule(name, sparse), ref, rows="mixed",
                        doc=f"gradient of {loss} through its output activation, wrt the logits"))
 
 

@@ -58,10 +58,10 @@ def _declare(name, ref, grad_ref, logits=True, sparse=False, doc=""):
     native = _logits_attr if logits else (lambda a, s: ((), ()))
     register(Primitive(
         name, _loss_rule(name, sparse), ref, diff_inputs=(1,), native_attrs=native,
-        attr_defaults=defaults, doc=doc,
+        attr_defaults=defaults, doc=doc, rows="per_sample",
         vjp=lambda n, g: [None, bind(name + "_grad", n.inputs[0], n.inputs[1], g[0], **n.attrs)]))
     register(Primitive(name + "_grad", _loss_rule(name + "_grad", sparse), grad_ref,
-                       native_attrs=native, attr_defaults=defaults,
+                       native_attrs=native, attr_defaults=defaults, rows="mixed",
                        doc=f"gradient of {name} with respect to the prediction"))
 
 

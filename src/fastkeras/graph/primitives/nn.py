@@ -13,7 +13,8 @@ import numpy as np
 
 from ..core import bind
 from ..primitive import Primitive, register
-from ._rules import normalize_axis, require_float, require_same_dtype, same_as_first
+from ._rules import keeps_axis0_of_axis, keeps_axis0_of_matmul, normalize_axis, require_float, require_same_dtype, \
+    same_as_first
 
 
 def _matmul_rule(specs, attrs):
@@ -51,7 +52,8 @@ def _matmul_vjp(n, g):
 register(Primitive(
     "matmul", _matmul_rule, _matmul_ref, vjp=_matmul_vjp, diff_inputs=(0, 1),
     native_attrs=lambda attrs, specs: ((int(attrs["transpose_a"]), int(attrs["transpose_b"])), ()),
-    attr_defaults={"transpose_a": False, "transpose_b": False},
+    attr_defaults={"transpose_a": False, "transpose_b": False}, rows="axis0",
+    keeps_rows=keeps_axis0_of_matmul,
     doc="op(a) @ op(b) for 2-D a, b; op transposes when its flag is set"))
 
 
@@ -67,7 +69,7 @@ def _bias_add_rule(specs, attrs):
 register(Primitive(
     "bias_add", _bias_add_rule, lambda x, b: x + b,
     vjp=lambda n, g: [g[0], bind("sum", g[0], axes=tuple(range(len(g[0].shape) - 1)))],
-    diff_inputs=(0, 1), doc="x + b with b broadcast along the last axis of x"))
+    diff_inputs=(0, 1), rows="elementwise", doc="x + b with b broadcast along the last axis of x"))
 
 
 def _axis_attr(attrs, specs):
@@ -94,8 +96,10 @@ def _norm_rule(name):
 
 
 def _declare_normalised(name, ref, vjp, doc):
+    # The gradient helpers are only ever traced in backward passes: left "mixed".
+    rows = dict(rows="axis0", keeps_rows=keeps_axis0_of_axis) if vjp else dict(rows="mixed")
     register(Primitive(name, _norm_rule(name), ref, vjp=vjp, diff_inputs=(0,) if vjp else (),
-                       native_attrs=_axis_attr, attr_defaults={"axis": -1}, doc=doc))
+                       native_attrs=_axis_attr, attr_defaults={"axis": -1}, doc=doc, **rows))
 
 
 _declare_normalised(

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..core import bind
 from ..primitive import Primitive, register
-from ._rules import axes_mask, normalize_axes, normalize_axis, require_float
+from ._rules import axes_mask, keeps_axis0_of_axes, keeps_axis0_of_axis, normalize_axes, \
+    normalize_axis, require_float
 
 
 def _reduce_rule(name):
@@ -77,7 +78,7 @@ for _name, _fn, _vjp, _doc in (
         ("max", np.max, _max_vjp, "max over axes (gradient to every maximal element)")):
     register(Primitive(_name, _reduce_rule(_name), _ref(_fn), vjp=_vjp, diff_inputs=(0,),
                        native_attrs=_mask_attr, attr_defaults={"axes": None, "keepdims": False},
-                       doc=_doc))
+                       doc=_doc, rows="axis0", keeps_rows=keeps_axis0_of_axes))
 
 
 def _argmax_rule(specs, attrs):
@@ -92,4 +93,5 @@ register(Primitive(
     "argmax", _argmax_rule,
     lambda x, axis: np.argmax(x, axis=axis).astype("int32"),
     native_attrs=lambda attrs, specs: ((normalize_axis(attrs["axis"], len(specs[0][0])),), ()),
-    attr_defaults={"axis": -1}, doc="index of the first maximum along axis (int32)"))
+    attr_defaults={"axis": -1}, doc="index of the first maximum along axis (int32)",
+    rows="axis0", keeps_rows=keeps_axis0_of_axis))

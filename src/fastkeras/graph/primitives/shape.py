@@ -18,7 +18,8 @@ import numpy as np
 
 from ..core import bind
 from ..primitive import DTYPES, FLOAT_DTYPES, Primitive, register
-from ._rules import broadcast_shapes, normalize_axis, require_same_dtype, sum_to_shape
+from ._rules import broadcast_shapes, keeps_axis0_of_axis, normalize_axis, require_same_dtype, \
+    sum_to_shape
 
 
 def resolve_shape(shape, size):
@@ -43,7 +44,10 @@ def _reshape_rule(specs, attrs):
 register(Primitive(
     "reshape", _reshape_rule, lambda x, shape: x.reshape(resolve_shape(shape, x.size)),
     vjp=lambda n, g: [bind("reshape", g[0], shape=n.inputs[0].shape)], diff_inputs=(0,),
-    attr_defaults={"shape": None}, doc="same elements, new shape (one -1 allowed)"))
+    attr_defaults={"shape": None}, doc="same elements, new shape (one -1 allowed)",
+    # C order: the same leading axis keeps each row's elements together.
+    rows="axis0", keeps_rows=lambda n: n.outputs[0].ndim >= 1 and
+    n.outputs[0].shape[0] == n.inputs[0].shape[0]))
 
 
 def _perm(attrs, ndim):
@@ -64,7 +68,8 @@ register(Primitive(
     vjp=lambda n, g: [bind("transpose", g[0], perm=tuple(
         int(i) for i in np.argsort(_perm(n.attrs, len(n.inputs[0].shape)))))],
     diff_inputs=(0,), native_attrs=lambda a, s: (_perm(a, len(s[0][0])), ()),
-    attr_defaults={"perm": None}, doc="permute axes (default: reverse them)"))
+    attr_defaults={"perm": None}, doc="permute axes (default: reverse them)",
+    rows="axis0", keeps_rows=lambda n: _perm(n.attrs, n.inputs[0].ndim)[0] == 0))
 
 
 def _broadcast_rule(specs, attrs):
@@ -79,7 +84,8 @@ register(Primitive(
     "broadcast_to", _broadcast_rule,
     lambda x, shape: np.ascontiguousarray(np.broadcast_to(x, shape)),
     vjp=lambda n, g: [sum_to_shape(bind, g[0], n.inputs[0].shape)], diff_inputs=(0,),
-    attr_defaults={"shape": None}, doc="NumPy broadcasting to a target shape"))
+    attr_defaults={"shape": None}, doc="NumPy broadcasting to a target shape",
+    rows="axis0", keeps_rows=lambda n: n.outputs[0].ndim == n.inputs[0].ndim))
 
 
 def _concat_rule(specs, attrs):
@@ -111,7 +117,7 @@ register(Primitive(
     "concatenate", _concat_rule, lambda *xs, axis: np.concatenate(xs, axis=axis),
     vjp=_concat_vjp, diff_inputs=None,
     native_attrs=lambda a, s: ((normalize_axis(a["axis"], len(s[0][0])),), ()),
-    attr_defaults={"axis": -1}, doc="join along an existing axis"))
+    attr_defaults={"axis": -1}, doc="join along an existing axis", rows="concat"))
 
 
 def _slice_bounds(attrs, shape):
@@ -143,7 +149,8 @@ def _slice_vjp(n, g):
 register(Primitive(
     "slice", _slice_rule, _slice_ref, vjp=_slice_vjp, diff_inputs=(0,),
     native_attrs=lambda a, s: (_slice_bounds(a, s[0][0])[:2], ()),
-    attr_defaults={"axis": 0, "start": 0, "stop": None}, doc="x[start:stop] along one axis"))
+    attr_defaults={"axis": 0, "start": 0, "stop": None}, doc="x[start:stop] along one axis",
+    rows="axis0", keeps_rows=keeps_axis0_of_axis))
 
 
 def _pad_rule(specs, attrs):
@@ -171,7 +178,8 @@ def _pad_vjp(n, g):
 register(Primitive(
     "pad", _pad_rule, _pad_ref, vjp=_pad_vjp, diff_inputs=(0,),
     native_attrs=lambda a, s: ((normalize_axis(a["axis"], len(s[0][0])), a["before"]), ()),
-    attr_defaults={"axis": 0, "before": 0, "after": 0}, doc="zero padding along one axis"))
+    attr_defaults={"axis": 0, "before": 0, "after": 0}, doc="zero padding along one axis",
+    rows="axis0", keeps_rows=keeps_axis0_of_axis))
 
 
 def _check_indices(indices, rows, op):
@@ -198,7 +206,7 @@ def _take_ref(params, indices):
 register(Primitive(
     "take", _take_rule, _take_ref,
     vjp=lambda n, g: [bind("scatter_add", g[0], n.inputs[1], rows=n.inputs[0].shape[0]), None],
-    diff_inputs=(0,), doc="params[indices]: gather rows (axis 0)"))
+    diff_inputs=(0,), doc="params[indices]: gather rows (axis 0)", rows="gather"))
 
 
 def _scatter_rule(specs, attrs):
@@ -220,7 +228,8 @@ def _scatter_ref(updates, indices, rows):
 register(Primitive(
     "scatter_add", _scatter_rule, _scatter_ref,
     vjp=lambda n, g: [bind("take", g[0], n.inputs[1]), None], diff_inputs=(0,),
-    attr_defaults={"rows": None}, doc="zeros(rows, ...) with updates summed into rows[indices]"))
+    attr_defaults={"rows": None}, doc="zeros(rows, ...) with updates summed into rows[indices]",
+    rows="mixed"))
 
 
 def _cast_rule(specs, attrs):
@@ -239,4 +248,5 @@ def _cast_vjp(n, g):
 
 register(Primitive(
     "cast", _cast_rule, lambda x, dtype: x.astype(dtype), vjp=_cast_vjp, diff_inputs=(0,),
-    attr_defaults={"dtype": None}, doc="convert dtype (float->int truncates toward zero)"))
+    attr_defaults={"dtype": None}, doc="convert dtype (float->int truncates toward zero)",
+    rows="elementwise"))
