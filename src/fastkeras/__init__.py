@@ -6,11 +6,11 @@
 __version__ = "0.1.0"
 
 from . import (activations, backends, callbacks, config, datasets, initializers, layers, losses,
-               metrics, models, ops, optimizers, utils)
+               metrics, models, ops, optimizers, saving, utils)
 from .graph import Variable
 from .layers import Input, Layer
 from .models import Model, Sequential
 
 __all__ = ["Input", "Layer", "Model", "Sequential", "Variable", "activations", "backends",
            "callbacks", "config", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "ops", "optimizers", "utils", "__version__"]
+           "ops", "optimizers", "saving", "utils", "__version__"]

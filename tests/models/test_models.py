@@ -193,5 +193,5 @@ def test_sequential_config_round_trip(first):
 
 
 def test_deserialize_unknown_layer_names_it():
-    with pytest.raises(ValueError, match="Unknown layer: 'Conv9D'"):
+    with pytest.raises(TypeError, match="Could not locate class 'Conv9D'"):
         keras.layers.deserialize({"class_name": "Conv9D", "config": {}})

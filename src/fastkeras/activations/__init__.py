@@ -47,6 +47,9 @@ def get(identifier):
         except KeyError:
             raise ValueError(f"Unknown activation function: {identifier!r}. Known activations: "
                              f"{sorted(_ACTIVATIONS)}") from None
+    if isinstance(identifier, dict):  # a Keras config
+        from ..saving import deserialize_keras_object
+        return deserialize_keras_object(identifier, module_objects=globals())
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")

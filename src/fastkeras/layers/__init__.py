@@ -10,18 +10,20 @@ from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 
 
 def deserialize(config, custom_objects=None):
-    """A layer from {"class_name": ..., "config": {...}}: fastkeras's layers by name, or a
-    class given in `custom_objects`."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not deserialize layer: expected a dict with 'class_name' and "
-                         f"'config', received {config!r}")
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or globals().get(name)
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise ValueError(f"Unknown layer: '{name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` and that this object is included "
-                         "in the scope, or pass it in `custom_objects`.")
-    return cls.from_config(config.get("config", {}))
+    """A layer from its Keras config ({"module", "class_name", "config", ...}, or the older
+    {"class_name", "config"}): fastkeras's layers, registered ones, or `custom_objects`."""
+    from ..saving import deserialize_keras_object
+    layers = {k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)}
+    obj = deserialize_keras_object(config, custom_objects, module_objects=layers)
+    if not isinstance(obj, Layer):
+        raise ValueError(f"`keras.layers.deserialize` was passed a `config` object that is not "
+                         f"a `keras.layers.Layer`. Received: {config}")
+    return obj
 
 
-__all__ = ["Activation", "Dense", "Input", "InputLayer", "KerasTensor", "Layer", "deserialize"]
+def serialize(layer):
+    from ..saving import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+__all__ = ["Activation", "Dense", "Input", "InputLayer", "KerasTensor", "Layer", "deserialize", "serialize"]

@@ -34,6 +34,9 @@ def get(identifier):
         return loss
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
+    if isinstance(identifier, dict):  # a Keras config
+        from ..saving import deserialize_keras_object
+        return deserialize_keras_object(identifier, module_objects=globals())
     if callable(identifier):
         return LossFunctionWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}")

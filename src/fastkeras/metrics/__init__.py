@@ -30,6 +30,9 @@ def get(identifier):
         return metric
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
+    if isinstance(identifier, dict):  # a Keras config
+        from ..saving import deserialize_keras_object
+        return deserialize_keras_object(identifier, module_objects=globals())
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")

@@ -19,6 +19,9 @@ def get(identifier):
                              f"Known optimizers: {sorted(_BY_NAME)}") from None
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):
         return identifier()
+    if isinstance(identifier, dict):  # a Keras config
+        from ..saving import deserialize_keras_object
+        return deserialize_keras_object(identifier, module_objects=globals())
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
 
 

@@ -45,6 +45,7 @@ class Optimizer:
                                           "yet by fastkeras")
         if use_ema:
             raise NotImplementedError("use_ema=True is not supported yet by fastkeras")
+        self._ema_momentum = ema_momentum
         if callable(learning_rate):
             raise NotImplementedError("learning-rate schedules are not supported yet; pass a "
                                       f"float. Received: learning_rate={learning_rate!r}")
@@ -141,7 +142,12 @@ class Optimizer:
         self.apply(grads, variables)
 
     def get_config(self):
-        return {"name": self.name, "learning_rate": self.learning_rate}
+        """Keras 3's keys; the options fastkeras does not support yet are at their defaults
+        (the constructor refuses any other value)."""
+        return {"name": self.name, "learning_rate": self.learning_rate, "weight_decay": None,
+                "clipnorm": None, "global_clipnorm": None, "clipvalue": None, "use_ema": False,
+                "ema_momentum": self._ema_momentum, "ema_overwrite_frequency": None,
+                "loss_scale_factor": None, "gradient_accumulation_steps": None}
 
     @classmethod
     def from_config(cls, config):
