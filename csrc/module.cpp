@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fastkeras/mode_chooser.hpp"
+#include "fastkeras/scalar.hpp"
 #include "fastkeras/tensor.hpp"
 #include "kernels/thread_pool.hpp"
 #include "py_arrays.hpp"
@@ -103,6 +104,9 @@ PYBIND11_MODULE(_cpu, m) {
     for (int i = 0; i < kNumOps; ++i) d[py::str(op_name(static_cast<Op>(i)))] = i;
     return d;
   });
+  // Keras's epsilon as the loss kernels compile it (fastkeras/scalar.hpp), for the Python
+  // side to check that it uses the same number.
+  m.def("loss_epsilon", [] { return scalar::kEpsilon; });
   m.def("run_op", &run_op_py, py::arg("op"), py::arg("inputs"), py::arg("outputs"),
         py::arg("ints"), py::arg("floats"));
   m.def("info", [] {

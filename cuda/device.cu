@@ -1,11 +1,12 @@
-// CUDA runtime glue: device discovery and a probe kernel that proves the toolchain works.
-// The per-op kernels arrive with the CUDA backend issue; their arithmetic will live in
-// __host__ __device__ functions shared with the CPU tests.
+// CUDA runtime glue: device discovery, a probe kernel that proves the toolchain works, and
+// the first kernel on the shared scalar formulas (fastkeras/scalar.hpp, also used by the CPU
+// kernels). The per-op kernels arrive with the CUDA backend issue.
 #include <cuda_runtime.h>
 
 #include <string>
 
 #include "device.hpp"
+#include "fastkeras/scalar.hpp"
 
 namespace fkcuda {
 
@@ -13,6 +14,31 @@ namespace {
 __global__ void axpy_kernel(int n, float a, const float* x, float* y) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i < n) y[i] = a * x[i] + y[i];
+}
+
+// The scalar formula the CPU kernels use (fastkeras/scalar.hpp), here on the device.
+__global__ void sigmoid_kernel(int n, const float* x, float* y) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) y[i] = fk::scalar::sigmoid(x[i]);
+}
+
+// x (n,) and y (n,) to the device (y only when the kernel reads it), launch(dx, dy), y back.
+template <class Launch>
+std::string on_device(int n, const float* x, float* y, bool y_is_input, Launch launch) {
+  float *dx = nullptr, *dy = nullptr;
+  size_t bytes = sizeof(float) * static_cast<size_t>(n);
+  cudaError_t err = cudaMalloc(&dx, bytes);
+  if (err == cudaSuccess) err = cudaMalloc(&dy, bytes);
+  if (err == cudaSuccess) err = cudaMemcpy(dx, x, bytes, cudaMemcpyHostToDevice);
+  if (err == cudaSuccess && y_is_input) err = cudaMemcpy(dy, y, bytes, cudaMemcpyHostToDevice);
+  if (err == cudaSuccess) {
+    launch(dx, dy);
+    err = cudaGetLastError();
+  }
+  if (err == cudaSuccess) err = cudaMemcpy(y, dy, bytes, cudaMemcpyDeviceToHost);
+  cudaFree(dx);
+  cudaFree(dy);
+  return err == cudaSuccess ? "" : cudaGetErrorString(err);
 }
 }  // namespace
 
@@ -39,20 +65,15 @@ int runtime_version() {
 }
 
 std::string axpy(int n, float a, const float* x, float* y) {
-  float *dx = nullptr, *dy = nullptr;
-  size_t bytes = sizeof(float) * static_cast<size_t>(n);
-  cudaError_t err = cudaMalloc(&dx, bytes);
-  if (err == cudaSuccess) err = cudaMalloc(&dy, bytes);
-  if (err == cudaSuccess) err = cudaMemcpy(dx, x, bytes, cudaMemcpyHostToDevice);
-  if (err == cudaSuccess) err = cudaMemcpy(dy, y, bytes, cudaMemcpyHostToDevice);
-  if (err == cudaSuccess) {
+  return on_device(n, x, y, true, [&](const float* dx, float* dy) {
     axpy_kernel<<<(n + 255) / 256, 256>>>(n, a, dx, dy);
-    err = cudaGetLastError();
-  }
-  if (err == cudaSuccess) err = cudaMemcpy(y, dy, bytes, cudaMemcpyDeviceToHost);
-  cudaFree(dx);
-  cudaFree(dy);
-  return err == cudaSuccess ? "" : cudaGetErrorString(err);
+  });
+}
+
+std::string sigmoid(int n, const float* x, float* y) {
+  return on_device(n, x, y, false, [&](const float* dx, float* dy) {
+    sigmoid_kernel<<<(n + 255) / 256, 256>>>(n, dx, dy);
+  });
 }
 
 }  // namespace fkcuda

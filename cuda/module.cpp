@@ -20,4 +20,10 @@ PYBIND11_MODULE(_cuda, m) {
     std::string err = fkcuda::axpy(static_cast<int>(x.size()), a, x.data(), y.mutable_data());
     if (!err.empty()) throw std::runtime_error("CUDA: " + err);
   });
+  m.def("sigmoid", [](py::array_t<float, py::array::c_style> x) {
+    py::array_t<float> y(x.size());
+    std::string err = fkcuda::sigmoid(static_cast<int>(x.size()), x.data(), y.mutable_data());
+    if (!err.empty()) throw std::runtime_error("CUDA: " + err);
+    return y;
+  });
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common.hpp"
+#include "fastkeras/scalar.hpp"
 #include "ew.hpp"
 #include "isa.hpp"
 #include "kernels.hpp"
@@ -30,17 +31,8 @@ const Table& table() {
 namespace fk::kernels {
 namespace {
 
-// Stable logistic: exponentiates only -|x|, so it never overflows.
-template <class T>
-inline T sigmoid(T x) {
-  const T e = std::exp(-std::fabs(x));
-  return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
-}
-
-template <class T>
-inline T sign(T x) {
-  return x > T(0) ? T(1) : x < T(0) ? T(-1) : x;  // keeps 0 and NaN as they are
-}
+using scalar::sigmoid;
+using scalar::sign;
 
 template <class T, class F>
 void map(const T* x, T* y, int64_t n, F f) {

@@ -4,33 +4,25 @@
 // element whose (normalised) probability lies outside gets no gradient through the log,
 // exactly as the reference. Row sums accumulate in double.
 #include "common.hpp"
+#include "fastkeras/scalar.hpp"
 #include "kernels.hpp"
 
 namespace fk::kernels {
 namespace {
 
-constexpr double kEps = 1e-7;  // Keras backend epsilon
+using scalar::clip_probability;
+using scalar::inside_clip;
 
-template <class T>
-inline T inside(T q) {  // d clip(q) / dq
-  return q >= T(kEps) && q <= T(1.0 - kEps) ? T(1) : T(0);
-}
-
-template <class T>
-inline T clip(T q) {
-  return q < T(kEps) ? T(kEps) : q > T(1.0 - kEps) ? T(1.0 - kEps) : q;
-}
-
-// binary_crossentropy through sigmoid: (p - t) * inside(p) * (g / n).
+// binary_crossentropy through sigmoid: (p - t) * inside_clip(p) * (g / n).
 template <class T>
 void bce_sigmoid_row(const T* __restrict t, const T* __restrict p, T g, int64_t n,
                      T* __restrict d) {
   const T scale = g / T(n);
-  for (int64_t j = 0; j < n; ++j) d[j] = (p[j] - t[j]) * inside(p[j]) * scale;
+  for (int64_t j = 0; j < n; ++j) d[j] = (p[j] - t[j]) * inside_clip(p[j]) * scale;
 }
 
 // categorical_crossentropy through softmax, for one row (t == nullptr: one-hot of label):
-// q = p / s; dq = -(t / clip(q)) inside(q); dp = (dq - sum(dq q)) / s;
+// q = p / s; dq = -(t / clip_probability(q)) inside_clip(q); dp = (dq - sum(dq q)) / s;
 // d = p (dp - sum(dp p)) g. The one-hot case gives the same bits with one division per row
 // instead of three per element.
 template <class T>
@@ -41,7 +33,7 @@ void cce_softmax_row(const T* t, int32_t label, const T* __restrict p, T g, int6
   const T s = T(s_acc);
   if (!t) {  // one-hot: dq is -0.0 off the label, so only the label's terms need work
     const T q = p[label] / s;
-    const T dq_l = -(T(1) / clip(q)) * inside(q);
+    const T dq_l = -(T(1) / clip_probability(q)) * inside_clip(q);
     const T dq_q = T(0.0 + double(dq_l * q));
     const T off = (T(-0.0) - dq_q) / s;  // dp off the label
     double dot2 = 0;
@@ -57,7 +49,7 @@ void cce_softmax_row(const T* t, int32_t label, const T* __restrict p, T g, int6
   for (int64_t j = 0; j < n; ++j) {
     const T q = p[j] / s;
     const T tj = t ? t[j] : T(j == label ? 1 : 0);
-    const T dq = -(tj / clip(q)) * inside(q);
+    const T dq = -(tj / clip_probability(q)) * inside_clip(q);
     d[j] = dq;  // staged in d
     dot += double(dq * q);
   }

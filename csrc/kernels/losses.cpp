@@ -6,30 +6,16 @@
 #include <limits>
 
 #include "common.hpp"
+#include "fastkeras/scalar.hpp"
 #include "kernels.hpp"
 
 namespace fk::kernels {
 namespace {
 
-constexpr double kEps = 1e-7;  // Keras backend epsilon
-
-template <class T>
-struct Clip {
-  const T lo = T(kEps), hi = T(1.0 - kEps);
-  T operator()(T p) const { return p < lo ? lo : p > hi ? hi : p; }
-  T inside(T p) const { return p >= lo && p <= hi ? T(1) : T(0); }  // d clip / dp
-};
-
-template <class T>
-inline T log_sigmoid(T x) {  // min(x, 0) - log1p(exp(-|x|)): never overflows
-  return (x < T(0) ? x : T(0)) - std::log1p(std::exp(-std::fabs(x)));
-}
-
-template <class T>
-inline T sigmoid(T x) {
-  const T e = std::exp(-std::fabs(x));
-  return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
-}
+using scalar::clip_probability;
+using scalar::inside_clip;
+using scalar::log_sigmoid;
+using scalar::sigmoid;
 
 template <class T>
 T row_sum(const T* x, int64_t n) {
@@ -70,14 +56,13 @@ struct Rows {
 
 template <class T>
 T bce(const T* t, const T* p, int64_t n, bool logits) {
-  const Clip<T> clip;
   double s = 0;
   for (int64_t i = 0; i < n; ++i) {
     T e;
     if (logits) {
       e = -t[i] * log_sigmoid(p[i]) - (T(1) - t[i]) * log_sigmoid(-p[i]);
     } else {
-      const T c = clip(p[i]);
+      const T c = clip_probability(p[i]);
       e = -(t[i] * std::log(c) + (T(1) - t[i]) * std::log(T(1) - c));
     }
     s += e;
@@ -85,7 +70,7 @@ T bce(const T* t, const T* p, int64_t n, bool logits) {
   return T(s) / T(n);
 }
 
-// -sum(t * log q): q = softmax(p) (logits) or clip(p / sum(p)).
+// -sum(t * log q): q = softmax(p) (logits) or clip_probability(p / sum(p)).
 template <class T>
 T cce(const T* t, const T* p, int64_t n, bool logits) {
   double s = 0;
@@ -94,9 +79,8 @@ T cce(const T* t, const T* p, int64_t n, bool logits) {
     const T lse = shifted_lse(p, n, m);
     for (int64_t i = 0; i < n; ++i) s += t[i] * ((p[i] - m) - lse);
   } else {
-    const Clip<T> clip;
     const T sum = row_sum(p, n);
-    for (int64_t i = 0; i < n; ++i) s += t[i] * std::log(clip(p[i] / sum));
+    for (int64_t i = 0; i < n; ++i) s += t[i] * std::log(clip_probability(p[i] / sum));
   }
   return -T(s);
 }
@@ -108,8 +92,7 @@ T scce(int32_t label, const T* p, int64_t n, bool logits) {
     const T lse = shifted_lse(p, n, m);
     return -((p[label] - m) - lse);
   }
-  const Clip<T> clip;
-  return -std::log(clip(p[label] / row_sum(p, n)));
+  return -std::log(clip_probability(p[label] / row_sum(p, n)));
 }
 
 template <class T>
@@ -139,15 +122,14 @@ void loss_rows(Op op, const Rows<T>& r) {
 
 template <class T>
 void bce_grad(const T* t, const T* p, T g, int64_t n, bool logits, T* d) {
-  const Clip<T> clip;
   const T scale = g / T(n);
   for (int64_t i = 0; i < n; ++i) {
     T v;
     if (logits) {
       v = sigmoid(p[i]) - t[i];
     } else {
-      const T c = clip(p[i]);
-      v = (-(t[i] / c) + (T(1) - t[i]) / (T(1) - c)) * clip.inside(p[i]);
+      const T c = clip_probability(p[i]);
+      v = (-(t[i] / c) + (T(1) - t[i]) / (T(1) - c)) * inside_clip(p[i]);
     }
     d[i] = v * scale;
   }
@@ -165,13 +147,12 @@ void cce_grad(const T* t, int32_t label, const T* p, T g, int64_t n, bool logits
       d[i] = (std::exp((p[i] - m) - lse) * tsum - target(i)) * g;
     return;
   }
-  // q = p / s; dq = -(t / clip(q)) * inside(q); d = (dq - sum(dq * q)) / s
-  const Clip<T> clip;
+  // q = p / s; dq = -(t / clip_probability(q)) * inside(q); d = (dq - sum(dq * q)) / s
   const T s = row_sum(p, n);
   double dot = 0;
   for (int64_t i = 0; i < n; ++i) {
     const T q = p[i] / s;
-    const T dq = -(target(i) / clip(q)) * clip.inside(q);
+    const T dq = -(target(i) / clip_probability(q)) * inside_clip(q);
     d[i] = dq;  // staged in d, finished below
     dot += dq * q;
   }

@@ -81,3 +81,10 @@ def test_run_op_attribute_lists_must_hold_numbers():
         _cpu.run_op(code, [x], [y], ["a"], [])
     with pytest.raises(TypeError, match="floats must be a sequence of numbers"):
         _cpu.run_op(code, [x], [y], [], [None])
+
+
+def test_one_epsilon_for_every_backend():
+    """Keras's 1e-7: the C++ loss kernels' constant, the references' and keras.config's."""
+    import fastkeras
+    from fastkeras.graph.primitives.losses import EPSILON
+    assert _cpu.loss_epsilon() == EPSILON == fastkeras.config.epsilon() == 1e-7

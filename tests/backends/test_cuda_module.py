@@ -34,3 +34,13 @@ def test_cuda_probe_kernel():
     y = np.ones(1000, dtype=np.float32)
     _cuda.axpy(2.0, x, y)
     np.testing.assert_array_equal(y, 2 * np.arange(1000, dtype=np.float32) + 1)
+
+
+def test_cuda_sigmoid_uses_the_cpu_formula():
+    """fastkeras/scalar.hpp compiled for the device gives the reference's stable sigmoid."""
+    if not cuda_backend.devices():
+        pytest.skip("no CUDA device on this machine")
+    from fastkeras import _cuda
+    from fastkeras.graph.primitives.elementwise import _sigmoid
+    x = np.linspace(-100, 100, 10001, dtype=np.float32)
+    np.testing.assert_allclose(_cuda.sigmoid(x), _sigmoid(x), rtol=2e-6, atol=1e-30)
