@@ -107,6 +107,14 @@ PYBIND11_MODULE(_cpu, m) {
   // Keras's epsilon as the loss kernels compile it (fastkeras/scalar.hpp), for the Python
   // side to check that it uses the same number.
   m.def("loss_epsilon", [] { return scalar::kEpsilon; });
+  m.def("activation_codes", [] {  // graph/primitives/fused.py ACTIVATION_CODES must match
+    py::dict d;
+    d["linear"] = int(kLinear);
+    d["relu"] = int(kRelu);
+    d["sigmoid"] = int(kSigmoid);
+    d["tanh"] = int(kTanh);
+    return d;
+  });
   m.def("run_op", &run_op_py, py::arg("op"), py::arg("inputs"), py::arg("outputs"),
         py::arg("ints"), py::arg("floats"));
   m.def("info", [] {

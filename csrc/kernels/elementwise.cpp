@@ -49,7 +49,7 @@ Status unary_typed(Op op, const T* x, T* y, int64_t n) {
     case Op::square: map(x, y, n, [](T v) { return v * v; }); break;
     case Op::abs: map(x, y, n, [](T v) { return std::fabs(v); }); break;
     case Op::sign: map(x, y, n, [](T v) { return sign(v); }); break;
-    case Op::relu: map(x, y, n, [](T v) { return v < T(0) ? T(0) : v; }); break;  // NaN stays
+    case Op::relu: map(x, y, n, [](T v) { return scalar::relu(v); }); break;
     case Op::sigmoid: map(x, y, n, [](T v) { return sigmoid(v); }); break;
     case Op::tanh: map(x, y, n, [](T v) { return std::tanh(v); }); break;
     default: return Status::error("unary: %s is not a unary op", op_name(op));
@@ -59,21 +59,11 @@ Status unary_typed(Op op, const T* x, T* y, int64_t n) {
 
 template <class T>
 Status grad_typed(Op op, const T* y, const T* g, T* dx, int64_t n) {
-  switch (op) {
-    case Op::relu_grad:  // y is relu's input or output: both are > 0 at the same places
-      for (int64_t i = 0; i < n; ++i) {
-        const T gi = g[i];  // unconditional load: a select, not a branch
-        dx[i] = y[i] > T(0) ? gi : T(0);
-      }
-      break;
-    case Op::sigmoid_grad:  // reference order: (g * y) * (1 - y)
-      for (int64_t i = 0; i < n; ++i) dx[i] = g[i] * y[i] * (T(1) - y[i]);
-      break;
-    case Op::tanh_grad:
-      for (int64_t i = 0; i < n; ++i) dx[i] = g[i] * (T(1) - y[i] * y[i]);
-      break;
-    default: return Status::error("activation_grad: %s is not a gradient helper", op_name(op));
-  }
+  const int32_t act = op == Op::relu_grad ? kRelu : op == Op::sigmoid_grad ? kSigmoid
+                      : op == Op::tanh_grad ? kTanh : kLinear;
+  if (act == kLinear)
+    return Status::error("activation_grad: %s is not a gradient helper", op_name(op));
+  for (int64_t i = 0; i < n; ++i) dx[i] = scalar::activation_grad(act, y[i], g[i]);
   return Status::success();
 }
 
@@ -82,8 +72,8 @@ Status grad_typed(Op op, const T* y, const T* g, T* dx, int64_t n) {
 Status unary(const OpCall& c) {
   const TensorRef &x = c.in(0), &y = c.out(0);
   if (x.dtype == DType::f32) {
-    const int32_t code = c.op == Op::relu ? 1 : c.op == Op::sigmoid ? 2 : c.op == Op::tanh ? 3
-                         : c.op == Op::exp ? ew::kExp : 0;
+    const int32_t code = c.op == Op::relu ? kRelu : c.op == Op::sigmoid ? kSigmoid
+                         : c.op == Op::tanh ? kTanh : c.op == Op::exp ? ew::kExp : 0;
     if (code) {
       ew::table().act(code, x.ptr<float>(), y.ptr<float>(), x.size());
       return Status::success();
@@ -98,7 +88,8 @@ Status unary(const OpCall& c) {
 Status activation_grad(const OpCall& c) {
   const TensorRef &y = c.in(0), &g = c.in(1), &dx = c.out(0);
   if (y.dtype == DType::f32) {
-    const int32_t code = c.op == Op::relu_grad ? 1 : c.op == Op::sigmoid_grad ? 2 : 3;
+    const int32_t code = c.op == Op::relu_grad ? kRelu : c.op == Op::sigmoid_grad ? kSigmoid
+                         : kTanh;
     ew::table().act_grad(code, y.ptr<float>(), g.ptr<float>(), dx.ptr<float>(), dx.size());
     return Status::success();
   }

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "fastkeras/activation_codes.hpp"
+
 namespace fk::ew {
 
 struct Table {
@@ -23,7 +25,7 @@ struct Table {
   void (*act)(int32_t act, const float* x, float* y, int64_t n);
 };
 
-constexpr int32_t kExp = 4;
+constexpr int32_t kExp = kActExp;  // after the activation codes (activation_codes.hpp)
 
 #define FK_EW_DECLARE(ns)                                                                  \
   namespace ns {                                                                          \

@@ -7,10 +7,11 @@
 
 #include <cstdint>
 
+#include "fastkeras/activation_codes.hpp"
+
 namespace fk::gemm {
 
-// Activation codes of the fused primitives (graph/primitives/fused.py ACTIVATION_CODES).
-enum Act : int32_t { kLinear = 0, kRelu = 1, kSigmoid = 2, kTanh = 3 };
+using fk::Act, fk::kLinear, fk::kRelu, fk::kSigmoid, fk::kTanh;
 
 // What happens to each element of C once its last k slice is summed.
 enum EpilogueKind : int32_t {

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "common.hpp"
+#include "fastkeras/scalar.hpp"
 #include "gemm_driver.hpp"
 #include "kernels.hpp"
 
@@ -55,27 +56,6 @@ void dgemm(const Dims& d, const double* a, bool ta, const double* b, bool tb, do
     }
 }
 
-double act_f64(int64_t act, double z) {
-  switch (act) {
-    case gemm::kRelu: return z < 0 ? 0.0 : z;
-    case gemm::kSigmoid: {
-      const double e = std::exp(-std::fabs(z));
-      return z >= 0 ? 1 / (1 + e) : e / (1 + e);
-    }
-    case gemm::kTanh: return std::tanh(z);
-    default: return z;
-  }
-}
-
-double act_grad_f64(int64_t act, double y, double g) {
-  switch (act) {
-    case gemm::kRelu: return y > 0 ? g : 0.0;
-    case gemm::kSigmoid: return g * y * (1 - y);
-    case gemm::kTanh: return g * (1 - y * y);
-    default: return g;
-  }
-}
-
 }  // namespace
 
 Status matmul(const OpCall& c) {
@@ -105,7 +85,7 @@ Status dense(const OpCall& c) {
     const double* pb = bias.ptr<double>();
     dgemm(d, x.ptr<double>(), false, w.ptr<double>(), false, y);
     for (int64_t i = 0; i < d.m; ++i)
-      for (int64_t j = 0; j < d.n; ++j) y[i * d.n + j] = act_f64(act, y[i * d.n + j] + pb[j]);
+      for (int64_t j = 0; j < d.n; ++j) y[i * d.n + j] = scalar::activation<double>(act, y[i * d.n + j] + pb[j]);
     return Status::success();
   }
   gemm::Problem p = gemm_problem(d.m, d.n, d.k, x.ptr<float>(), false, w.ptr<float>(), false,
@@ -135,7 +115,7 @@ Status matmul_act_grad(const OpCall& c) {
     for (int64_t i = 0; i < d.m; ++i)
       for (int64_t j = 0; j < d.n; ++j) {
         const int64_t ij = i * d.n + j;
-        g[ij] = act_grad_f64(act, py[ij], g[ij]);
+        g[ij] = scalar::activation_grad<double>(act, py[ij], g[ij]);
         s[j] += g[ij];
       }
     return Status::success();

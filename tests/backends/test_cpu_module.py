@@ -88,3 +88,10 @@ def test_one_epsilon_for_every_backend():
     import fastkeras
     from fastkeras.graph.primitives.losses import EPSILON
     assert _cpu.loss_epsilon() == EPSILON == fastkeras.config.epsilon() == 1e-7
+
+
+def test_activation_codes_are_one_numbering():
+    """The fused primitives encode activations with graph/primitives/fused.py's codes; the
+    GEMM epilogues and vector kernels read them with fastkeras/activation_codes.hpp's."""
+    from fastkeras.graph.primitives.fused import ACTIVATION_CODES
+    assert _cpu.activation_codes() == ACTIVATION_CODES
