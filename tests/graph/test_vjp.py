@@ -4,15 +4,12 @@ reference backend), and non-differentiable primitives say so explicitly."""
 import numpy as np
 import pytest
 
-from fastkeras import backends
 from fastkeras.graph import PRIMITIVES, Graph, bind
-from fastkeras.graph.autodiff import grad
-from fastkeras.graph.interpret import evaluate
 from fastkeras.graph.primitive import FLOAT_DTYPES
 
+from .gradcheck import assert_grad_matches_finite_differences
 from .op_cases import CASES, as_dtype
 
-REF = backends.get("reference")
 DIFFERENTIABLE = sorted(n for n, p in PRIMITIVES.items() if p.differentiable)
 
 
@@ -45,26 +42,8 @@ def test_vjp_matches_finite_differences(name):
     cases = _float64_cases(name)
     assert cases, f"no float64 VJP case for {name}"
     for inputs, attrs, (g, xs, loss) in cases:
-        diff = _diff_inputs(prim, inputs)
-        grads = grad(loss, [xs[i] for i in diff])
-        feed = dict(zip(xs, inputs))
-        values = evaluate([loss] + [gr for gr in grads if gr is not None], feed, REF)
-        got = iter(values[1:])
-        for i, gr in zip(diff, grads):
-            analytic = next(got) if gr is not None else np.zeros_like(inputs[i])
-            numeric = np.zeros_like(inputs[i])
-            flat = inputs[i].reshape(-1)
-            for j in range(flat.size):
-                old = flat[j]
-                h = 1e-6 * max(1.0, abs(old))
-                flat[j] = old + h
-                plus = evaluate([loss], feed, REF)[0]
-                flat[j] = old - h
-                minus = evaluate([loss], feed, REF)[0]
-                flat[j] = old
-                numeric.reshape(-1)[j] = (plus - minus) / (2 * h)
-            np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6,
-                                       err_msg=f"{name} input {i} attrs {attrs}")
+        assert_grad_matches_finite_differences(loss, xs, inputs, _diff_inputs(prim, inputs),
+                                               f"{name} attrs {attrs}")
 
 
 def test_nondifferentiable_primitives_are_explicit():

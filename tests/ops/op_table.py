@@ -1,0 +1,80 @@
+"""One line per public `fastkeras.ops` function: how to call it, its NumPy reference, sample
+inputs, and whether it has a gradient. tests/ops/test_op_table.py runs every line eagerly
+and traced on every backend and checks gradients by finite differences; it fails for a
+public op that has no line here (adding a composite op = its definition + one line)."""
+
+import numpy as np
+
+_rng = np.random.default_rng(7)
+
+
+def _f(*shape):
+    return _rng.uniform(-2, 2, size=shape)
+
+
+def _pos(*shape):
+    return _rng.uniform(0.2, 3, size=shape)
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+_IDX = np.array([2, 0, -1], np.int32)
+
+# op name, or "name[variant]": (call(ops, *inputs), reference(*inputs), inputs, differentiable)
+TABLE = {
+    "abs": (lambda o, x: o.abs(x), np.abs, [np.where(np.abs(_f(3, 4)) < .1, .5, _f(3, 4))], True),
+    "absolute": (lambda o, x: o.absolute(x), np.abs, [_pos(3, 4)], True),
+    "add": (lambda o, a, b: o.add(a, b), np.add, [_f(3, 4), _f(3, 4)], True),
+    "add[bias]": (lambda o, a, b: o.add(a, b), np.add, [_f(3, 4), _f(4)], True),
+    "amax": (lambda o, x: o.amax(x, axis=1), lambda x: x.max(axis=1), [_f(3, 4)], True),
+    "argmax": (lambda o, x: o.argmax(x, axis=-1), lambda x: x.argmax(-1), [_f(3, 4)], False),
+    "broadcast_to": (lambda o, x: o.broadcast_to(x, (3, 4)),
+                     lambda x: np.broadcast_to(x, (3, 4)), [_f(1, 4)], True),
+    "cast": (lambda o, x: o.cast(x, "int32"), lambda x: x.astype(np.int32), [_f(3, 4) * 3],
+             False),
+    "concatenate": (lambda o, a, b: o.concatenate([a, b], axis=1),
+                    lambda a, b: np.concatenate([a, b], 1), [_f(3, 2), _f(3, 4)], True),
+    "divide": (lambda o, a, b: o.divide(a, b), np.divide, [_f(3, 4), _pos(3, 4)], True),
+    "dot": (lambda o, a, b: o.dot(a, b), np.dot, [_f(3, 4), _f(4, 2)], True),
+    "equal": (lambda o, a, b: o.equal(a, b), np.equal,
+              [np.round(_f(3, 4)), np.round(_f(3, 4))], False),
+    "exp": (lambda o, x: o.exp(x), np.exp, [_f(3, 4)], True),
+    "expand_dims": (lambda o, x: o.expand_dims(x, 1), lambda x: np.expand_dims(x, 1),
+                    [_f(3, 4)], True),
+    "greater": (lambda o, a, b: o.greater(a, b), np.greater, [_f(3, 4), _f(3, 4)], False),
+    "less": (lambda o, a, b: o.less(a, b), np.less, [_f(3, 4), _f(3, 4)], False),
+    "log": (lambda o, x: o.log(x), np.log, [_pos(3, 4)], True),
+    "log_softmax": (lambda o, x: o.log_softmax(x), lambda x: np.log(_softmax(x)), [_f(3, 4)],
+                    True),
+    "matmul": (lambda o, a, b: o.matmul(a, b), np.matmul, [_f(3, 4), _f(4, 2)], True),
+    "matmul[nd]": (lambda o, a, b: o.matmul(a, b), np.matmul, [_f(2, 3, 4), _f(4, 2)], True),
+    "max": (lambda o, x: o.max(x, axis=0), lambda x: x.max(axis=0), [_f(3, 4)], True),
+    "mean": (lambda o, x: o.mean(x, axis=1), lambda x: x.mean(axis=1), [_f(3, 4)], True),
+    "multiply": (lambda o, a, b: o.multiply(a, b), np.multiply, [_f(3, 4), _f(1, 4)], True),
+    "negative": (lambda o, x: o.negative(x), np.negative, [_f(3, 4)], True),
+    "relu": (lambda o, x: o.relu(x), lambda x: np.maximum(x, 0),
+             [np.where(np.abs(_f(3, 4)) < .1, .5, _f(3, 4))], True),
+    "reshape": (lambda o, x: o.reshape(x, (4, 3)), lambda x: x.reshape(4, 3), [_f(3, 4)], True),
+    "sigmoid": (lambda o, x: o.sigmoid(x), lambda x: 1 / (1 + np.exp(-x)), [_f(3, 4)], True),
+    "sign": (lambda o, x: o.sign(x), np.sign, [_f(3, 4)], True),
+    "softmax": (lambda o, x: o.softmax(x), _softmax, [_f(3, 4)], True),
+    "sqrt": (lambda o, x: o.sqrt(x), np.sqrt, [_pos(3, 4)], True),
+    "square": (lambda o, x: o.square(x), np.square, [_f(3, 4)], True),
+    "squeeze": (lambda o, x: o.squeeze(x, 1), lambda x: np.squeeze(x, 1), [_f(3, 1, 4)], True),
+    "subtract": (lambda o, a, b: o.subtract(a, b), np.subtract, [_f(3, 4), _f(3, 4)], True),
+    "sum": (lambda o, x: o.sum(x, axis=0), lambda x: x.sum(axis=0), [_f(3, 4)], True),
+    "take": (lambda o, x: o.take(x, _IDX, axis=0), lambda x: np.take(x, _IDX, axis=0),
+             [_f(4, 3)], True),
+    "take[axis1]": (lambda o, x: o.take(x, _IDX, axis=1), lambda x: np.take(x, _IDX, axis=1),
+                   [_f(3, 4)], True),
+    "tanh": (lambda o, x: o.tanh(x), np.tanh, [_f(3, 4)], True),
+    "transpose": (lambda o, x: o.transpose(x), np.transpose, [_f(3, 4)], True),
+    "true_divide": (lambda o, a, b: o.true_divide(a, b), np.divide, [_f(3, 4), _pos(3, 4)],
+                    True),
+}
+
+# Public names that are not numeric ops (conversions, shape queries, constructors).
+NOT_OPS = {"convert_to_numpy", "convert_to_tensor", "shape", "size", "zeros", "ones"}
