@@ -176,3 +176,18 @@ def test_other_backends_never_shard():
         if backends.available(name):
             assert sharding.shard_count(mlp(), 32, backends.get(name)) == 1
     assert sharding.shard_count(mlp(), 32, backends.get("cpu")) == 1  # not compiled: no loss
+
+
+def test_effects_declare_how_a_sharded_step_runs_them():
+    """The executor's effect kinds come from each effect primitive's declaration, not from a
+    list of names here; a shard_effect on a pure primitive is refused."""
+    from fastkeras.graph.primitive import PRIMITIVES, SHARD_EFFECTS, Primitive, register
+    declared = {n: p.shard_effect for n, p in PRIMITIVES.items() if p.effect}
+    assert declared == {"adam_update": "update", "sgd_update": "update",
+                        "sgd_momentum_update": "update", "accumulate": "per_shard",
+                        "increment": "once", "assign": ""}
+    assert all(not p.shard_effect for p in PRIMITIVES.values() if not p.effect)
+    assert set(sharding._KIND) == set(SHARD_EFFECTS)
+    with pytest.raises(ValueError, match="shard_effect is for effects"):
+        register(Primitive("pure_with_shard_effect", lambda s, a: [s[0]], lambda x: x,
+                           rows="elementwise", shard_effect="once"))

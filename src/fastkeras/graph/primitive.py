@@ -41,6 +41,14 @@ ROW_RULES = {
     "mixed": "other rows too (or unknown): never row-local",
 }
 
+# How a data-parallel train step (trainers/sharding.py) runs an effect primitive:
+SHARD_EFFECTS = {
+    "update": "an elementwise optimizer update (var, grad, ...): once, on the shards' mean "
+              "gradient",
+    "per_shard": "adds each shard's own values (metric sums)",
+    "once": "runs once per step (the step counter)",
+}
+
 
 @dataclass
 class Primitive:
@@ -61,6 +69,8 @@ class Primitive:
     rows: str = ""
     # For rows="axis0": node -> True when this call leaves the batch axis alone.
     keeps_rows: object = None
+    # Effects only: how a data-parallel step runs it (SHARD_EFFECTS; "" = it cannot).
+    shard_effect: str = ""
 
     @property
     def differentiable(self) -> bool:
@@ -80,6 +90,9 @@ def register(prim: Primitive) -> Primitive:
                          f"(how it treats the batch axis), got {prim.rows!r}")
     if (prim.rows == "axis0") != (prim.keeps_rows is not None):
         raise ValueError(f"primitive {prim.name!r}: rows='axis0' and keeps_rows go together")
+    if prim.shard_effect and (not prim.effect or prim.shard_effect not in SHARD_EFFECTS):
+        raise ValueError(f"primitive {prim.name!r}: shard_effect is for effects, one of "
+                         f"{sorted(SHARD_EFFECTS)}")
     PRIMITIVES[prim.name] = prim
     return prim
 

@@ -29,10 +29,10 @@ SHARDS = 2
 # averages the gradients across cores, and their kernels already split well on their own.
 MIN_SHARD_ROWS = 16
 MAX_SHARDED_PARAMS = 8192
-# Effect kinds of csrc/include/fastkeras/sharded_executor.hpp.
+# Effect kinds of csrc/include/fastkeras/sharded_executor.hpp, by each effect primitive's
+# declared shard_effect (graph/primitive.py SHARD_EFFECTS).
 UPDATE, PER_SHARD, ONCE = 0, 1, 2
-_UPDATES = ("adam_update", "sgd_update", "sgd_momentum_update")
-_OTHER_EFFECTS = {"accumulate": PER_SHARD, "increment": ONCE}
+_KIND = {"update": UPDATE, "per_shard": PER_SHARD, "once": ONCE}
 
 
 def _builtin_metric(metric) -> bool:
@@ -81,17 +81,15 @@ def effect_layout(plan):
         return None
     pure_end, kinds = effects[0], []
     for ins in plan.instrs[pure_end:]:
-        name = ins.prim.name
-        if name in _UPDATES:
+        kind = _KIND.get(ins.prim.shard_effect)
+        if kind is None:  # an effect a sharded step cannot run (e.g. assign)
+            return None
+        if kind == UPDATE:
             grad = ins.inputs[1]
             if kinds and kinds[-1] != UPDATE or plan.buffers[grad].space != "arena":
                 return None
             # The gradient is averaged over shards in place: nothing else may read it.
             if any(grad in other.inputs for other in plan.instrs if other is not ins):
                 return None
-            kinds.append(UPDATE)
-        elif name in _OTHER_EFFECTS:
-            kinds.append(_OTHER_EFFECTS[name])
-        else:
-            return None
+        kinds.append(kind)
     return pure_end, kinds

@@ -77,15 +77,16 @@ def _assign(dst, src):
 
 
 register(Primitive("sgd_update", _same_shapes_rule("sgd_update", 2, ("float32",)), _sgd,
-                   effect=True, doc="var -= lr * grad"))
+                   effect=True, shard_effect="update", doc="var -= lr * grad"))
 register(Primitive(
     "sgd_momentum_update", _same_shapes_rule("sgd_momentum_update", 3, ("float32",)),
-    _sgd_momentum, effect=True, attr_defaults={"momentum": 0.0, "nesterov": False},
+    _sgd_momentum, effect=True, shard_effect="update",
+    attr_defaults={"momentum": 0.0, "nesterov": False},
     native_attrs=lambda a, s: ((int(a["nesterov"]),), (float(a["momentum"]),)),
     doc="SGD with (Nesterov) momentum, Keras 3 form"))
 register(Primitive(
     "adam_update", _same_shapes_rule("adam_update", 4, ("float32", "int64")), _adam,
-    effect=True, attr_defaults={"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+    effect=True, shard_effect="update", attr_defaults={"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
     native_attrs=lambda a, s: ((), (float(a["beta_1"]), float(a["beta_2"]), float(a["epsilon"]))),
     doc="Adam, Keras 3 form (epsilon added to the uncorrected sqrt(v))"))
 
@@ -113,6 +114,8 @@ def _assign_rule(specs, attrs):
     return []
 
 
-register(Primitive("increment", _increment_rule, _increment, effect=True, doc="counter += 1"))
-register(Primitive("accumulate", _accumulate_rule, _accumulate, effect=True, doc="acc += sum(x)"))
+register(Primitive("increment", _increment_rule, _increment, effect=True, shard_effect="once",
+                   doc="counter += 1"))
+register(Primitive("accumulate", _accumulate_rule, _accumulate, effect=True,
+                   shard_effect="per_shard", doc="acc += sum(x)"))
 register(Primitive("assign", _assign_rule, _assign, effect=True, doc="dst = src"))
