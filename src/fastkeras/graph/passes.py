@@ -12,9 +12,9 @@ import numpy as np
 
 from .core import Graph, Tensor
 from .primitive import get as get_primitive
-from .primitives.fused import ACTIVATIONS
+from .primitives.fused import ACTIVATIONS, GRAD_HELPER
 
-_ACT_OF_GRAD = {"relu_grad": "relu", "sigmoid_grad": "sigmoid", "tanh_grad": "tanh"}
+_ACT_OF_GRAD = {grad: act for act, grad in GRAD_HELPER.items()}
 _LOSS_ACT = {  # (loss gradient, activation gradient) -> fused primitive
     ("binary_crossentropy_grad", "sigmoid_grad"): "binary_crossentropy_sigmoid_grad",
     ("categorical_crossentropy_grad", "softmax_grad"): "categorical_crossentropy_softmax_grad",

@@ -71,6 +71,9 @@ class Primitive:
     keeps_rows: object = None
     # Effects only: how a data-parallel step runs it (SHARD_EFFECTS; "" = it cannot).
     shard_effect: str = ""
+    # An activation the GEMM epilogues fuse: the name of its gradient helper (a primitive of
+    # (y, g) with y its output), which its VJP binds and the fusion passes pair with it.
+    activation_grad: str = ""
 
     @property
     def differentiable(self) -> bool:

@@ -28,9 +28,15 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
-def _unary(name, ref, vjp, doc):
+def _unary(name, ref, vjp, doc, activation_grad=""):
     register(Primitive(name, _unary_rule(name), ref, vjp=vjp, diff_inputs=(0,), doc=doc,
-                       rows="elementwise"))
+                       rows="elementwise", activation_grad=activation_grad))
+
+
+def _activation(name, ref, doc):
+    """An activation fused into Dense: its gradient is `<name>_grad(y, g)` of its output y."""
+    grad = f"{name}_grad"
+    _unary(name, ref, lambda n, g: [bind(grad, n.outputs[0], g[0])], doc, activation_grad=grad)
 
 
 _unary("negative", np.negative, lambda n, g: [-g[0]], "-x")
@@ -40,11 +46,9 @@ _unary("sqrt", np.sqrt, lambda n, g: [g[0] / (n.outputs[0] * 2.0)], "square root
 _unary("square", np.square, lambda n, g: [g[0] * (n.inputs[0] * 2.0)], "x*x")
 _unary("abs", np.abs, lambda n, g: [g[0] * bind("sign", n.inputs[0])], "|x|")
 _unary("sign", np.sign, lambda n, g: [None], "-1, 0 or 1 (zero gradient)")
-_unary("relu", lambda x: np.maximum(x, 0).astype(x.dtype),
-       lambda n, g: [bind("relu_grad", n.outputs[0], g[0])], "max(x, 0)")
-_unary("sigmoid", _sigmoid, lambda n, g: [bind("sigmoid_grad", n.outputs[0], g[0])],
-       "1 / (1 + e**-x), computed without overflow")
-_unary("tanh", np.tanh, lambda n, g: [bind("tanh_grad", n.outputs[0], g[0])], "tanh")
+_activation("relu", lambda x: np.maximum(x, 0).astype(x.dtype), "max(x, 0)")
+_activation("sigmoid", _sigmoid, "1 / (1 + e**-x), computed without overflow")
+_activation("tanh", np.tanh, "tanh")
 
 
 # Gradient helpers: (activation input or output, upstream gradient) -> input gradient.

@@ -25,14 +25,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import bind
-from ..primitive import Primitive, register
+from ..primitive import PRIMITIVES, Primitive, register
 from .losses import EPSILON, _loss_rule, _one_hot
 from ._rules import keeps_axis0_of_matmul
 from .nn import _matmul_ref, _matmul_rule
 
+# The codes are C++'s (fastkeras/activation_codes.hpp, checked by test); the gradient helper
+# of each activation is its own declaration's (elementwise.py).
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 ACTIVATION_CODES = {name: i for i, name in enumerate(ACTIVATIONS)}
-_GRAD_HELPER = {"relu": "relu_grad", "sigmoid": "sigmoid_grad", "tanh": "tanh_grad"}
+GRAD_HELPER = {name: PRIMITIVES[name].activation_grad for name in ACTIVATIONS[1:]}
+if not all(GRAD_HELPER.values()):
+    raise RuntimeError(f"a fused activation lacks its activation_grad: {GRAD_HELPER}")
 
 
 def _check_activation(activation):
@@ -64,7 +68,7 @@ def _act_grad_ref(activation, y, g):
 
 def act_grad(activation, y, g):
     """Binds the gradient helper of `activation` (identity for linear)."""
-    return g if activation == "linear" else bind(_GRAD_HELPER[activation], y, g)
+    return g if activation == "linear" else bind(GRAD_HELPER[activation], y, g)
 
 
 # ---- dense --------------------------------------------------------------------------------
