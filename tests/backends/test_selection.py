@@ -33,49 +33,42 @@ def test_environment_variable_selects_backend():
     assert out.stdout.strip() == "reference"
 
 
-def test_missing_native_module_falls_back_to_numba_and_says_so():
-    # Simulate a build without _cpu: block the import, then ask for the default backend.
+def _run_without_native_module(body, block_numba=False):
+    """Runs `body` in a fresh interpreter where importing fastkeras._cpu fails (a build
+    without it), and numba too if asked; returns the printed (name, warning count, text)."""
     code = (
         "import sys, warnings\n"
         "class Block:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name == 'fastkeras._cpu': raise ImportError('blocked for the test')\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import fastkeras\n"
+        + ("sys.modules['numba'] = None\n" if block_numba else "")
+        + "import numpy as np, fastkeras\n"
         "with warnings.catch_warnings(record=True) as w:\n"
         "    warnings.simplefilter('always')\n"
-        "    name = fastkeras.config.backend()\n"
-        "    fastkeras.config.backend()\n"
-        "print(name, len(w), str(w[0].message) if w else '')\n"
+        + "".join(f"    {line}\n" for line in body)
+        + "print(fastkeras.config.backend(), len(w), str(w[0].message) if w else '')\n"
     )
     env = {k: v for k, v in __import__("os").environ.items() if k != "FASTKERAS_BACKEND"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    name, count, message = out.stdout.strip().split(" ", 2)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    return out.stdout.strip().split(" ", 2)
+
+
+def test_missing_native_module_falls_back_to_numba_and_says_so():
+    name, count, message = _run_without_native_module(
+        ["fastkeras.config.backend()", "fastkeras.config.backend()"])
     assert name == ("numba" if backends.available("numba") else "reference")
     assert count == "1" and "could not be imported" in message
 
 
 def test_without_native_module_and_numba_runs_reference_and_says_how_to_get_speed():
     """numba is an optional extra: without it and without _cpu, fastkeras still trains."""
-    code = (
-        "import sys, warnings\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'fastkeras._cpu': raise ImportError('blocked for the test')\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "sys.modules['numba'] = None\n"
-        "import numpy as np, fastkeras\n"
-        "with warnings.catch_warnings(record=True) as w:\n"
-        "    warnings.simplefilter('always')\n"
-        "    m = fastkeras.Sequential([fastkeras.layers.Dense(1, input_shape=(3,))])\n"
-        "    m.compile(optimizer='sgd', loss='mse')\n"
-        "    h = m.fit(np.ones((8, 3), 'float32'), np.ones(8, 'float32'), verbose=0)\n"
-        "print(fastkeras.config.backend(), len(w), str(w[0].message) if w else '')\n"
-    )
-    env = {k: v for k, v in __import__("os").environ.items() if k != "FASTKERAS_BACKEND"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         check=True)
-    name, count, message = out.stdout.strip().split(" ", 2)
+    name, count, message = _run_without_native_module([
+        "m = fastkeras.Sequential([fastkeras.layers.Dense(1, input_shape=(3,))])",
+        "m.compile(optimizer='sgd', loss='mse')",
+        "m.fit(np.ones((8, 3), 'float32'), np.ones(8, 'float32'), verbose=0)"],
+        block_numba=True)
     assert name == "reference" and count == "1"
     assert "numba is not installed" in message and 'pip install "fastkeras[numba]"' in message
 
