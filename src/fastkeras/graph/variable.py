@@ -53,11 +53,39 @@ class Variable:
         return np.array(self._value, copy=True)
 
     def assign(self, value):
+        """Sets the value. Inside a traced step (a layer's call(), e.g. BatchNormalization's
+        moving statistics) the assignment is recorded and runs with every step, after the
+        step's other ops (so reads in the same step see the value before it); elsewhere it
+        happens now."""
+        from .core import bind, current_graph  # deferred: core imports this module
+        if current_graph() is not None:
+            bind("assign", self, value)
+            return
         value = np.asarray(value)
         if value.shape != self._value.shape:
             raise ValueError(f"Cannot assign a value of shape {value.shape} to variable "
                              f"{self.name!r} of shape {self._value.shape}")
         self._value[...] = value
+
+    def assign_add(self, delta):
+        self.assign(self + delta)
+
+    def assign_sub(self, delta):
+        self.assign(self - delta)
+
+    # Arithmetic as on tensors: recorded while a step is traced, computed on arrays otherwise.
+    def _bind(self, name, a, b):
+        from .core import bind
+        return bind(name, a, b)
+
+    def __add__(self, o): return self._bind("add", self, o)
+    def __radd__(self, o): return self._bind("add", o, self)
+    def __sub__(self, o): return self._bind("subtract", self, o)
+    def __rsub__(self, o): return self._bind("subtract", o, self)
+    def __mul__(self, o): return self._bind("multiply", self, o)
+    def __rmul__(self, o): return self._bind("multiply", o, self)
+    def __truediv__(self, o): return self._bind("divide", self, o)
+    def __rtruediv__(self, o): return self._bind("divide", o, self)
 
     def __deepcopy__(self, memo):
         """A new variable (own uid, own value, in no state block yet)."""

@@ -78,6 +78,7 @@ class Layer:
                             f"{sorted(kwargs)}")
         object.__setattr__(self, "_layers", [])
         object.__setattr__(self, "_own_weights", [])
+        object.__setattr__(self, "_eager_losses", [])
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype = _compute_dtype(type(self).__name__, dtype)
@@ -116,6 +117,25 @@ class Layer:
         var.path = f"{self.name}/{var.name}"
         self._own_weights.append(var)
         return var
+
+    def add_loss(self, loss):
+        """A scalar added to the model's loss (Keras: call it in call()). While a train or
+        test step is traced it joins that step's loss; in an eager call it is kept in
+        `self.losses` until the layer's next call."""
+        graph = current_graph()
+        if graph is not None and graph.notes.get("step"):
+            graph.notes.setdefault("losses", []).append(loss)
+        elif graph is None:
+            self._eager_losses.append(np.asarray(loss, dtype="float32"))
+
+    @property
+    def losses(self):
+        """The scalars add_loss() gave in the last eager call, this layer's then its
+        sublayers'."""
+        out = list(self._eager_losses)
+        for layer in self._layers:
+            out.extend(layer.losses)
+        return out
 
     @property
     def trainable(self):
@@ -224,6 +244,7 @@ class Layer:
         if any(isinstance(x, KerasTensor) for x in flat):
             return self._symbolic_call(inputs, *args, **kwargs)
         if not any(isinstance(x, Tensor) for x in flat):
+            self._eager_losses.clear()  # losses are those of the latest call
             inputs = _map_structure(lambda x: x if isinstance(x, Variable) else
                                     np.asarray(x, dtype=self.dtype if np.asarray(x).dtype.kind == "f"
                                                else None), inputs)

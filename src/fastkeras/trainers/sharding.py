@@ -67,9 +67,10 @@ def shard_count(model, batch: int, backend) -> int:
 
 
 def graph_qualifies(graph, shard_batch: int) -> bool:
-    """The traced step's predictions and per-sample losses are row-local."""
+    """The traced step's predictions and per-sample losses are row-local, and no layer added
+    a loss of its own (add_loss terms may mix the batch's rows)."""
     roots = graph.notes.get("row_roots")
-    return bool(roots) and row_local(roots, shard_batch)
+    return bool(roots) and not graph.notes.get("losses") and row_local(roots, shard_batch)
 
 
 def effect_layout(plan):

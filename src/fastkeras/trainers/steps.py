@@ -13,7 +13,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import backends
-from ..graph import Graph, bind
+from ..graph import Graph, bind, current_graph
 from ..graph.autodiff import grad
 from ..graph.planner import compile_plan
 from ..graph.state import StateBlock
@@ -69,9 +69,16 @@ def trace_train(model, batch, x_spec, y_spec, weighted=False):
 
 def _loss(model, y_true, y_pred, sample_weight=None):
     """(per-sample losses, the loss). Default reduction sum_over_batch_size: per-sample
-    losses (times their weights) summed, divided by their number."""
+    losses (times their weights) summed, divided by their number; then, as Keras's
+    compute_loss, plus every scalar the layers gave add_loss() while traced."""
     values = model.loss.call(y_true, y_pred)
-    return values, reduce_values(values, model.loss.reduction, sample_weight)
+    loss = reduce_values(values, model.loss.reduction, sample_weight)
+    for extra in current_graph().notes.get("losses", []):
+        if len(getattr(extra, "shape", ())):
+            extra = bind("sum", extra, axes=None)
+        loss = bind("add", loss, bind("cast", extra, dtype=loss.dtype)
+                    if getattr(extra, "dtype", loss.dtype) != loss.dtype else extra)
+    return values, loss
 
 
 def _track(model, loss, y_true, y_pred, batch):

@@ -1,0 +1,57 @@
+"""Layer hooks that run inside the compiled step: add_loss() and variable assignments in
+call() (their numbers against real Keras are in tests/trainers/test_keras_semantics.py)."""
+
+import numpy as np
+
+import fastkeras as keras
+from fastkeras.graph import Variable
+from fastkeras.layers import Dense
+
+
+class _Penalty(keras.layers.Layer):
+    def call(self, inputs):
+        self.add_loss(keras.ops.mean(keras.ops.square(inputs)))
+        return inputs
+
+
+def test_add_loss_in_an_eager_call_is_kept_until_the_next_call():
+    layer = _Penalty()
+    layer(np.full((2, 3), 2.0, "float32"))
+    np.testing.assert_allclose(layer.losses, [4.0])
+    layer(np.ones((2, 3), "float32"))
+    np.testing.assert_allclose(layer.losses, [1.0])
+    model = keras.Sequential([Dense(3, input_shape=(3,)), layer])
+    assert len(model.losses) == 1  # the sublayer's, reported by the model
+
+
+def test_steps_with_layer_losses_or_state_updates_are_not_sharded(backend):
+    """add_loss terms may mix rows and assign has no sharded form: such W1-sized steps run
+    whole (a sharded step would average or repeat them wrongly)."""
+    class Counter(keras.layers.Layer):
+        def build(self, input_shape):
+            self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+        def call(self, inputs, training=None):
+            if training:
+                self.calls.assign(self.calls + 1.0)
+            return inputs
+
+    x = np.random.default_rng(0).normal(size=(64, 32)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    for extra in (_Penalty(), Counter()):
+        model = keras.Sequential([Dense(64, activation="relu", input_shape=(32,)), extra,
+                                  Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+        kinds = {type(e).__name__ for e in model._steps._executors.values()}
+        assert not any("Sharded" in k for k in kinds), kinds
+    assert float(extra.calls.numpy()) == 4.0  # 2 epochs x 2 steps
+
+
+def test_variable_arithmetic_and_assign_helpers():
+    v = Variable(value=np.array([1.0, 2.0], "float32"))
+    np.testing.assert_array_equal(v + 1.0, [2.0, 3.0])
+    np.testing.assert_array_equal(2.0 * v - v / 2.0, [1.5, 3.0])
+    v.assign_add(np.ones(2, "float32"))
+    v.assign_sub(np.array([0.5, 0.5], "float32"))
+    np.testing.assert_array_equal(v.numpy(), [1.5, 2.5])
