@@ -124,14 +124,18 @@ class Layer:
         `self.losses` until the layer's next call."""
         graph = current_graph()
         if graph is not None and graph.notes.get("step"):
-            graph.notes.setdefault("losses", []).append(loss)
+            graph.notes.setdefault("losses", []).append((self, loss))
         elif graph is None:
             self._eager_losses.append(np.asarray(loss, dtype="float32"))
 
     @property
     def losses(self):
-        """The scalars add_loss() gave in the last eager call, this layer's then its
-        sublayers'."""
+        """The scalars add_loss() gave, this layer's then its sublayers': while a step is
+        traced, those of the call being traced; otherwise those of the last eager call."""
+        graph = current_graph()
+        if graph is not None and graph.notes.get("step"):
+            mine = {id(self)} | {id(layer) for layer in self.layers_flat}
+            return [value for layer, value in graph.notes.get("losses", []) if id(layer) in mine]
         out = list(self._eager_losses)
         for layer in self._layers:
             out.extend(layer.losses)

@@ -49,8 +49,11 @@ def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
             sw = g.placeholder((batch,), "float32", "sample_weight")
             inputs.append(sw)
         y_pred = model(x, training=train)
-        values, loss = _loss(model, y_true, y_pred, sw)
-        g.notes["row_roots"] = [y_pred, values]
+        if custom_compute_loss(model):  # the user's loss: no per-sample values to shard on
+            loss = call_compute_loss(model, x, y_true, y_pred, sw, train)
+        else:
+            values, loss = default_loss(model, y_true, y_pred, sw)
+            g.notes["row_roots"] = [y_pred, values]
         if train:
             trainable = model.trainable_weights
             grads = grad(loss, [g.variable(v) for v in trainable])
@@ -67,13 +70,27 @@ def trace_train(model, batch, x_spec, y_spec, weighted=False):
     return _trace_supervised(model, "train", batch, x_spec, y_spec, True, weighted)
 
 
-def _loss(model, y_true, y_pred, sample_weight=None):
+def custom_compute_loss(model) -> bool:
+    from .trainer import Trainer
+    return type(model).compute_loss is not Trainer.compute_loss
+
+
+def call_compute_loss(model, x, y, y_pred, sample_weight, training):
+    """The user's compute_loss, with or without `training` (added in Keras 3.3)."""
+    import inspect
+    params = inspect.signature(model.compute_loss).parameters
+    if "training" in params or any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return model.compute_loss(x, y, y_pred, sample_weight, training=training)
+    return model.compute_loss(x, y, y_pred, sample_weight)
+
+
+def default_loss(model, y_true, y_pred, sample_weight=None):
     """(per-sample losses, the loss). Default reduction sum_over_batch_size: per-sample
     losses (times their weights) summed, divided by their number; then, as Keras's
     compute_loss, plus every scalar the layers gave add_loss() while traced."""
     values = model.loss.call(y_true, y_pred)
     loss = reduce_values(values, model.loss.reduction, sample_weight)
-    for extra in current_graph().notes.get("losses", []):
+    for _, extra in current_graph().notes.get("losses", []):
         if len(getattr(extra, "shape", ())):
             extra = bind("sum", extra, axes=None)
         loss = bind("add", loss, bind("cast", extra, dtype=loss.dtype)

@@ -15,7 +15,7 @@ from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..utils.random import generator
 from . import compile_utils, data as data_utils, weights
 from .forward import BatchCache, ForwardCache, run_checked
-from .steps import StepCache
+from .steps import StepCache, custom_compute_loss, default_loss
 
 # A progress bar is redrawn about this often; chunks of steps are sized to match.
 _PROGRESS_INTERVAL = 0.1
@@ -65,10 +65,15 @@ class Trainer:
         self.compiled = True
         self._steps.reset()
 
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The step's total loss: the compiled loss plus every add_loss() term. Override it
+        (Keras 3's signature) for a custom loss; it is traced into the native step."""
+        return default_loss(self, y, y_pred, sample_weight)[1]
+
     def _assert_compiled(self, method):
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
-        if self.loss is None:
+        if self.loss is None and not custom_compute_loss(self):
             raise ValueError(f"No loss to compute: provide a `loss` argument in `compile()` "
                              f"before calling `{method}()`.")
 
