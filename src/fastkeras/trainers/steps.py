@@ -18,6 +18,7 @@ from ..graph.autodiff import grad
 from ..graph.planner import compile_plan
 from ..graph.state import StateBlock
 from ..losses.losses import reduce_values
+from ..ops.core import convert, shape_of
 from . import sharding
 
 
@@ -91,10 +92,10 @@ def default_loss(model, y_true, y_pred, sample_weight=None):
     values = model.loss.call(y_true, y_pred)
     loss = reduce_values(values, model.loss.reduction, sample_weight)
     for _, extra in current_graph().notes.get("losses", []):
-        if len(getattr(extra, "shape", ())):
+        extra = convert(extra)
+        if shape_of(extra):  # Keras sums a non-scalar loss
             extra = bind("sum", extra, axes=None)
-        loss = bind("add", loss, bind("cast", extra, dtype=loss.dtype)
-                    if getattr(extra, "dtype", loss.dtype) != loss.dtype else extra)
+        loss = bind("add", loss, convert(extra, loss.dtype))
     return values, loss
 
 
@@ -148,8 +149,6 @@ class StepCache:
         if self.state is None or not self.state.covers(variables, groups):
             self.state = StateBlock(list(variables), groups)
             self.reset()  # executors point into the old block
-        else:
-            self.claim()
         return self.state
 
     def executor(self, kind, batch, x_spec, y_spec=None, weighted=False):
