@@ -3,6 +3,7 @@
 // a scalar operand a stride-0 run, and a bias-like row vector a (rows, cols) walk whose
 // inner run is contiguous in both operands.
 #include "common.hpp"
+#include "fastkeras/scalar.hpp"
 #include "kernels.hpp"
 
 namespace fk::kernels {
@@ -52,6 +53,10 @@ Status arith(const OpCall& c) {
     case Op::subtract: broadcast_apply<T, T>(c, [](T x, T y) { return x - y; }); break;
     case Op::multiply: broadcast_apply<T, T>(c, [](T x, T y) { return x * y; }); break;
     case Op::divide: broadcast_apply<T, T>(c, [](T x, T y) { return x / y; }); break;
+    case Op::maximum: broadcast_apply<T, T>(c, [](T x, T y) { return scalar::maximum(x, y); });
+      break;
+    case Op::minimum: broadcast_apply<T, T>(c, [](T x, T y) { return scalar::minimum(x, y); });
+      break;
     default: return Status::error("binary: %s is not an arithmetic op", op_name(c.op));
   }
   return Status::success();

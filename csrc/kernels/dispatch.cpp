@@ -24,7 +24,7 @@ Signature signature(Op op) {
       return {1, 1, 0, 0, true};
     case Op::relu_grad: case Op::sigmoid_grad: case Op::tanh_grad:
     case Op::add: case Op::subtract: case Op::multiply: case Op::divide:
-    case Op::bias_add:
+    case Op::maximum: case Op::minimum: case Op::bias_add:
       return {2, 1, 0, 0, true};
     case Op::equal: case Op::greater: return {2, 1, 0, 0, false};
     case Op::matmul: return {2, 1, 2, 0, true};
@@ -104,7 +104,8 @@ Status run_validated_op(const OpCall& c) {
     case Op::abs: case Op::sign: case Op::relu: case Op::sigmoid: case Op::tanh:
       return unary(c);
     case Op::relu_grad: case Op::sigmoid_grad: case Op::tanh_grad: return activation_grad(c);
-    case Op::add: case Op::subtract: case Op::multiply: case Op::divide: return binary(c);
+    case Op::add: case Op::subtract: case Op::multiply: case Op::divide:
+    case Op::maximum: case Op::minimum: return binary(c);
     case Op::equal: case Op::greater: return compare(c);
     case Op::matmul: return matmul(c);
     case Op::bias_add: return bias_add(c);

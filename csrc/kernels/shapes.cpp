@@ -160,7 +160,7 @@ Status check_shapes(const OpCall& c) {
     case Op::softmax_grad: case Op::log_softmax_grad:
       return all_shaped_like(c, 0, 1, 3);
     case Op::add: case Op::subtract: case Op::multiply: case Op::divide:
-    case Op::equal: case Op::greater:
+    case Op::maximum: case Op::minimum: case Op::equal: case Op::greater:
       return broadcast_output(c);
     case Op::bias_add: return bias_add_shapes(c);
     case Op::sum: case Op::mean: case Op::max: return reduce_output(c);

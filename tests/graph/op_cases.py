@@ -96,6 +96,10 @@ CASES["slice"] = [([_f(5, 3)], {"axis": 0, "start": 1, "stop": 4}),
                   ([_f(4, 7)], {"axis": -1, "start": 0, "stop": 0})]
 CASES["pad"] = [([_f(3, 2)], {"axis": 0, "before": 1, "after": 2}),
                 ([_f(2, 3, 4)], {"axis": 2, "before": 0, "after": 3})]
+# maximum/minimum: independent draws (no ties for finite differences to straddle), one
+# case broadcasting each side.
+CASES["maximum"] = [([_f(3, 4), _f(3, 4) + 0.3], {}), ([_f(2, 3), _f(3) - 0.25], {})]
+CASES["minimum"] = [([_f(3, 4), _f(3, 4) - 0.3], {}), ([_f(3), _f(2, 3) + 0.25], {})]
 CASES["take"] = [([_f(6, 3), _labels(4, classes=6)], {}), ([_f(5, 2, 2), _labels(2, 3, classes=5)], {}),
                  ([_f(4), _labels(7, classes=4)], {}),
                  ([_f(5, 2), np.array([-1, 0, -5, 4, -1], np.int32)], {})]  # NumPy: from the end

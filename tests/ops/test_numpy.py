@@ -44,3 +44,28 @@ def test_take_with_negative_indices_inside_a_trained_model(backend):
     k2, _ = model.get_weights()
     np.testing.assert_array_equal(k2[:, [0, 2]], k[:, [0, 2]])  # unpicked columns get no gradient
     assert not np.array_equal(k2[:, 3], k[:, 3])
+
+
+def test_maximum_minimum_propagate_nan_like_numpy(backend):
+    a = np.array([np.nan, 1.0, 2.0, -np.inf], "float32")
+    b = np.array([1.0, np.nan, 3.0, 0.0], "float32")
+    np.testing.assert_array_equal(ops.maximum(a, b), np.maximum(a, b))
+    np.testing.assert_array_equal(ops.minimum(a, b), np.minimum(a, b))
+
+
+def test_maximum_gradient_is_split_at_ties():
+    """JAX's rule (Keras's JAX backend): half to each operand where they are equal."""
+    from fastkeras.graph import Graph, bind
+    from fastkeras.graph.autodiff import grad
+    from fastkeras.graph.interpret import evaluate
+    from fastkeras import backends
+    a = np.array([1.0, 2.0, 3.0])
+    b = np.array([1.0, 1.0, 4.0])
+    g = Graph("tie")
+    with g:
+        pa, pb = g.placeholder((3,), "float64"), g.placeholder((3,), "float64")
+        loss = bind("sum", ops.maximum(pa, pb), axes=None)
+        ga, gb = grad(loss, [pa, pb])
+    got = evaluate([ga, gb], {pa: a, pb: b}, backends.get("reference"))
+    np.testing.assert_array_equal(got[0], [0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(got[1], [0.5, 0.0, 1.0])

@@ -57,6 +57,17 @@ FK_HD inline T inside_clip(T p) {
   return p >= T(kEpsilon) && p <= T(1.0 - kEpsilon) ? T(1) : T(0);
 }
 
+// NumPy's maximum / minimum: NaN if either operand is NaN.
+template <class T>
+FK_HD inline T maximum(T x, T y) {
+  return (x > y || x != x) ? x : y;
+}
+
+template <class T>
+FK_HD inline T minimum(T x, T y) {
+  return (x < y || x != x) ? x : y;
+}
+
 template <class T>
 FK_HD inline T relu(T x) {
   return x < T(0) ? T(0) : x;  // NaN stays NaN

@@ -5,9 +5,9 @@ import numpy as np
 from ..graph import Tensor, Variable
 from .nn import log_softmax, relu, sigmoid, softmax
 from .numpy import (abs, absolute, add, amax, argmax, broadcast_to, cast, concatenate, divide,
-                    dot, equal, exp, expand_dims, greater, less, log, matmul, max, mean,
-                    multiply, negative, ones, reshape, shape, sign, size, sqrt, square, squeeze,
-                    subtract, sum, take, tanh, transpose, true_divide, zeros)
+                    dot, equal, exp, expand_dims, greater, less, log, matmul, max, maximum, mean,
+                    minimum, multiply, negative, ones, reshape, shape, sign, size, sqrt, square,
+                    squeeze, subtract, sum, take, tanh, transpose, true_divide, zeros)
 
 
 def convert_to_tensor(x, dtype=None):

@@ -13,6 +13,8 @@ from .core import binary_op, convert, dtype_of, promote, shape_of, standardize_d
 subtract = binary_op("subtract")
 multiply = binary_op("multiply")
 divide = binary_op("divide")
+maximum = binary_op("maximum")
+minimum = binary_op("minimum")
 true_divide = divide
 
 

@@ -20,8 +20,9 @@ RELU_GRAD, SIGMOID_GRAD, TANH_GRAD = range(3)
 _GRAD = {"relu_grad": RELU_GRAD, "sigmoid_grad": SIGMOID_GRAD, "tanh_grad": TANH_GRAD}
 
 # Binary op codes.
-ADD, SUBTRACT, MULTIPLY, DIVIDE, EQUAL, GREATER = range(6)
-_BINARY = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY, "divide": DIVIDE}
+ADD, SUBTRACT, MULTIPLY, DIVIDE, EQUAL, GREATER, MAXIMUM, MINIMUM = range(8)
+_BINARY = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY, "divide": DIVIDE,
+           "maximum": MAXIMUM, "minimum": MINIMUM}
 _COMPARE = {"equal": EQUAL, "greater": GREATER}
 
 
@@ -89,7 +90,14 @@ def _arith_row(op, a, ap, sa, b, bp, sb, out, o, n):
     """out[o:o+n] = a[ap + j*sa] op b[bp + j*sb]. Contiguous and scalar-operand rows index
     slices with the loop counter (no negative-index wraparound test, so LLVM vectorises)."""
     r = out[o:o + n]
-    if sa == 1 and sb == 1:
+    if op == MAXIMUM or op == MINIMUM:  # NumPy's: NaN if either operand is NaN
+        for j in range(n):
+            x, y = a[ap + j * sa], b[bp + j * sb]
+            if op == MAXIMUM:
+                r[j] = x if (x > y or x != x) else y
+            else:
+                r[j] = x if (x < y or x != x) else y
+    elif sa == 1 and sb == 1:
         x = a[ap:ap + n]
         y = b[bp:bp + n]
         if op == ADD:

@@ -98,10 +98,26 @@ def _vjp_divide(n, g):
     return [sum_to_shape(bind, ga, a.shape), sum_to_shape(bind, gb, b.shape)]
 
 
+def _vjp_extremum(a_is_larger):
+    """maximum (a_is_larger) / minimum: the gradient goes to the operand picked, split in
+    half at ties (JAX's rule, which Keras's JAX backend follows)."""
+    def vjp(n, g):
+        a, b = n.inputs
+        wins = bind("cast", bind("greater", a, b) if a_is_larger else bind("greater", b, a),
+                    dtype=g[0].dtype)
+        tie = bind("cast", bind("equal", a, b), dtype=g[0].dtype) * 0.5
+        share = wins + tie
+        return [sum_to_shape(bind, g[0] * share, a.shape),
+                sum_to_shape(bind, g[0] * (1.0 - share), b.shape)]
+    return vjp
+
+
 _binary("add", np.add, _vjp_add, "a + b")
 _binary("subtract", np.subtract, _vjp_subtract, "a - b")
 _binary("multiply", np.multiply, _vjp_multiply, "a * b")
 _binary("divide", np.divide, _vjp_divide, "a / b")
+_binary("maximum", np.maximum, _vjp_extremum(True), "the larger of a and b (NaN wins)")
+_binary("minimum", np.minimum, _vjp_extremum(False), "the smaller of a and b (NaN wins)")
 
 register(Primitive("equal", _binary_rule("equal", float_only=False, out_dtype="bool"),
                    np.equal, doc="a == b (bool)", rows="elementwise"))
