@@ -3,6 +3,8 @@ inputs, and whether it has a gradient. tests/ops/test_op_table.py runs every lin
 and traced on every backend and checks gradients by finite differences; it fails for a
 public op that has no line here (adding a composite op = its definition + one line)."""
 
+import math
+
 import numpy as np
 
 _rng = np.random.default_rng(7)
@@ -22,6 +24,16 @@ def _softmax(x, axis=-1):
 
 
 _IDX = np.array([2, 0, -1], np.int32)
+_erf = np.vectorize(math.erf)
+_SELU_A, _SELU_S = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _elu(x, alpha=1.0):
+    return np.where(x >= 0, x, alpha * np.expm1(x))
+
+
+def _gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 # op name, or "name[variant]": (call(ops, *inputs), reference(*inputs), inputs, differentiable)
 TABLE = {
@@ -39,6 +51,15 @@ TABLE = {
                     lambda a, b: np.concatenate([a, b], 1), [_f(3, 2), _f(3, 4)], True),
     "divide": (lambda o, a, b: o.divide(a, b), np.divide, [_f(3, 4), _pos(3, 4)], True),
     "dot": (lambda o, a, b: o.dot(a, b), np.dot, [_f(3, 4), _f(4, 2)], True),
+    "elu": (lambda o, x: o.elu(x, alpha=1.5), lambda x: _elu(x, 1.5), [_f(3, 4) * 3], True),
+    "erf": (lambda o, x: o.erf(x), _erf, [_f(3, 4) * 1.5], True),
+    "gelu": (lambda o, x: o.gelu(x), _gelu_tanh, [_f(3, 4) * 2], True),
+    "gelu[exact]": (lambda o, x: o.gelu(x, approximate=False),
+                    lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))), [_f(3, 4) * 2], True),
+    "hard_sigmoid": (lambda o, x: o.hard_sigmoid(x), lambda x: np.clip(x / 6 + 0.5, 0, 1),
+                     [_f(3, 4) * 3], True),
+    "leaky_relu": (lambda o, x: o.leaky_relu(x), lambda x: np.maximum(x, 0.2 * x), [_f(3, 4)],
+                   True),
     "equal": (lambda o, a, b: o.equal(a, b), np.equal,
               [np.round(_f(3, 4)), np.round(_f(3, 4))], False),
     "exp": (lambda o, x: o.exp(x), np.exp, [_f(3, 4)], True),
@@ -59,14 +80,21 @@ TABLE = {
     "negative": (lambda o, x: o.negative(x), np.negative, [_f(3, 4)], True),
     "relu": (lambda o, x: o.relu(x), lambda x: np.maximum(x, 0),
              [np.where(np.abs(_f(3, 4)) < .1, .5, _f(3, 4))], True),
+    "relu6": (lambda o, x: o.relu6(x), lambda x: np.clip(x, 0, 6), [_f(3, 4) * 4], True),
     "reshape": (lambda o, x: o.reshape(x, (4, 3)), lambda x: x.reshape(4, 3), [_f(3, 4)], True),
+    "selu": (lambda o, x: o.selu(x), lambda x: _SELU_S * _elu(x, _SELU_A), [_f(3, 4) * 2], True),
     "sigmoid": (lambda o, x: o.sigmoid(x), lambda x: 1 / (1 + np.exp(-x)), [_f(3, 4)], True),
     "sign": (lambda o, x: o.sign(x), np.sign, [_f(3, 4)], True),
+    "silu": (lambda o, x: o.silu(x), lambda x: x / (1 + np.exp(-x)), [_f(3, 4) * 3], True),
     "softmax": (lambda o, x: o.softmax(x), _softmax, [_f(3, 4)], True),
+    "softplus": (lambda o, x: o.softplus(x), lambda x: np.logaddexp(x, 0), [_f(3, 4) * 10],
+                 True),
+    "softsign": (lambda o, x: o.softsign(x), lambda x: x / (1 + np.abs(x)), [_f(3, 4)], True),
     "sqrt": (lambda o, x: o.sqrt(x), np.sqrt, [_pos(3, 4)], True),
     "square": (lambda o, x: o.square(x), np.square, [_f(3, 4)], True),
     "squeeze": (lambda o, x: o.squeeze(x, 1), lambda x: np.squeeze(x, 1), [_f(3, 1, 4)], True),
     "subtract": (lambda o, a, b: o.subtract(a, b), np.subtract, [_f(3, 4), _f(3, 4)], True),
+    "swish": (lambda o, x: o.swish(x), lambda x: x / (1 + np.exp(-x)), [_f(3, 4)], True),
     "sum": (lambda o, x: o.sum(x, axis=0), lambda x: x.sum(axis=0), [_f(3, 4)], True),
     "take": (lambda o, x: o.take(x, _IDX, axis=0), lambda x: np.take(x, _IDX, axis=0),
              [_f(4, 3)], True),

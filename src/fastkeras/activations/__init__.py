@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import ops
+from ..ops import activations as _composites
 
 
 def linear(x):
@@ -33,8 +34,54 @@ def exponential(x):
     return ops.exp(x)
 
 
+def relu6(x):
+    return ops.relu6(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return ops.leaky_relu(x, negative_slope=negative_slope)
+
+
+def elu(x, alpha=1.0):
+    return ops.elu(x, alpha=alpha)
+
+
+def selu(x):
+    return ops.selu(x)
+
+
+def softplus(x):
+    return ops.softplus(x)
+
+
+def softsign(x):
+    return ops.softsign(x)
+
+
+def silu(x):
+    return ops.silu(x)
+
+
+def swish(x):
+    return ops.silu(x)
+
+
+def hard_sigmoid(x):
+    return ops.hard_sigmoid(x)
+
+
+def mish(x):
+    return _composites.mish(x)
+
+
+def gelu(x, approximate=False):
+    """Keras's default here is the exact form (erf), unlike keras.ops.gelu's."""
+    return ops.gelu(x, approximate=approximate)
+
+
 _ACTIVATIONS = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, log_softmax,
-                                        exponential)}
+                                        exponential, relu6, leaky_relu, elu, selu, softplus,
+                                        softsign, silu, swish, hard_sigmoid, mish, gelu)}
 
 
 def get(identifier):

@@ -3,6 +3,8 @@
 import numpy as np
 
 from ..graph import Tensor, Variable
+from .activations import (elu, erf, gelu, hard_sigmoid, leaky_relu, relu6, selu, silu,
+                          softplus, softsign, swish)
 from .nn import log_softmax, relu, sigmoid, softmax
 from .numpy import (abs, absolute, add, amax, argmax, broadcast_to, cast, concatenate, divide,
                     dot, equal, exp, expand_dims, greater, less, log, matmul, max, maximum, mean,
@@ -24,7 +26,8 @@ def convert_to_numpy(x):
     return np.asarray(x)
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "Tensor", "Variable")]
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "Tensor", "Variable",
+                                                                    "activations")]
 
 
 def _wrap_public_ops():
