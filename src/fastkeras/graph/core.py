@@ -239,3 +239,6 @@ def bind(name, *inputs, **attrs):
     if prim.effect:
         return None
     return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+Variable._graph = (bind, current_graph)  # assign() and arithmetic inside traced steps

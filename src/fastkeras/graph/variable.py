@@ -15,6 +15,9 @@ _uid = itertools.count()
 
 
 class Variable:
+    # (bind, current_graph) of graph/core.py, which installs them: core builds on this
+    # module, so this module does not import it.
+    _graph = None
     def __init__(self, initializer=None, shape=None, dtype="float32", trainable=True,
                  name=None, value=None):
         if value is None:
@@ -57,7 +60,7 @@ class Variable:
         moving statistics) the assignment is recorded and runs with every step, after the
         step's other ops (so reads in the same step see the value before it); elsewhere it
         happens now."""
-        from .core import bind, current_graph  # deferred: core imports this module
+        bind, current_graph = Variable._graph
         if current_graph() is not None:
             bind("assign", self, value)
             return
@@ -75,8 +78,7 @@ class Variable:
 
     # Arithmetic as on tensors: recorded while a step is traced, computed on arrays otherwise.
     def _bind(self, name, a, b):
-        from .core import bind
-        return bind(name, a, b)
+        return Variable._graph[0](name, a, b)
 
     def __add__(self, o): return self._bind("add", self, o)
     def __radd__(self, o): return self._bind("add", o, self)

@@ -70,6 +70,8 @@ class Trainer:
         (Keras 3's signature) for a custom loss; it is traced into the native step."""
         return default_loss(self, y, y_pred, sample_weight)[1]
 
+    compute_loss.fastkeras_default = True  # an override lacks it (trainers/steps.py)
+
     def _assert_compiled(self, method):
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
