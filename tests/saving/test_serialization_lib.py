@@ -128,3 +128,9 @@ def test_layer_serialize_round_trip():
     assert _head(config) == ("keras.layers", "Dense", None)
     clone = keras.layers.deserialize(config)
     assert isinstance(clone, keras.layers.Dense) and clone.get_config() == dense.get_config()
+
+
+def test_keras_utils_aliases_are_the_same_objects():
+    assert keras.utils.custom_object_scope is custom_object_scope
+    assert keras.utils.register_keras_serializable is register_keras_serializable
+    assert keras.utils.get_registered_object is get_registered_object

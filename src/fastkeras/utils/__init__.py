@@ -2,6 +2,9 @@
 
 import numpy as np
 
+from ..saving.object_registration import (CustomObjectScope, custom_object_scope,
+                                           get_custom_objects, get_registered_name,
+                                           get_registered_object, register_keras_serializable)
 from .naming import to_snake_case, unique_name
 from .random import set_random_seed
 
@@ -31,4 +34,6 @@ def to_categorical(x, num_classes=None):
     return out.reshape(shape + (num_classes,))
 
 
-__all__ = ["set_random_seed", "to_categorical", "to_snake_case", "unique_name"]
+__all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
+           "get_registered_name", "get_registered_object", "register_keras_serializable",
+           "set_random_seed", "to_categorical", "to_snake_case", "unique_name"]
