@@ -47,6 +47,8 @@ TABLE = {
                      lambda x: np.broadcast_to(x, (3, 4)), [_f(1, 4)], True),
     "cast": (lambda o, x: o.cast(x, "int32"), lambda x: x.astype(np.int32), [_f(3, 4) * 3],
              False),
+    "clip": (lambda o, x: o.clip(x, -1.0, 0.5), lambda x: np.clip(x, -1.0, 0.5), [_f(3, 4)],
+             True),
     "concatenate": (lambda o, a, b: o.concatenate([a, b], axis=1),
                     lambda a, b: np.concatenate([a, b], 1), [_f(3, 2), _f(3, 4)], True),
     "divide": (lambda o, a, b: o.divide(a, b), np.divide, [_f(3, 4), _pos(3, 4)], True),

@@ -15,6 +15,11 @@ multiply = binary_op("multiply")
 divide = binary_op("divide")
 maximum = binary_op("maximum")
 minimum = binary_op("minimum")
+
+
+def clip(x, x_min, x_max):
+    """min(max(x, x_min), x_max) (Keras's order); the gradient passes where x is inside."""
+    return minimum(maximum(x, x_min), x_max)
 true_divide = divide
 
 
