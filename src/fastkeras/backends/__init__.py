@@ -58,6 +58,15 @@ def unavailable_reason(name) -> str | None:
     return _load(name).unavailable_reason()
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask), counted as the cpu backend's thread
+    pool counts them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def available_backends():
     return [b for b in BACKENDS if available(b)]
 

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from . import available_cpus
 from .plan import aligned_bytes
 
 name = "cpu"
@@ -37,10 +38,10 @@ def _check_thread_env():
     text = value.strip()
     if text.isdigit() and 1 <= int(text) <= MAX_THREADS:
         return
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = min(available_cpus(), MAX_THREADS)
     warnings.warn(f"FASTKERAS_NUM_THREADS={value!r} is not an integer from 1 to {MAX_THREADS}; "
                   f"ignored: the cpu backend uses {cpus} threads", RuntimeWarning, stacklevel=2)
-    _cpu.set_num_threads(max(1, min(cpus or 1, MAX_THREADS)))
+    _cpu.set_num_threads(cpus)
 
 
 _check_thread_env()

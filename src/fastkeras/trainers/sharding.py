@@ -16,10 +16,11 @@ run on, never from set_num_threads(), so results are the same for any number of 
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+# The machine decides whether to shard (its CPUs), never set_num_threads(), so that the
+# thread count cannot change results.
+from ..backends import available_cpus
 from ..graph.rowlocal import row_local
 
 SHARDS = 2
@@ -41,14 +42,6 @@ def _builtin_metric(metric) -> bool:
     return type(metric).__module__.startswith("fastkeras.metrics.") and (
         fn is None or getattr(fn, "__module__", "").startswith("fastkeras."))
 
-
-def available_cpus() -> int:
-    """CPUs this process may run on: the machine decides whether to shard, never
-    set_num_threads(), so that the thread count cannot change results."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def shard_count(model, batch: int, backend) -> int:
