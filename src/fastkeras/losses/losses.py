@@ -14,19 +14,10 @@ from ..ops.core import convert, shape_of
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 
-def _match_rank(y_true, y_pred):
-    """Keras's squeeze_or_expand_to_same_rank for a target against the predictions."""
-    st, sp = shape_of(y_true), shape_of(y_pred)
-    if len(st) == len(sp) - 1 and sp[-1] == 1:
-        return ops.expand_dims(y_true, -1)
-    if len(st) == len(sp) + 1 and st[-1] == 1:
-        return ops.squeeze(y_true, -1)
-    return y_true
-
-
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
-    """Keras's rule before a loss function runs: where the ranks differ by one and the longer
-    ends in a 1, that axis is squeezed (or, for a rank-1 partner, the partner expanded)."""
+    """Keras's rule before a loss or metric function compares targets with predictions:
+    where the ranks differ by one and the longer ends in a 1, that axis is squeezed (or, for
+    a rank-1 partner, the partner expanded)."""
     r1, r2 = len(shape_of(x1)), len(shape_of(x2))
     if r1 == r2 + 1 and shape_of(x1)[-1] == 1:
         if r2 == 1 and expand_rank_1:
@@ -44,7 +35,7 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
 def _float_target(y_true, y_pred):
     y_pred = convert(y_pred)
     dtype = y_pred.dtype if not isinstance(y_pred, np.ndarray) else y_pred.dtype.name
-    return _match_rank(convert(y_true, dtype), y_pred), y_pred
+    return squeeze_or_expand_to_same_rank(convert(y_true, dtype), y_pred)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from .. import ops
-from ..losses.losses import _match_rank, sparse_labels
+from ..losses.losses import sparse_labels, squeeze_or_expand_to_same_rank
 from ..ops.core import convert, shape_of
 from .metric import MeanMetricWrapper
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    y_pred = convert(y_pred)
-    y_true = _match_rank(convert(y_true, "float32"), y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(convert(y_true, "float32"), convert(y_pred))
     hits = ops.equal(y_true, ops.cast(ops.greater(y_pred, threshold), "float32"))
     return ops.mean(ops.cast(hits, "float32"), axis=-1)
 
@@ -27,8 +26,8 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 
 def accuracy(y_true, y_pred):
-    y_pred = convert(y_pred)
-    y_true = _match_rank(convert(y_true, "float32"), y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(convert(y_true, "float32"),
+                                                     convert(y_pred))
     if shape_of(y_true) != shape_of(y_pred):
         raise ValueError(f"accuracy: y_true {shape_of(y_true)} and y_pred {shape_of(y_pred)} differ")
     return ops.mean(ops.cast(ops.equal(y_true, y_pred), "float32"), axis=-1)
