@@ -137,9 +137,10 @@ class Trainer:
 
     def _ensure_optimizer_built(self):
         trainable = self.trainable_weights
-        if self.optimizer.built and not self.optimizer.is_built_for(trainable):
+        if not self.optimizer.built:
+            self.optimizer.build(trainable)
+        elif not self.optimizer.is_built_for(trainable):
             raise ValueError(self._trainable_changed_message(trainable))
-        self.optimizer._check_built(trainable)
 
     def _trainable_changed_message(self, trainable):
         """Why the trainable weights differ from those the optimizer was built for."""
