@@ -8,8 +8,7 @@ from __future__ import annotations
 import math
 
 from .core import promote
-from .numpy import abs, add, divide, exp, log, maximum, minimum, multiply, sign, subtract
-from .numpy import tanh
+from .numpy import abs, add, divide, exp, log, maximum, minimum, multiply, sign, subtract, tanh
 from .nn import relu, sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)

@@ -31,12 +31,10 @@ _BUILTIN_FUNCTION_MODULES = ("activations", "initializers", "losses", "metrics",
 def _public_module_of(cls) -> str | None:
     """Keras's module name for a fastkeras class, None for anything else."""
     parts = cls.__module__.split(".")
-    if parts[0] != "fastkeras":
+    if parts[0] != "fastkeras" or len(parts) < 2:
         return None
-    if len(parts) > 1 and parts[1] == "models":
-        return "keras"
-    return f"keras.{parts[1]}" if len(parts) > 1 and f"keras.{parts[1]}" in _PUBLIC_MODULES \
-        else None
+    public = "keras" if parts[1] == "models" else f"keras.{parts[1]}"
+    return public if public in _PUBLIC_MODULES else None
 
 
 def serialize_keras_object(obj):
