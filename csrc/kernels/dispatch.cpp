@@ -10,7 +10,7 @@ namespace {
 
 using namespace kernels;
 
-// What a well-formed call looks like: operand counts (n_in < 0: one or more inputs),
+// What a well-formed call looks like: operand counts (n_in / n_out < 0: one or more),
 // the least number of ints/floats, and whether every operand shares one dtype.
 struct Signature {
   int n_in, n_out, n_ints, n_floats;
@@ -58,6 +58,7 @@ Signature signature(Op op) {
     case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:
     case Op::sparse_categorical_crossentropy_softmax_grad:
       return {3, 1, 0, 0, false};
+    case Op::elementwise_program: return {-1, -1, 1, 0, false};
     case Op::count_: break;
   }
   return {0, 0, 0, 0, false};
@@ -67,7 +68,8 @@ Status check(const OpCall& c) {
   const Signature s = signature(c.op);
   const int n_ops = c.n_in + c.n_out;
   if (c.n_in < 0 || c.n_out < 0 || n_ops > kMaxOperands ||
-      (s.n_in >= 0 ? c.n_in != s.n_in : c.n_in < 1) || c.n_out != s.n_out)
+      (s.n_in >= 0 ? c.n_in != s.n_in : c.n_in < 1) ||
+      (s.n_out >= 0 ? c.n_out != s.n_out : c.n_out < 1))
     return Status::error("%s: expected %d inputs and %d outputs, got %d and %d", op_name(c.op),
                          s.n_in, s.n_out, c.n_in, c.n_out);
   if (c.n_ints < s.n_ints || c.n_floats < s.n_floats)
@@ -141,6 +143,7 @@ Status run_validated_op(const OpCall& c) {
     case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:
     case Op::sparse_categorical_crossentropy_softmax_grad:
       return loss_act_grad(c);
+    case Op::elementwise_program: return elementwise_program(c);
     case Op::count_: break;
   }
   return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));

@@ -12,7 +12,7 @@
 namespace fk::ew {
 
 const Table& table() {
-#define FK_EW_TABLE(ns) Table{#ns, ns::adam, ns::act_grad, ns::act}
+#define FK_EW_TABLE(ns) Table{#ns, ns::adam, ns::act_grad, ns::act, ns::program_op}
   static const Table chosen = [] {
     switch (kernels::kernel_isa()) {
 #if defined(__x86_64__) || defined(_M_X64)

@@ -23,6 +23,9 @@ struct Table {
   void (*act_grad)(int32_t act, const float* y, const float* g, float* dx, int64_t n);
   // y = act(x) for act 1 relu, 2 sigmoid, 3 tanh; 4 means exp
   void (*act)(int32_t act, const float* x, float* y, int64_t n);
+  // d = op(a, b) over n contiguous floats for one instruction of an elementwise program
+  // (op an ops.def code, program_ops.inc); false for an op that is not a program op
+  bool (*program_op)(int32_t op, const float* a, const float* b, float* d, int64_t n);
 };
 
 constexpr int32_t kExp = kActExp;  // after the activation codes (activation_codes.hpp)
@@ -33,6 +36,7 @@ constexpr int32_t kExp = kActExp;  // after the activation codes (activation_cod
             float omb1, float omb2, float eps);                                           \
   void act_grad(int32_t act, const float* y, const float* g, float* dx, int64_t n);       \
   void act(int32_t act, const float* x, float* y, int64_t n);                             \
+  bool program_op(int32_t op, const float* a, const float* b, float* d, int64_t n);       \
   }
 
 FK_EW_DECLARE(generic)

@@ -43,6 +43,9 @@ Status loss(const OpCall& c);
 Status loss_grad(const OpCall& c);
 // fused_losses.cpp: loss gradients through sigmoid / softmax, wrt the logits.
 Status loss_act_grad(const OpCall& c);
+// program.cpp: a fused elementwise program, and its encoding's check (from check_shapes).
+Status elementwise_program(const OpCall& c);
+Status program_shapes(const OpCall& c);
 // updates.cpp: in-place effect ops.
 Status sgd_update(const OpCall& c);
 Status sgd_momentum_update(const OpCall& c);

@@ -182,6 +182,7 @@ Status check_shapes(const OpCall& c) {
     case Op::sgd_update: return update_shapes(c, 2, 1);
     case Op::sgd_momentum_update: return update_shapes(c, 3, 1);
     case Op::adam_update: return update_shapes(c, 4, 2);
+    case Op::elementwise_program: return program_shapes(c);
     // Checked by the kernels themselves (they derive their loop bounds from the operands:
     // the GEMMs, gather/scatter, the copies and the counters).
     case Op::matmul: case Op::dense: case Op::matmul_act_grad: case Op::reshape:

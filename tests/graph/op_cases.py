@@ -163,6 +163,27 @@ CASES["increment"] = [([np.array(5, dtype=np.int64)], {})]
 CASES["accumulate"] = [([np.array(1.5), _f(4, 3)], {}), ([np.array(0.0), _f()], {})]
 CASES["assign"] = [([_f(3, 2), _f(3, 2)], {}), ([_labels(4, classes=9), _labels(4, classes=9)], {})]
 
+# elementwise_program: a multi-output chain over a full input, a bias row (periodic), a
+# column (general broadcast) and a scalar (splat); then a bool input, bool results and a
+# bool output, consts and casts. Longer than one block (2 KiB of floats) to cross blocks.
+_F32 = "float32"
+CASES["elementwise_program"] = [
+    ([_f(3, 700), _f(700), _f(3, 1), _f()],
+     {"program": (("multiply", (0, 1), _F32), ("const", (0.5,), _F32), ("add", (4, 5), _F32),
+                  ("tanh", (6,), _F32), ("subtract", (7, 2), _F32), ("divide", (8, 3), _F32),
+                  ("exp", (9,), _F32), ("sigmoid", (6,), _F32), ("multiply", (10, 11), _F32)),
+      "outputs": (12, 6, 7), "shape": (3, 700)}),
+    ([_f(5, 4), (_f(5, 4) > 0)],
+     {"program": (("const", (0.0,), _F32), ("greater", (0, 2), "bool"), ("cast", (3,), _F32),
+                  ("cast", (1,), _F32), ("multiply", (4, 5), _F32), ("equal", (6, 2), "bool"),
+                  ("maximum", (0, 2), _F32), ("minimum", (8, 6), _F32), ("abs", (0,), _F32),
+                  ("sqrt", (10,), _F32), ("log", (11,), _F32), ("sign", (0,), _F32),
+                  ("relu", (0,), _F32), ("relu_grad", (0, 13), _F32), ("square", (12,), _F32),
+                  ("negative", (16,), _F32), ("sigmoid_grad", (9, 17), _F32),
+                  ("tanh_grad", (9, 18), _F32), ("cast", (0,), "bool")),
+      "outputs": (19, 7, 15, 20), "shape": (5, 4)}),
+]
+
 # Inputs that stay float64 when the case is run in float32 (accumulators) or keep their
 # integer dtype are handled by `as_dtype`.
 KEEP_DTYPE = {("accumulate", 0)}

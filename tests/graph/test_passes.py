@@ -84,4 +84,6 @@ def test_no_fusion_when_intermediate_is_shared():
         z = bind("bias_add", bind("matmul", x, w), b)
         y = bind("add", bind("relu", z), z)  # z is used twice: relu cannot absorb bias_add
     optimize(g, [x, w, b, y])
-    assert _ops(g, [y]) == ["dense", "relu", "add"]
+    # dense stops at the bias; relu and add then run as one elementwise program
+    assert _ops(g, [y]) == ["dense", "elementwise_program"]
+    assert [op for op, _, _ in y.node.attrs["program"]] == ["relu", "add"]

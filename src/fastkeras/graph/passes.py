@@ -11,6 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 from .core import Graph, Tensor
+from .fusion import fuse_elementwise
 from .primitive import get as get_primitive
 from .primitives.fused import ACTIVATIONS, GRAD_HELPER
 
@@ -145,5 +146,6 @@ def fuse_dense(graph: Graph, uses: _Uses):
 
 def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
-    for fn in (fold_constants, fuse_loss_activation, fuse_backward_matmul, fuse_dense):
+    for fn in (fold_constants, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
+               fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes

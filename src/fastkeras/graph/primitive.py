@@ -11,7 +11,10 @@ A `Primitive` bundles what every layer of the stack needs to know about one op:
   native kernels (C++/CUDA) in the order documented next to each declaration;
 * ``rows`` (+ ``keeps_rows``) — how the op treats the batch axis, which decides whether a
   training step may run as data-parallel shards (graph/rowlocal.py). Required of every pure
-  primitive: a new op cannot silently turn sharding off (or, worse, on).
+  primitive: a new op cannot silently turn sharding off (or, worse, on);
+* ``program_op`` — an elementwise op that may be an instruction of a fused elementwise
+  program (graph/fusion.py): every backend's program interpreter has its scalar formula,
+  and the op tests run it as a one-instruction program on every backend.
 
 Effect primitives (optimizer updates, metric accumulation) have no outputs: they update
 their first inputs in place and are scheduled after every pure op of a step.
@@ -74,6 +77,8 @@ class Primitive:
     # An activation the GEMM epilogues fuse: the name of its gradient helper (a primitive of
     # (y, g) with y its output), which its VJP binds and the fusion passes pair with it.
     activation_grad: str = ""
+    # May be an instruction of an elementwise_program (rows must be "elementwise").
+    program_op: bool = False
 
     @property
     def differentiable(self) -> bool:
@@ -93,6 +98,8 @@ def register(prim: Primitive) -> Primitive:
                          f"(how it treats the batch axis), got {prim.rows!r}")
     if (prim.rows == "axis0") != (prim.keeps_rows is not None):
         raise ValueError(f"primitive {prim.name!r}: rows='axis0' and keeps_rows go together")
+    if prim.program_op and prim.rows != "elementwise":
+        raise ValueError(f"primitive {prim.name!r}: a program_op must be elementwise")
     if prim.shard_effect and (not prim.effect or prim.shard_effect not in SHARD_EFFECTS):
         raise ValueError(f"primitive {prim.name!r}: shard_effect is for effects, one of "
                          f"{sorted(SHARD_EFFECTS)}")

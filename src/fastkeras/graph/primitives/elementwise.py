@@ -30,7 +30,7 @@ def _sigmoid(x):
 
 def _unary(name, ref, vjp, doc, activation_grad=""):
     register(Primitive(name, _unary_rule(name), ref, vjp=vjp, diff_inputs=(0,), doc=doc,
-                       rows="elementwise", activation_grad=activation_grad))
+                       rows="elementwise", activation_grad=activation_grad, program_op=True))
 
 
 def _activation(name, ref, doc):
@@ -53,7 +53,8 @@ _activation("tanh", np.tanh, "tanh")
 
 # Gradient helpers: (activation input or output, upstream gradient) -> input gradient.
 def _helper(name, ref, doc):
-    register(Primitive(name, same_as_first(name), ref, doc=doc, rows="elementwise"))
+    register(Primitive(name, same_as_first(name), ref, doc=doc, rows="elementwise",
+                       program_op=True))
 
 
 _helper("relu_grad", lambda x, g: np.where(x > 0, g, 0).astype(g.dtype),
@@ -73,7 +74,7 @@ def _binary_rule(name, float_only=True, out_dtype=None):
 
 def _binary(name, ref, vjp, doc):
     register(Primitive(name, _binary_rule(name), ref, vjp=vjp, diff_inputs=(0, 1), doc=doc,
-                       rows="elementwise"))
+                       rows="elementwise", program_op=True))
 
 
 def _vjp_add(n, g):
@@ -120,6 +121,6 @@ _binary("maximum", np.maximum, _vjp_extremum(True), "the larger of a and b (NaN 
 _binary("minimum", np.minimum, _vjp_extremum(False), "the smaller of a and b (NaN wins)")
 
 register(Primitive("equal", _binary_rule("equal", float_only=False, out_dtype="bool"),
-                   np.equal, doc="a == b (bool)", rows="elementwise"))
+                   np.equal, doc="a == b (bool)", rows="elementwise", program_op=True))
 register(Primitive("greater", _binary_rule("greater", float_only=False, out_dtype="bool"),
-                   np.greater, doc="a > b (bool)", rows="elementwise"))
+                   np.greater, doc="a > b (bool)", rows="elementwise", program_op=True))

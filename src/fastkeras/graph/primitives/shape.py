@@ -249,4 +249,4 @@ def _cast_vjp(n, g):
 register(Primitive(
     "cast", _cast_rule, lambda x, dtype: x.astype(dtype), vjp=_cast_vjp, diff_inputs=(0,),
     attr_defaults={"dtype": None}, doc="convert dtype (float->int truncates toward zero)",
-    rows="elementwise"))
+    rows="elementwise", program_op=True))

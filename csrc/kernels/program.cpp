@@ -1,0 +1,333 @@
+// elementwise_program (graph/primitives/program.py): a fused chain of elementwise ops run in
+// blocks of kBlockBytes per register, so that every live register of a block stays in L1.
+// Per block: the inputs are pointed at in place (full-size, same dtype) or gathered into
+// a scratch slot (broadcast, bool); each instruction runs one contiguous loop over the
+// block (program_ops.inc: the float32 loops are the ISA-dispatched ew table's); a register
+// that is an output is computed straight into the output. Scratch slots are assigned by
+// liveness, once per call, so a long program needs only as many slots as values alive at
+// once.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "common.hpp"
+#include "ew.hpp"
+#include "fastkeras/scalar.hpp"
+#include "kernels.hpp"
+#include "thread_pool.hpp"
+
+namespace fk::kernels {
+namespace {
+
+struct CMath {  // float64: the <cmath> functions of the unfused kernels (elementwise.cpp)
+  static void exp(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i]); }
+  static void log(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::log(x[i]); }
+  static void sqrt(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::sqrt(x[i]); }
+  static void sigmoid(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = scalar::sigmoid(x[i]); }
+  static void tanh(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]); }
+};
+
+#include "program_ops.inc"
+
+constexpr int32_t kConst = -1;
+constexpr int64_t kBlockBytes = 2048;
+constexpr int kMaxRegisters = 1024;
+// Calls of at least this many blocks (16 K float32 elements) split over the threads.
+constexpr int64_t kParallelBlocks = 32;
+
+// The encoding of program.py: ints (n_instr, (op, dtype, a, b) per instruction, output
+// registers); registers 0..n_in-1 are the inputs, n_in + j instruction j's result.
+struct Program {
+  int n_in, n_out;
+  int64_t n_instr;
+  const int64_t* code;
+  const int64_t* outs;
+
+  explicit Program(const OpCall& c)
+      : n_in(c.n_in), n_out(c.n_out), n_instr(c.ints[0]), code(c.ints + 1),
+        outs(c.ints + 1 + 4 * c.ints[0]) {}
+  int32_t op(int64_t j) const { return static_cast<int32_t>(code[4 * j]); }
+  DType dtype(int64_t j) const { return static_cast<DType>(code[4 * j + 1]); }
+  int64_t a(int64_t j) const { return code[4 * j + 2]; }
+  int64_t b(int64_t j) const { return code[4 * j + 3]; }
+  int n_regs() const { return n_in + static_cast<int>(n_instr); }
+};
+
+bool is_unary(int32_t op) {
+  switch (op) {
+    case kOp_negative: case kOp_exp: case kOp_log: case kOp_sqrt: case kOp_square:
+    case kOp_abs: case kOp_sign: case kOp_relu: case kOp_sigmoid: case kOp_tanh: case kOp_cast:
+      return true;
+    default: return false;
+  }
+}
+
+bool is_binary(int32_t op) {
+  switch (op) {
+    case kOp_relu_grad: case kOp_sigmoid_grad: case kOp_tanh_grad: case kOp_add:
+    case kOp_subtract: case kOp_multiply: case kOp_divide: case kOp_maximum: case kOp_minimum:
+    case kOp_equal: case kOp_greater:
+      return true;
+    default: return false;
+  }
+}
+
+// How a block of input k is reached.
+enum class Feed { in_place, splat, periodic, general };
+
+template <class T>
+struct Run {
+  const OpCall& c;
+  Program p;
+  int64_t n;        // elements of the iteration shape (every output's)
+  int64_t block;    // elements per block
+  Feed feed[kMaxOperands];
+  int32_t slot[kMaxRegisters];  // scratch slot of a register; -1: in place / output
+  int32_t out_of[kMaxRegisters];  // output index of a register, or -1
+  int32_t n_slots;
+};
+
+// Element `g` of input t broadcast to the iteration shape of `o` (right-aligned).
+template <class T>
+T broadcast_element(const TensorRef& t, const TensorRef& o, int64_t g) {
+  int64_t off = 0, stride = 1;
+  for (int i = o.ndim - 1, j = t.ndim - 1; i >= 0 && j >= 0; --i, --j) {
+    const int64_t idx = g % o.dims[i];
+    g /= o.dims[i];
+    if (t.dims[j] != 1) off += idx * stride;
+    stride *= t.dims[j];
+  }
+  if (t.dtype == DType::b8) return t.ptr<uint8_t>()[off] ? T(1) : T(0);
+  return t.ptr<T>()[off];
+}
+
+// Input t broadcasts along leading axes only (a bias row, a trailing block): element g is
+// t's element g mod t.size().
+bool periodic(const TensorRef& t, const TensorRef& o) {
+  int i = o.ndim - 1, j = t.ndim - 1;
+  for (; j >= 0 && t.dims[j] == o.dims[i]; --i, --j) {}
+  for (; j >= 0; --j)
+    if (t.dims[j] != 1) return false;
+  return true;
+}
+
+template <class T>
+void gather(const Run<T>& r, int k, int64_t start, int64_t len, T* dst) {
+  const TensorRef& t = r.c.in(k);
+  if (r.feed[k] == Feed::periodic && t.dtype != DType::b8) {
+    const int64_t period = t.size();
+    const T* src = t.ptr<T>();
+    for (int64_t i = 0, pos = start % period; i < len;) {
+      const int64_t run = period - pos < len - i ? period - pos : len - i;
+      std::memcpy(dst + i, src + pos, static_cast<size_t>(run) * sizeof(T));
+      i += run;
+      pos = 0;
+    }
+  } else if (r.feed[k] == Feed::in_place) {  // a full-size bool input
+    const uint8_t* src = t.ptr<uint8_t>() + start;
+    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] ? T(1) : T(0);
+  } else {
+    for (int64_t i = 0; i < len; ++i) dst[i] = broadcast_element<T>(t, r.c.out(0), start + i);
+  }
+}
+
+template <class T>
+bool instruction(int32_t op, const T* a, const T* b, T* d, int64_t n) {
+  if constexpr (sizeof(T) == 4) {
+    return ew::table().program_op(op, a, b, d, n);
+  } else {
+    return program_op_loop<T, CMath>(op, a, b, d, n);
+  }
+}
+
+// Blocks [b0, b1) of the call, on this thread's scratch.
+template <class T>
+void run_blocks(const Run<T>& r, int64_t b0, int64_t b1) {
+  const OpCall& c = r.c;
+  const Program& p = r.p;
+  static thread_local std::vector<T> scratch_store;
+  const size_t need = static_cast<size_t>(r.n_slots) * static_cast<size_t>(r.block);
+  if (scratch_store.size() < need) scratch_store.resize(need);
+  T* const scratch = scratch_store.data();
+  auto slot_ptr = [&](int32_t s) { return scratch + static_cast<int64_t>(s) * r.block; };
+  for (int k = 0; k < p.n_in; ++k)
+    if (r.feed[k] == Feed::splat) {
+      T v;
+      gather(r, k, 0, 1, &v);
+      std::fill_n(slot_ptr(r.slot[k]), r.block, v);
+    }
+  for (int64_t j = 0; j < p.n_instr; ++j)
+    if (p.op(j) == kConst)
+      std::fill_n(slot_ptr(r.slot[p.n_in + j]), r.block, static_cast<T>(c.fattr(p.a(j))));
+
+  T* ptr[kMaxRegisters];
+  for (int64_t start = b0 * r.block; start < r.n && start < b1 * r.block; start += r.block) {
+    const int64_t len = r.n - start < r.block ? r.n - start : r.block;
+    for (int k = 0; k < p.n_in; ++k) {
+      const TensorRef& t = c.in(k);
+      if (r.feed[k] == Feed::in_place && t.dtype != DType::b8) {
+        ptr[k] = t.ptr<T>() + start;
+      } else {
+        ptr[k] = slot_ptr(r.slot[k]);
+        if (r.feed[k] != Feed::splat) gather(r, k, start, len, ptr[k]);
+      }
+    }
+    for (int64_t j = 0; j < p.n_instr; ++j) {
+      const int reg = p.n_in + static_cast<int>(j);
+      T* d = r.slot[reg] >= 0 ? slot_ptr(r.slot[reg]) : c.out(r.out_of[reg]).template ptr<T>() + start;
+      ptr[reg] = d;
+      const int32_t op = p.op(j);
+      if (op == kConst) continue;
+      const T* a = ptr[p.a(j)];
+      if (op == kOp_cast) {  // between T and bool only (validated): bool registers are 0/1
+        if (p.dtype(j) == DType::b8) {
+          for (int64_t i = 0; i < len; ++i) d[i] = a[i] != T(0) ? T(1) : T(0);
+        } else if (d != a) {
+          std::memmove(d, a, static_cast<size_t>(len) * sizeof(T));
+        }
+        continue;
+      }
+      instruction<T>(op, a, p.b(j) >= 0 ? ptr[p.b(j)] : a, d, len);
+    }
+    for (int o = 0; o < p.n_out; ++o) {  // outputs not computed in place: from their slot
+      const TensorRef& t = c.out(o);
+      const int64_t reg = p.outs[o];
+      if (reg >= p.n_in && r.slot[reg] < 0) continue;
+      const T* src = ptr[reg];
+      if (t.dtype == DType::b8) {
+        uint8_t* dst = t.ptr<uint8_t>() + start;
+        for (int64_t i = 0; i < len; ++i) dst[i] = src[i] != T(0);
+      } else {
+        std::memcpy(t.ptr<T>() + start, src, static_cast<size_t>(len) * sizeof(T));
+      }
+    }
+  }
+}
+
+template <class T>
+Status run_program(const OpCall& c) {
+  Run<T> r{c, Program(c), c.out(0).size(), kBlockBytes / static_cast<int64_t>(sizeof(T)), {},
+           {}, {}, 0};
+  const Program& p = r.p;
+  const int n_regs = p.n_regs();
+  // Liveness: the last instruction reading each register.
+  int64_t last_use[kMaxRegisters];
+  for (int i = 0; i < n_regs; ++i) { last_use[i] = -1; r.out_of[i] = -1; r.slot[i] = -1; }
+  for (int64_t j = 0; j < p.n_instr; ++j) {
+    if (p.op(j) == kConst) continue;
+    last_use[p.a(j)] = j;
+    if (p.b(j) >= 0) last_use[p.b(j)] = j;
+  }
+  for (int o = 0; o < p.n_out; ++o) r.out_of[p.outs[o]] = o;
+  // Slots: inputs that are not read in place and constants hold theirs for the whole call
+  // (a splat or a constant is filled once); results are freed after their last read.
+  int32_t n_slots = 0;
+  std::vector<int32_t> free_slots;
+  auto take = [&] {
+    if (free_slots.empty()) return n_slots++;
+    const int32_t s = free_slots.back();
+    free_slots.pop_back();
+    return s;
+  };
+  for (int k = 0; k < p.n_in; ++k) {
+    const TensorRef& t = c.in(k);
+    r.feed[k] = t.size() == r.n ? Feed::in_place : t.size() == 1 ? Feed::splat
+                : periodic(t, c.out(0)) ? Feed::periodic : Feed::general;
+    if (r.feed[k] != Feed::in_place || t.dtype == DType::b8) r.slot[k] = take();
+  }
+  for (int64_t j = 0; j < p.n_instr; ++j)  // constants first: filled once, never reused
+    if (p.op(j) == kConst) r.slot[p.n_in + j] = take();
+  for (int64_t j = 0; j < p.n_instr; ++j) {
+    const int reg = p.n_in + static_cast<int>(j);
+    if (p.op(j) == kConst) continue;
+    if (r.out_of[reg] < 0 || c.out(r.out_of[reg]).dtype == DType::b8) r.slot[reg] = take();
+    // Then the operands read for the last time give their slots back: j's result took
+    // its slot first, so it never shares one with its own operands.
+    const int64_t srcs[2] = {p.a(j), p.b(j) == p.a(j) ? -1 : p.b(j)};
+    for (int64_t src : srcs)
+      if (src >= p.n_in && last_use[src] == j && r.slot[src] >= 0 && r.out_of[src] < 0 &&
+          p.op(src - p.n_in) != kConst)
+        free_slots.push_back(r.slot[src]);
+  }
+  r.n_slots = n_slots;
+  // Big calls split their blocks over the threads (each with its own scratch); the blocks,
+  // and so the results, are the same whatever the split.
+  const int64_t n_blocks = (r.n + r.block - 1) / r.block;
+  const int parts = n_blocks >= kParallelBlocks ? threads::num_threads() : 1;
+  threads::parallel_for(parts, [&](int t) {
+    int64_t b0, b1;
+    threads::split(n_blocks, 1, parts, t, &b0, &b1);
+    run_blocks(r, b0, b1);
+  });
+  return Status::success();
+}
+
+// The float dtype of the call: every operand is it or bool.
+DType compute_dtype(const OpCall& c) {
+  for (int i = 0; i < c.n_in + c.n_out; ++i)
+    if (c.t[i].dtype != DType::b8) return c.t[i].dtype;
+  return DType::b8;
+}
+
+}  // namespace
+
+Status program_shapes(const OpCall& c) {
+  const char* name = "elementwise_program";
+  if (c.n_ints < 1 || c.ints[0] < 1 || c.ints[0] > kMaxRegisters - kMaxOperands ||
+      c.n_ints != 1 + 4 * c.ints[0] + c.n_out)
+    return Status::error("%s: malformed program encoding (%d ints)", name, c.n_ints);
+  const DType T = compute_dtype(c);
+  if (T != DType::f32 && T != DType::f64)
+    return Status::error("%s: runs in float32 or float64, got %s", name, dtype_name(T));
+  const TensorRef& o = c.out(0);
+  for (int i = 0; i < c.n_in + c.n_out; ++i) {
+    const TensorRef& t = c.t[i];
+    if (t.dtype != T && t.dtype != DType::b8)
+      return Status::error("%s: operand %d is %s in a %s program", name, i, dtype_name(t.dtype),
+                           dtype_name(T));
+    bool fits = i < c.n_in ? t.ndim <= o.ndim : t.ndim == o.ndim;
+    for (int k = 1; fits && k <= t.ndim; ++k) {
+      const int64_t d = t.dims[t.ndim - k], want = o.dims[o.ndim - k];
+      fits = d == want || (i < c.n_in && d == 1);
+    }
+    if (!fits) return Status::error("%s: operand %d does not broadcast to the output shape", name, i);
+  }
+  const Program p(c);
+  std::vector<DType> reg_dtype;
+  for (int k = 0; k < c.n_in; ++k) reg_dtype.push_back(c.in(k).dtype);
+  for (int64_t j = 0; j < p.n_instr; ++j) {
+    const int64_t reg = c.n_in + j;
+    const int32_t op = p.op(j);
+    const DType d = p.dtype(j);
+    if (d != T && d != DType::b8)
+      return Status::error("%s: instruction %lld has dtype code %d", name, (long long)j, int(d));
+    if (op == kConst) {
+      if (p.a(j) < 0 || p.a(j) >= c.n_floats)
+        return Status::error("%s: constant %lld has no value", name, (long long)j);
+    } else {
+      const bool unary = is_unary(op);
+      if (!unary && !is_binary(op))
+        return Status::error("%s: op code %d is not a program op", name, op);
+      if (p.a(j) < 0 || p.a(j) >= reg || (unary ? p.b(j) != -1 : (p.b(j) < 0 || p.b(j) >= reg)))
+        return Status::error("%s: instruction %lld reads a register it cannot", name, (long long)j);
+      const bool to_bool = op == kOp_equal || op == kOp_greater || (op == kOp_cast && d == DType::b8);
+      if ((d == DType::b8) != to_bool)
+        return Status::error("%s: instruction %lld has the wrong result dtype", name, (long long)j);
+    }
+    reg_dtype.push_back(d);
+  }
+  for (int k = 0; k < c.n_out; ++k) {
+    const int64_t reg = p.outs[k];
+    if (reg < 0 || reg >= p.n_regs() || reg_dtype[reg] != c.out(k).dtype)
+      return Status::error("%s: output %d names register %lld", name, k, (long long)reg);
+  }
+  return Status::success();
+}
+
+Status elementwise_program(const OpCall& c) {
+  if (c.out(0).size() == 0) return Status::success();
+  if (compute_dtype(c) == DType::f32) return run_program<float>(c);
+  return run_program<double>(c);
+}
+
+}  // namespace fk::kernels

@@ -1,0 +1,308 @@
+"""Elementwise fusion: chains of elementwise primitives become one `elementwise_program`
+node (graph/primitives/program.py), which the backends run as one pass over memory.
+
+Runs after the pattern passes of graph/passes.py (a Dense epilogue or a fused loss gradient
+beats a program). Nodes are visited in topological order; a node joins the group of one of
+its producers when
+  * it is a `program_op` primitive computing in one float dtype T (bool allowed for
+    comparisons and casts) with the group's output shape and T;
+  * joining makes no cycle: no other input of the node depends on the group through a node
+    outside it (the fused node runs where its last member ran);
+  * the fused call keeps within the native operand limit (inputs + outputs).
+A member's value that something outside the group reads (or a plan root) becomes an
+output of the fused node: the Tensor objects move to the fused node, so every consumer and
+root follows without rewiring. Scalar constants become immediates of the program.
+The graph's nodes are re-sorted topologically afterwards (a consumer of an early member
+may sit before the last member) and renumbered so that ids stay positions.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from .core import Graph, Tensor
+from .primitive import FLOAT_DTYPES
+from .primitive import get as get_primitive
+from .primitives.program import CONST
+
+MAX_OPERANDS = 16  # kMaxOperands of csrc/include/fastkeras/tensor.hpp
+MAX_INPUTS = 10     # leaves room for outputs; a group that still needs too many is not fused
+MAX_RECOMPUTE = 64  # instructions one value may cost to recompute instead of being read
+# Ops that cost more than a store and a load of their result (~10-20 vector instructions
+# an element): read where stored, never recomputed.
+COSTLY = {"exp", "log", "sqrt", "sigmoid", "tanh"}
+
+
+def _key(t: Tensor):
+    return (t.node.id, t.index)
+
+
+def _compute_dtype(node):
+    """T when `node` may be a program instruction: exactly one float dtype among its
+    operands, the others bool; else None."""
+    dtypes = {t.dtype for t in node.inputs + node.outputs}
+    floats = dtypes & set(FLOAT_DTYPES)
+    if len(floats) != 1 or dtypes - floats - {"bool"}:
+        return None
+    return floats.pop()
+
+
+def _immediate(t: Tensor) -> bool:
+    return t.node.kind == "constant" and t.node.value.size == 1
+
+
+class _Group:
+    def __init__(self, node, dtype, pos):
+        self.members = [node]
+        self.ids = {node.id}
+        self.shape = node.outputs[0].shape
+        self.dtype = dtype
+        self.first = pos  # position of the first member in graph.nodes
+        # Set by _Fuser.compile: the program over `inputs`, and the keys it reads as inputs.
+        self.program, self.inputs, self.reg, self.reads = [], [], {}, set()
+        self.fused = False
+
+
+class _Fuser:
+    def __init__(self, graph: Graph, uses):
+        self.graph = graph
+        self.uses = uses
+        self.pos = {n.id: i for i, n in enumerate(graph.nodes)}
+        self.group_of = {}
+        self.live = self._live_ids()
+
+    def _live_ids(self):
+        """Nodes the roots or an effect need (dead consumers must not force outputs)."""
+        stack = [n for n in self.graph.nodes
+                 if any(_key(t) in self.uses.roots for t in n.outputs)]
+        stack += list(self.graph.effects)
+        live = set()
+        while stack:
+            node = stack.pop()
+            if node.id not in live:
+                live.add(node.id)
+                stack.extend(x.node for x in node.inputs)
+        return live
+
+    # ---- 1. grouping -------------------------------------------------------------------
+    def _depends_on_group(self, start, group):
+        """Whether `start` (a node outside `group`) reads a member through nodes outside
+        the group. A node of another group stands for its whole group (the fused node
+        reads every member's inputs), so the groups stay acyclic among themselves too.
+        Nodes placed before the group's first member, in no group that reaches past it,
+        cannot read a member: the walk stops there."""
+        seen, stack = set(), [start]
+        while stack:
+            node = stack.pop()
+            if node.id in seen:
+                continue
+            seen.add(node.id)
+            other = self.group_of.get(node.id)
+            if other is None and self.pos[node.id] < group.first:
+                continue
+            if other is not None and other is not group:
+                if self.pos[other.members[-1].id] < group.first:
+                    continue
+                seen.update(m.id for m in other.members)
+                sources = [x for m in other.members for x in m.inputs]
+            else:
+                sources = node.inputs
+            for x in sources:
+                if x.node.id in group.ids:
+                    return True
+                stack.append(x.node)
+        return False
+
+    def _can_join(self, node, dtype, group):
+        if group.shape != node.outputs[0].shape or group.dtype != dtype:
+            return False
+        reads = {_key(x) for m in group.members + [node] for x in m.inputs
+                 if x.node.id not in group.ids and not _immediate(x)}
+        if len(reads) > MAX_INPUTS:
+            return False
+        return not any(x.node.id not in group.ids and self._depends_on_group(x.node, group)
+                       for x in node.inputs)
+
+    def _candidates(self, node):
+        """Groups `node` may join: its producers' first, then those of other readers of its
+        inputs (siblings: one pass then reads the shared input once)."""
+        seen = []
+        for x in node.inputs:
+            g = self.group_of.get(x.node.id)
+            if g is not None and g not in seen:
+                seen.append(g)
+        for x in node.inputs:
+            if _immediate(x):
+                continue
+            for c in self.uses.consumers(x):
+                g = self.group_of.get(c.id)
+                if g is not None and g not in seen:
+                    seen.append(g)
+        return seen
+
+    def group(self):
+        groups = []
+        for node in self.graph.nodes:
+            if node.prim is None or not node.prim.program_op or len(node.outputs) != 1 or \
+                    node.id not in self.live:
+                continue
+            dtype = _compute_dtype(node)
+            if dtype is None:
+                continue
+            group = next((g for g in self._candidates(node) if self._can_join(node, dtype, g)),
+                         None)
+            if group is None:
+                group = _Group(node, dtype, self.pos[node.id])
+                groups.append(group)
+            else:
+                group.members.append(node)
+                group.ids.add(node.id)
+            self.group_of[node.id] = group
+        return groups
+
+    # ---- 2. programs, recomputing cheap producers ------------------------------------
+    def compile(self, group):
+        """The group's program. A value made by another group's members (same shape and
+        dtype) is recomputed from that group's own inputs instead of read, when that keeps
+        the inputs within MAX_INPUTS: compute is cheap, a stored intermediate costs a write
+        and a read of the whole tensor (a backward pass reads its forward values)."""
+        consts = {}
+
+        def emit(op, args, dtype):
+            group.program.append((op, tuple(args), dtype))
+            return len(group.program) - 1  # instruction index; registers fixed up below
+
+        def const(x):
+            value = float(x.node.value.reshape(()).item())
+            if (value, x.dtype) not in consts:
+                consts[(value, x.dtype)] = ("i", emit(CONST, (value,), x.dtype))
+            return consts[(value, x.dtype)]
+
+        def read(x):
+            if _key(x) not in group.reg:
+                group.reg[_key(x)] = ("in", len(group.inputs))
+                group.inputs.append(x)
+                group.reads.add(_key(x))
+            return group.reg[_key(x)]
+
+        def recompute(x, budget):
+            """x's producer's instruction (and its own producers') in this program, or None
+            when that would read too many inputs."""
+            node = x.node
+            other = self.group_of.get(node.id)
+            if other is None or other is group or other.shape != group.shape or \
+                    other.dtype != group.dtype or budget[0] <= 0 or node.prim.name in COSTLY:
+                return None
+            budget[0] -= 1
+            args = []
+            for y in node.inputs:
+                args.append(value(y, budget))
+                if len(group.inputs) > MAX_INPUTS:
+                    return None
+            return ("i", emit(node.prim.name, args, node.outputs[0].dtype))
+
+        def value(x, budget=None):
+            k = _key(x)
+            if k in group.reg:
+                return group.reg[k]
+            if _immediate(x):
+                return const(x)
+            if budget is not None or x.node.id not in group.ids:
+                saved = (len(group.program), len(group.inputs), dict(group.reg),
+                         set(group.reads), dict(consts))
+                r = recompute(x, budget if budget is not None else [MAX_RECOMPUTE])
+                if r is None:  # undo the partial chain, read the value instead
+                    del group.program[saved[0]:]
+                    del group.inputs[saved[1]:]
+                    group.reg, group.reads = saved[2], saved[3]
+                    consts.clear()
+                    consts.update(saved[4])
+                    return read(x)
+                group.reg[k] = r
+                return r
+            raise AssertionError("a member's value is used before it is computed")
+
+        for m in group.members:
+            r = ("i", emit(m.prim.name, [value(x) for x in m.inputs], m.outputs[0].dtype))
+            group.reg[_key(m.outputs[0])] = r
+        k = len(group.inputs)
+        number = {"in": lambda i: i, "i": lambda i: k + i}
+        group.program = [(op, args if op == CONST else tuple(number[s](i) for s, i in args),
+                          dtype) for op, args, dtype in group.program]
+        group.reg = {key: number[s](i) for key, (s, i) in group.reg.items()}
+
+    # ---- 3. outputs, last group first ---------------------------------------------------
+    def _read_outside(self, t, group):
+        if _key(t) in self.uses.roots:
+            return True
+        for c in self.uses.consumers(t):
+            if c.id in group.ids or c.id not in self.live:
+                continue
+            other = self.group_of.get(c.id)
+            if other is None or not other.fused or _key(t) in other.reads:
+                return True
+        return False
+
+    def settle(self, groups):
+        for group in reversed(groups):
+            outs = [m.outputs[0] for m in group.members if self._read_outside(m.outputs[0], group)]
+            group.outputs = outs
+            group.fused = len(group.members) > 1 and bool(outs) and \
+                len(group.inputs) + len(outs) <= MAX_OPERANDS
+
+    # ---- 4. rewrite ---------------------------------------------------------------------
+    def rewrite(self, group):
+        last = group.members[-1]
+        out_regs = tuple(group.reg[_key(t)] for t in group.outputs)
+        for m in group.members[:-1]:  # dead now: their values come from the fused node
+            m.outputs, m.inputs, m.prim, m.kind = [], [], None, "fused_away"
+        last.prim = get_primitive("elementwise_program")
+        last.inputs = list(group.inputs)
+        last.attrs = {"program": tuple(group.program), "outputs": out_regs,
+                      "shape": group.shape}
+        for i, t in enumerate(group.outputs):
+            t.node, t.index = last, i
+        last.outputs = list(group.outputs)
+
+
+def _toposort(graph: Graph):
+    """Stable topological order (Kahn's, earliest original position first); ids become
+    positions again. Emptied members stay (without inputs) for dead nodes that still name
+    their tensors."""
+    nodes = graph.nodes
+    pos = {n.id: i for i, n in enumerate(nodes)}
+    waiting = {n.id: len({x.node.id for x in n.inputs}) for n in nodes}
+    readers = {n.id: [] for n in nodes}
+    for n in nodes:
+        for pid in {x.node.id for x in n.inputs}:
+            readers[pid].append(n)
+    ready = [(pos[n.id], n.id) for n in nodes if waiting[n.id] == 0]
+    heapq.heapify(ready)
+    by_id = {n.id: n for n in nodes}
+    order = []
+    while ready:
+        _, nid = heapq.heappop(ready)
+        order.append(by_id[nid])
+        for r in readers[nid]:
+            waiting[r.id] -= 1
+            if waiting[r.id] == 0:
+                heapq.heappush(ready, (pos[r.id], r.id))
+    if len(order) != len(nodes):
+        raise AssertionError("elementwise fusion made a cycle")
+    for i, n in enumerate(order):
+        n.id = i
+    graph.nodes[:] = order
+
+
+def fuse_elementwise(graph: Graph, uses):
+    """Replaces chains of program_op primitives by elementwise_program nodes."""
+    fuser = _Fuser(graph, uses)
+    groups = fuser.group()
+    for group in groups:
+        fuser.compile(group)
+    fuser.settle(groups)
+    fused = [g for g in groups if g.fused]
+    for group in fused:  # keys go stale from here on: tensors move to the fused nodes
+        fuser.rewrite(group)
+    if fused:
+        _toposort(graph)
