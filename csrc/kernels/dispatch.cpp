@@ -88,6 +88,8 @@ Status check(const OpCall& c) {
 
 }  // namespace
 
+int kernels::op_inputs(Op op) { return signature(op).n_in; }
+
 Status validate_op(const OpCall& c) {
   if (static_cast<int>(c.op) < 0 || static_cast<int>(c.op) >= kNumOps)
     return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));

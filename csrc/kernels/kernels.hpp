@@ -9,6 +9,8 @@ namespace fk::kernels {
 
 // shapes.cpp: operand shapes against the op's shape rule (run before any kernel below).
 Status check_shapes(const OpCall& c);
+// dispatch.cpp: the inputs a call of `op` takes (-1: one or more).
+int op_inputs(Op op);
 
 // elementwise.cpp: negative .. tanh (one input), relu/sigmoid/tanh_grad (y or x, g).
 Status unary(const OpCall& c);

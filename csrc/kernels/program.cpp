@@ -53,23 +53,10 @@ struct Program {
   int n_regs() const { return n_in + static_cast<int>(n_instr); }
 };
 
-bool is_unary(int32_t op) {
-  switch (op) {
-    case kOp_negative: case kOp_exp: case kOp_log: case kOp_sqrt: case kOp_square:
-    case kOp_abs: case kOp_sign: case kOp_relu: case kOp_sigmoid: case kOp_tanh: case kOp_cast:
-      return true;
-    default: return false;
-  }
-}
-
-bool is_binary(int32_t op) {
-  switch (op) {
-    case kOp_relu_grad: case kOp_sigmoid_grad: case kOp_tanh_grad: case kOp_add:
-    case kOp_subtract: case kOp_multiply: case kOp_divide: case kOp_maximum: case kOp_minimum:
-    case kOp_equal: case kOp_greater:
-      return true;
-    default: return false;
-  }
+// Whether `op` may be an instruction: cast (program.cpp's own), or a loop of
+// program_ops.inc (asked with n = 0, which touches nothing).
+bool is_program_op(int32_t op) {
+  return op == kOp_cast || program_op_loop<double, CMath>(op, nullptr, nullptr, nullptr, 0);
 }
 
 // How a block of input k is reached.
@@ -221,14 +208,9 @@ Status run_program(const OpCall& c) {
   for (int o = 0; o < p.n_out; ++o) r.out_of[p.outs[o]] = o;
   // Slots: inputs that are not read in place and constants hold theirs for the whole call
   // (a splat or a constant is filled once); results are freed after their last read.
-  int32_t n_slots = 0;
-  std::vector<int32_t> free_slots;
-  auto take = [&] {
-    if (free_slots.empty()) return n_slots++;
-    const int32_t s = free_slots.back();
-    free_slots.pop_back();
-    return s;
-  };
+  int32_t n_slots = 0, n_free = 0;
+  int32_t free_slots[kMaxRegisters];  // no allocation in a step: plans run this every step
+  auto take = [&] { return n_free > 0 ? free_slots[--n_free] : n_slots++; };
   for (int k = 0; k < p.n_in; ++k) {
     const TensorRef& t = c.in(k);
     r.feed[k] = t.size() == r.n ? Feed::in_place : t.size() == 1 ? Feed::splat
@@ -247,7 +229,7 @@ Status run_program(const OpCall& c) {
     for (int64_t src : srcs)
       if (src >= p.n_in && last_use[src] == j && r.slot[src] >= 0 && r.out_of[src] < 0 &&
           p.op(src - p.n_in) != kConst)
-        free_slots.push_back(r.slot[src]);
+        free_slots[n_free++] = r.slot[src];
   }
   r.n_slots = n_slots;
   // Big calls split their blocks over the threads (each with its own scratch); the blocks,
@@ -305,9 +287,9 @@ Status program_shapes(const OpCall& c) {
       if (p.a(j) < 0 || p.a(j) >= c.n_floats)
         return Status::error("%s: constant %lld has no value", name, (long long)j);
     } else {
-      const bool unary = is_unary(op);
-      if (!unary && !is_binary(op))
+      if (op < 0 || op >= kNumOps || !is_program_op(op))
         return Status::error("%s: op code %d is not a program op", name, op);
+      const bool unary = op_inputs(static_cast<Op>(op)) == 1;
       if (p.a(j) < 0 || p.a(j) >= reg || (unary ? p.b(j) != -1 : (p.b(j) < 0 || p.b(j) >= reg)))
         return Status::error("%s: instruction %lld reads a register it cannot", name, (long long)j);
       const bool to_bool = op == kOp_equal || op == kOp_greater || (op == kOp_cast && d == DType::b8);

@@ -1,4 +1,6 @@
-"""Graph passes run before planning: constant folding and fusion.
+"""Graph passes run before planning: constant folding, the pattern fusions (Dense
+epilogues, backward matmuls, loss + output activation), then the generic elementwise
+fusion of graph/fusion.py.
 
 Passes rewrite nodes in place (a fused node keeps the output tensors of the node it
 replaces, so consumers need no update) and leave the bypassed nodes dead for the planner's
