@@ -184,9 +184,35 @@ CASES["elementwise_program"] = [
       "outputs": (19, 7, 15, 20), "shape": (5, 4)}),
 ]
 
+
+
+def _rnn_body(steps_dtype="float64", batch=2, features=3, units=2):
+    """h' = tanh(x_t @ W + h @ U + b), y = h' * 2: the body of a scan case, traced once."""
+    from fastkeras.graph import Graph, bind
+    from fastkeras.graph.primitives.scan import trace_body
+    outer = Graph("scan_case")
+    with outer:
+        w = outer.placeholder((features, units), steps_dtype)
+        u = outer.placeholder((units, units), steps_dtype)
+        b = outer.placeholder((units,), steps_dtype)
+
+    def cell(carries, xs):
+        (h,), (x,) = carries, xs
+        z = bind("add", bind("add", bind("matmul", x, w), bind("matmul", h, u)), b)
+        h2 = bind("tanh", z)
+        return [h2], [bind("multiply", h2, 2.0)]
+    return trace_body(cell, [((batch, units), steps_dtype)], [((batch, features), steps_dtype)],
+                      outer)
+
+
+# scan: inputs h0 (2, 2), xs (T, 2, 3), then the captures W (3, 2), U (2, 2), b (2,).
+_RNN = _rnn_body()
+CASES["scan"] = [([_f(2, 2), _f(4, 2, 3), _f(3, 2), _f(2, 2), _f(2)],
+                  {"body": _RNN, "length": 4, "reverse": reverse}) for reverse in (False, True)]
+
 # Inputs that stay float64 when the case is run in float32 (accumulators) or keep their
 # integer dtype are handled by `as_dtype`.
-KEEP_DTYPE = {("accumulate", 0)}
+KEEP_DTYPE = {("accumulate", 0)} | {("scan", i) for i in range(5)}  # a float64 body
 
 
 def as_dtype(name, inputs, dtype):

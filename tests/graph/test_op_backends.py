@@ -54,7 +54,8 @@ def test_every_primitive_has_a_kernel(backend):
     if not backends.available(backend):
         pytest.skip(f"{backend} backend not available here: {backends.unavailable_reason(backend)}")
     b = backends.get(backend)
-    missing = [n for n in PRIMITIVES if not b.has_kernel(n)]
+    # A lowered primitive (scan) never reaches a backend: plans hold what it is written into.
+    missing = [n for n, p in PRIMITIVES.items() if not p.lowered and not b.has_kernel(n)]
     assert missing == []
 
 
@@ -62,7 +63,7 @@ def test_native_op_list_matches_registry():
     text = (ROOT / "csrc/include/fastkeras/ops.def").read_text()
     declared = re.findall(r"^FK_OP\((\w+)\)", text, flags=re.M)
     assert len(declared) == len(set(declared))
-    assert sorted(declared) == sorted(PRIMITIVES)
+    assert sorted(declared) == sorted(n for n, p in PRIMITIVES.items() if not p.lowered)
     if backends.available("cpu"):
         from fastkeras import _cpu
         assert _cpu.op_codes() == {n: i for i, n in enumerate(declared)}

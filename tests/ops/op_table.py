@@ -35,6 +35,14 @@ def _elu(x, alpha=1.0):
 def _gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
+def _scan_rnn_ref(xs, w, h0):
+    h, out = h0, []
+    for x in xs:
+        h = np.tanh(x @ w + h)
+        out.append(h)
+    return np.stack(out)
+
+
 # op name, or "name[variant]": (call(ops, *inputs), reference(*inputs), inputs, differentiable)
 TABLE = {
     "abs": (lambda o, x: o.abs(x), np.abs, [np.where(np.abs(_f(3, 4)) < .1, .5, _f(3, 4))], True),
@@ -92,6 +100,12 @@ TABLE = {
     "softplus": (lambda o, x: o.softplus(x), lambda x: np.logaddexp(x, 0), [_f(3, 4) * 10],
                  True),
     "softsign": (lambda o, x: o.softsign(x), lambda x: x / (1 + np.abs(x)), [_f(3, 4)], True),
+    "scan": (lambda o, x: o.scan(lambda c, v: (c + v, c * v), o.zeros((4,), x.dtype), x)[1],
+             lambda x: np.concatenate([np.zeros((1, 4)), np.cumsum(x, 0)[:-1]]) * x,
+             [_f(5, 4)], True),
+    "scan[rnn]": (lambda o, xs, w, h0: o.scan(lambda h, x: (o.tanh(o.matmul(x, w) + h),) * 2,
+                                             h0, xs)[1],
+                  _scan_rnn_ref, [_f(4, 2, 3), _f(3, 2) * 0.5, _f(2, 2)], True),
     "sqrt": (lambda o, x: o.sqrt(x), np.sqrt, [_pos(3, 4)], True),
     "square": (lambda o, x: o.square(x), np.square, [_f(3, 4)], True),
     "squeeze": (lambda o, x: o.squeeze(x, 1), lambda x: np.squeeze(x, 1), [_f(3, 1, 4)], True),

@@ -3,6 +3,7 @@ either records a node (symbolic inputs) or runs the primitive eagerly (array inp
 
 from __future__ import annotations
 
+import heapq
 import threading
 
 import numpy as np
@@ -69,10 +70,16 @@ class Tensor:
 
 
 class Graph:
-    """An append-only list of nodes; nodes are created in topological order."""
+    """An append-only list of nodes; nodes are created in topological order.
 
-    def __init__(self, name="graph"):
+    A graph with a `parent` is the body of a loop (graph/primitives/scan.py): a tensor of
+    the parent (or an ancestor) used inside it is captured as a placeholder of the body,
+    and `captures` lists (outer tensor, placeholder) pairs in capture order."""
+
+    def __init__(self, name="graph", parent=None):
         self.name = name
+        self.parent = parent
+        self.captures: list[tuple[Tensor, Tensor]] = []
         self.nodes: list[Node] = []
         self._var_tensors: dict[int, Tensor] = {}
         self.placeholders: list[Tensor] = []
@@ -140,6 +147,51 @@ class Graph:
             self.effects.append(node)
         return node
 
+    def capture(self, t: Tensor) -> Tensor:
+        """The placeholder standing for `t`, a tensor of an enclosing graph."""
+        if t.graph is not self.parent:
+            t = self.parent.capture(t)
+        for outer, inner in self.captures:
+            if outer is t:
+                return inner
+        inner = self.placeholder(t.shape, t.dtype, name="capture")
+        self.captures.append((t, inner))
+        return inner
+
+    def encloses(self, other) -> bool:
+        """Whether `other` is this graph or an enclosing one."""
+        g = self
+        while g is not None and g is not other:
+            g = g.parent
+        return g is not None
+
+    def sort(self):
+        """Re-sorts the nodes topologically after a rewrite moved tensors between nodes
+        (stable: the earliest original position first); ids become positions again."""
+        nodes = self.nodes
+        pos = {n.id: i for i, n in enumerate(nodes)}
+        waiting = {n.id: len({x.node.id for x in n.inputs}) for n in nodes}
+        readers = {n.id: [] for n in nodes}
+        for n in nodes:
+            for pid in {x.node.id for x in n.inputs}:
+                readers[pid].append(n)
+        ready = [(pos[n.id], n.id) for n in nodes if waiting[n.id] == 0]
+        heapq.heapify(ready)
+        by_id = {n.id: n for n in nodes}
+        order = []
+        while ready:
+            _, nid = heapq.heappop(ready)
+            order.append(by_id[nid])
+            for r in readers[nid]:
+                waiting[r.id] -= 1
+                if waiting[r.id] == 0:
+                    heapq.heappush(ready, (pos[r.id], r.id))
+        if len(order) != len(nodes):
+            raise AssertionError(f"graph {self.name}: a rewrite made a cycle")
+        for i, n in enumerate(order):
+            n.id = i
+        self.nodes[:] = order
+
     def variables(self):
         out = []
         for n in self.nodes:
@@ -191,9 +243,11 @@ def _weak_dtype(inputs):
 
 def _as_graph_tensor(graph, x, weak):
     if isinstance(x, Tensor):
-        if x.graph is not graph:
-            raise ValueError("Cannot mix symbolic tensors from different traces in one op")
-        return x
+        if x.graph is graph:
+            return x
+        if graph.parent is not None and graph.encloses(x.graph):
+            return graph.capture(x)  # a loop body reading an outer value
+        raise ValueError("Cannot mix symbolic tensors from different traces in one op")
     if isinstance(x, Variable):
         return graph.variable(x)
     if isinstance(x, (int, float, bool, np.number)) and not isinstance(x, np.ndarray):
@@ -228,8 +282,12 @@ def bind(name, *inputs, **attrs):
         if isinstance(x, Tensor):
             graph = x.graph
             break
+    current = current_graph()
     if graph is None and any(isinstance(x, Variable) for x in inputs):
-        graph = current_graph()
+        graph = current
+    elif graph is not None and current is not None and current is not graph and \
+            current.parent is not None and current.encloses(graph):
+        graph = current  # inside a loop body: record there, capturing outer inputs
     if graph is not None:
         node = graph.apply(prim, [_as_graph_tensor(graph, x, weak) for x in inputs], attrs)
         outs = node.outputs

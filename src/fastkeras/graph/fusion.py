@@ -18,8 +18,6 @@ may sit before the last member) and renumbered so that ids stay positions.
 
 from __future__ import annotations
 
-import heapq
-
 from .core import Graph, Tensor
 from .primitive import FLOAT_DTYPES
 from .primitive import get as get_primitive
@@ -265,35 +263,6 @@ class _Fuser:
         last.outputs = list(group.outputs)
 
 
-def _toposort(graph: Graph):
-    """Stable topological order (Kahn's, earliest original position first); ids become
-    positions again. Emptied members stay (without inputs) for dead nodes that still name
-    their tensors."""
-    nodes = graph.nodes
-    pos = {n.id: i for i, n in enumerate(nodes)}
-    waiting = {n.id: len({x.node.id for x in n.inputs}) for n in nodes}
-    readers = {n.id: [] for n in nodes}
-    for n in nodes:
-        for pid in {x.node.id for x in n.inputs}:
-            readers[pid].append(n)
-    ready = [(pos[n.id], n.id) for n in nodes if waiting[n.id] == 0]
-    heapq.heapify(ready)
-    by_id = {n.id: n for n in nodes}
-    order = []
-    while ready:
-        _, nid = heapq.heappop(ready)
-        order.append(by_id[nid])
-        for r in readers[nid]:
-            waiting[r.id] -= 1
-            if waiting[r.id] == 0:
-                heapq.heappush(ready, (pos[r.id], r.id))
-    if len(order) != len(nodes):
-        raise AssertionError("elementwise fusion made a cycle")
-    for i, n in enumerate(order):
-        n.id = i
-    graph.nodes[:] = order
-
-
 def fuse_elementwise(graph: Graph, uses):
     """Replaces chains of program_op primitives by elementwise_program nodes."""
     fuser = _Fuser(graph, uses)
@@ -305,4 +274,4 @@ def fuse_elementwise(graph: Graph, uses):
     for group in fused:  # keys go stale from here on: tensors move to the fused nodes
         fuser.rewrite(group)
     if fused:
-        _toposort(graph)
+        graph.sort()  # a reader of an early member may sit before the last one

@@ -1,4 +1,5 @@
-"""Graph passes run before planning: constant folding, the pattern fusions (Dense
+"""Graph passes run before planning: lowering (graph/lowering.py), constant folding, the
+pattern fusions (Dense
 epilogues, backward matmuls, loss + output activation), then the generic elementwise
 fusion of graph/fusion.py.
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from .core import Graph, Tensor
 from .fusion import fuse_elementwise
+from .lowering import lower
 from .primitive import get as get_primitive
 from .primitives.fused import ACTIVATIONS, GRAD_HELPER
 
@@ -148,6 +150,6 @@ def fuse_dense(graph: Graph, uses: _Uses):
 
 def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
-    for fn in (fold_constants, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
+    for fn in (lower, fold_constants, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
                fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes

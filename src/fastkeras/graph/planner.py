@@ -44,9 +44,11 @@ def compile_plan(graph: Graph, inputs, outputs, state: StateBlock, batch_size: i
                  name="plan", optimize=True) -> Plan:
     """inputs: placeholder tensors filled from data rows each step (in data order);
     outputs: tensors copied to result rows each step. With `optimize`, the graph is first
-    rewritten by the fusion passes (graph/passes.py)."""
+    rewritten by the fusion passes (graph/passes.py); loops are written out either way."""
     if optimize:
         passes.optimize(graph, list(inputs) + list(outputs))
+    else:
+        passes.lower(graph)  # plans never hold a loop, optimized or not
     needed = live_nodes(graph, list(outputs) + list(inputs))
     order = schedule(graph, needed)
     layout = ArenaLayout(order, inputs, outputs)

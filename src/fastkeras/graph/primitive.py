@@ -14,7 +14,9 @@ A `Primitive` bundles what every layer of the stack needs to know about one op:
   primitive: a new op cannot silently turn sharding off (or, worse, on);
 * ``program_op`` — an elementwise op that may be an instruction of a fused elementwise
   program (graph/fusion.py): every backend's program interpreter has its scalar formula,
-  and the op tests run it as a one-instruction program on every backend.
+  and the op tests run it as a one-instruction program on every backend;
+* ``lowered`` + ``interpret`` — a primitive the planner writes out into others (scan):
+  plans never hold it, so backends need no kernel; eager calls interpret it.
 
 Effect primitives (optimizer updates, metric accumulation) have no outputs: they update
 their first inputs in place and are scheduled after every pure op of a step.
@@ -79,6 +81,11 @@ class Primitive:
     activation_grad: str = ""
     # May be an instruction of an elementwise_program (rows must be "elementwise").
     program_op: bool = False
+    # Written out into other primitives before planning (graph/lowering.py): no backend
+    # has a kernel of it; `interpret(ins, attrs, backend)` runs it eagerly with a backend's
+    # kernels (scan: its body, step by step).
+    lowered: bool = False
+    interpret: object = None
 
     @property
     def differentiable(self) -> bool:
@@ -98,6 +105,9 @@ def register(prim: Primitive) -> Primitive:
                          f"(how it treats the batch axis), got {prim.rows!r}")
     if (prim.rows == "axis0") != (prim.keeps_rows is not None):
         raise ValueError(f"primitive {prim.name!r}: rows='axis0' and keeps_rows go together")
+    if prim.lowered != (prim.interpret is not None):
+        raise ValueError(f"primitive {prim.name!r}: a lowered primitive runs eagerly through "
+                         f"its interpret=")
     if prim.program_op and prim.rows != "elementwise":
         raise ValueError(f"primitive {prim.name!r}: a program_op must be elementwise")
     if prim.shard_effect and (not prim.effect or prim.shard_effect not in SHARD_EFFECTS):

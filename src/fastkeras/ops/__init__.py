@@ -5,6 +5,7 @@ import numpy as np
 from ..graph import Tensor, Variable
 from .activations import (elu, erf, gelu, hard_sigmoid, leaky_relu, relu6, selu, silu,
                           softplus, softsign, swish)
+from .loops import scan
 from .nn import log_softmax, relu, sigmoid, softmax
 from .numpy import (abs, absolute, add, amax, argmax, broadcast_to, cast, clip, concatenate, divide,
                     dot, equal, exp, expand_dims, greater, less, log, matmul, max, maximum, mean,

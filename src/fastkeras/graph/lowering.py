@@ -1,0 +1,70 @@
+"""Lowering: primitives that plans never hold (`lowered=True`) are written out into the
+primitives they stand for, before the other passes (which then fuse across the result).
+
+scan (graph/primitives/scan.py) becomes T copies of its body: step t reads xs[t] as a
+slice of its array, the carries flow from copy to copy, and the stacked outputs are
+concatenations of the steps' values (which the memory planner lays out in place, so each
+step writes straight into its row of the stacked buffer). The scan node's output Tensor
+objects take the place of the values that replace them, so every reader and plan root
+follows."""
+
+from __future__ import annotations
+
+from .core import Graph, bind
+from .primitives.scan import inline
+
+
+MAX_JOIN = 8  # parts per concatenate: a native call takes at most 16 operands
+
+
+def _stack(parts):
+    """The parts stacked on a new leading axis, as a tree of concatenations."""
+    rows = [bind("reshape", p, shape=(1,) + tuple(p.shape)) for p in parts]
+    while len(rows) > 1:
+        rows = [bind("concatenate", *rows[i:i + MAX_JOIN], axis=0) if len(rows[i:i + MAX_JOIN]) > 1
+                else rows[i] for i in range(0, len(rows), MAX_JOIN)]
+    return rows[0]
+
+
+def _lower_scan(graph: Graph, node):
+    first_new = len(graph.nodes)  # nodes from here on are this lowering's
+    body, length, reverse = node.attrs["body"], node.attrs["length"], node.attrs["reverse"]
+    n_c, n_x = len(body.carries_in), len(body.xs_in)
+    carries = list(node.inputs[:n_c])
+    xs, consts = node.inputs[n_c:n_c + n_x], node.inputs[n_c + n_x:]
+    ys = [[None] * length for _ in body.ys]
+    history = [[None] * length for _ in range(n_c)]
+    for t in (range(length - 1, -1, -1) if reverse else range(length)):
+        for h, c in zip(history, carries):
+            h[t] = c
+        x_t = [bind("reshape", bind("slice", x, axis=0, start=t, stop=t + 1),
+                    shape=tuple(x.shape[1:])) for x in xs]
+        mapping = dict(zip(body.placeholders, carries + x_t + list(consts)))
+        carries, y_t = inline(body, mapping, graph)
+        for parts, y in zip(ys, y_t):
+            parts[t] = y
+    values = carries + [_stack(p) for p in ys] + [_stack(p) for p in history]
+    # Each output Tensor object takes the place of the value that replaces it, so that
+    # one value keeps one Tensor object (later passes move tensors between nodes): a value
+    # from before the lowering (a carry passed through unchanged) gets a fresh zero-copy
+    # reshape to stand for it first.
+    fresh = [v if v.node.id >= first_new else bind("reshape", v, shape=tuple(v.shape))
+             for v in values]
+    swap = {id(new): old for old, new in zip(node.outputs, fresh)}
+    for old, new in zip(node.outputs, fresh):
+        old.node, old.index = new.node, new.index
+        new.node.outputs[new.index] = old
+    for n in graph.nodes[first_new:]:
+        n.inputs = [swap.get(id(x), x) for x in n.inputs]
+    node.prim, node.kind, node.inputs, node.outputs = None, "lowered", [], []
+
+
+def lower(graph: Graph, uses=None):
+    """Writes out every lowered primitive (repeatedly: a body may hold another loop)."""
+    while True:
+        pending = [n for n in graph.nodes if n.prim is not None and n.prim.lowered]
+        if not pending:
+            return
+        for node in pending:
+            _lower_scan(graph, node)
+        graph.sort()
