@@ -11,7 +11,7 @@ from fastkeras.graph.autodiff import grad
 from fastkeras.graph.fusion import MAX_OPERANDS
 from fastkeras.graph.interpret import evaluate
 from fastkeras.graph.passes import optimize
-from fastkeras.graph.planner import live_nodes, schedule
+from fastkeras.graph.order import live_nodes, schedule
 from fastkeras.ops import activations as A
 
 BACKENDS = ["reference"] + [b for b in ("cpu", "numba") if backends.available(b)]

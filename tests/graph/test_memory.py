@@ -5,7 +5,7 @@ import numpy as np
 
 from fastkeras.graph import Graph, bind
 from fastkeras.graph.memory import ArenaLayout, nbytes
-from fastkeras.graph.planner import live_nodes, schedule
+from fastkeras.graph.order import live_nodes, schedule
 
 
 def _layout(g, inputs, outputs):

@@ -8,7 +8,7 @@ from fastkeras.graph import Graph, bind
 from fastkeras.graph.autodiff import grad
 from fastkeras.graph.interpret import evaluate
 from fastkeras.graph.passes import optimize
-from fastkeras.graph.planner import live_nodes, schedule
+from fastkeras.graph.order import live_nodes, schedule
 
 REF = backends.get("reference")
 rng = np.random.default_rng(0)

@@ -19,6 +19,7 @@ may sit before the last member) and renumbered so that ids stay positions.
 from __future__ import annotations
 
 from .core import Graph, Tensor
+from .order import ancestors
 from .primitive import FLOAT_DTYPES
 from .primitive import get as get_primitive
 from .primitives.program import CONST
@@ -71,16 +72,9 @@ class _Fuser:
 
     def _live_ids(self):
         """Nodes the roots or an effect need (dead consumers must not force outputs)."""
-        stack = [n for n in self.graph.nodes
-                 if any(_key(t) in self.uses.roots for t in n.outputs)]
-        stack += list(self.graph.effects)
-        live = set()
-        while stack:
-            node = stack.pop()
-            if node.id not in live:
-                live.add(node.id)
-                stack.extend(x.node for x in node.inputs)
-        return live
+        return ancestors([n for n in self.graph.nodes
+                          if any(_key(t) in self.uses.roots for t in n.outputs)] +
+                         list(self.graph.effects))
 
     # ---- 1. grouping -------------------------------------------------------------------
     def _depends_on_group(self, start, group):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .eager import run_eager
-from .planner import live_nodes, schedule
+from .order import live_nodes, schedule
 
 
 def evaluate(outputs, feed: dict, backend=None):

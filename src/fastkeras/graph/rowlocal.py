@@ -9,7 +9,7 @@ declared; "mixed" is the conservative answer."""
 
 from __future__ import annotations
 
-from .planner import ancestors
+from .order import ancestors
 from .primitives._rules import normalize_axis
 
 GLOBAL, ROW, MIXED = "global", "row", "mixed"
