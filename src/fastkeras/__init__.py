@@ -10,7 +10,8 @@ from . import (activations, backends, callbacks, config, datasets, initializers,
 from .graph import Variable
 from .layers import Input, Layer
 from .models import Model, Sequential
+from .trainers.tape import GradientTape
 
-__all__ = ["Input", "Layer", "Model", "Sequential", "Variable", "activations", "backends",
+__all__ = ["GradientTape", "Input", "Layer", "Model", "Sequential", "Variable", "activations", "backends",
            "callbacks", "config", "datasets", "initializers", "layers", "losses", "metrics", "models",
            "ops", "optimizers", "saving", "utils", "__version__"]

@@ -49,18 +49,29 @@ def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
         if weighted:
             sw = g.placeholder((batch,), "float32", "sample_weight")
             inputs.append(sw)
-        y_pred = model(x, training=train)
-        if custom_compute_loss(model):  # the user's loss: no per-sample values to shard on
-            loss = call_compute_loss(model, x, y_true, y_pred, sw, train)
+        step = model.train_step if train else model.test_step
+        if overridden(step):  # the user's step: traced as it is, no per-sample values
+            step(tuple(inputs))
         else:
-            values, loss = default_loss(model, y_true, y_pred, sw)
-            g.notes["row_roots"] = [y_pred, values]
-        if train:
-            trainable = model.trainable_weights
-            grads = grad(loss, [g.variable(v) for v in trainable])
-            model.optimizer.apply(grads, trainable)
-        _track(model, loss, y_true, y_pred, batch)
+            supervised_step(model, x, y_true, sw, train)
     return g, inputs, []
+
+
+def supervised_step(model, x, y_true, sw, train):
+    """Trainer.train_step / test_step: forward, loss, (gradients and the optimizer's
+    update), and the loss tracker and metrics, recorded into the graph being traced."""
+    g = current_graph()
+    y_pred = model(x, training=train)
+    if overridden(model.compute_loss):  # the user's loss: no per-sample values to shard on
+        loss = call_compute_loss(model, x, y_true, y_pred, sw, train)
+    else:
+        values, loss = default_loss(model, y_true, y_pred, sw)
+        g.notes["row_roots"] = [y_pred, values]
+    if train:
+        trainable = model.trainable_weights
+        grads = grad(loss, [g.variable(v) for v in trainable])
+        model.optimizer.apply(grads, trainable)
+    _track(model, loss, y_true, y_pred, x.shape[0])
 
 
 def trace_test(model, batch, x_spec, y_spec, weighted=False):
@@ -71,9 +82,14 @@ def trace_train(model, batch, x_spec, y_spec, weighted=False):
     return _trace_supervised(model, "train", batch, x_spec, y_spec, True, weighted)
 
 
+def overridden(method) -> bool:
+    """True when a bound Trainer hook (train_step, test_step, compute_loss) is the user's:
+    Trainer's own carry the `fastkeras_default` mark."""
+    return not getattr(method, "fastkeras_default", False)
+
+
 def custom_compute_loss(model) -> bool:
-    """True when the model's class overrides Trainer.compute_loss."""
-    return not getattr(type(model).compute_loss, "fastkeras_default", False)
+    return overridden(model.compute_loss)
 
 
 def call_compute_loss(model, x, y, y_pred, sample_weight, training):

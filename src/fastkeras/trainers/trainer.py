@@ -15,7 +15,7 @@ from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..utils.random import generator
 from . import compile_utils, data as data_utils, weights
 from .forward import BatchCache, ForwardCache, run_checked
-from .steps import StepCache, custom_compute_loss, default_loss
+from .steps import StepCache, custom_compute_loss, default_loss, overridden, supervised_step
 
 # A progress bar is redrawn about this often; chunks of steps are sized to match.
 _PROGRESS_INTERVAL = 0.1
@@ -72,10 +72,29 @@ class Trainer:
 
     compute_loss.fastkeras_default = True  # an override lacks it (trainers/steps.py)
 
+    def train_step(self, data):
+        """One training step on `data` = (x, y) or (x, y, sample_weight), Keras 3's hook.
+        Traced once into the native step, never run per batch: an override is written
+        with the model, `compute_loss`, `fastkeras.GradientTape` for the gradients (the
+        pattern of Keras's TensorFlow guide), `self.optimizer.apply` and the metrics'
+        `update_state`. What it returns is not read: fit's logs are the model's metrics."""
+        x, y, sample_weight = (tuple(data) + (None,))[:3]
+        supervised_step(self, x, y, sample_weight, True)
+
+    train_step.fastkeras_default = True
+
+    def test_step(self, data):
+        """One evaluation step (Keras 3's hook), traced like train_step."""
+        x, y, sample_weight = (tuple(data) + (None,))[:3]
+        supervised_step(self, x, y, sample_weight, False)
+
+    test_step.fastkeras_default = True
+
     def _assert_compiled(self, method):
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
-        if self.loss is None and not custom_compute_loss(self):
+        custom_steps = overridden(self.train_step) or overridden(self.test_step)
+        if self.loss is None and not custom_compute_loss(self) and not custom_steps:
             raise ValueError(f"No loss to compute: provide a `loss` argument in `compile()` "
                              f"before calling `{method}()`.")
 
