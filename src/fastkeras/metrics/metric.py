@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Variable, bind
+from .. import ops
 from ..ops.core import convert, shape_of
 
 
@@ -29,8 +30,8 @@ class Metric:
         values = convert(values)
         if sample_weight is not None:
             sw = convert(sample_weight, "float32")
-            values = bind("multiply", values, bind("broadcast_to", sw, shape=shape_of(values))
-                          if shape_of(sw) != shape_of(values) else sw)
+            values = ops.multiply(values, ops.broadcast_to(sw, shape_of(values))
+                                  if shape_of(sw) != shape_of(values) else sw)
             bind("accumulate", self.count, sw)
         else:
             n = int(np.prod(shape_of(values)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import ops
 from ..graph import Variable, bind, current_graph
 from ..utils.naming import to_snake_case, unique_name
 
@@ -125,8 +126,7 @@ class Optimizer:
         graph = current_graph()
         if graph is not None and variables and all(g is not None for g in grads) and \
                 len({v.dtype for v in variables}) == 1:
-            flat_grad = bind("concatenate", *[bind("reshape", g, shape=(-1,)) for g in grads],
-                             axis=0)
+            flat_grad = ops.concatenate([ops.reshape(g, (-1,)) for g in grads], axis=0)
             self.update_step(flat_grad, graph.variable_group(variables),
                              [graph.variable_group(f) for f in families])
         else:

@@ -1,6 +1,8 @@
-"""RMSprop (Keras 3's default optimizer), composed from primitives and `assign` effects:
+"""RMSprop (Keras 3's default optimizer), composed with keras.ops and `assign` effects
+(the traced update then runs as one elementwise program):
   v = rho*v + (1-rho)*g^2;  var -= lr*g / sqrt(v + epsilon)."""
 
+from .. import ops
 from ..graph import bind
 from .optimizer import Optimizer
 
@@ -24,12 +26,14 @@ class RMSprop(Optimizer):
 
     def update_step(self, gradient, variable, slots):
         vel = slots[0]
-        new_vel = bind("add", bind("multiply", vel, self.rho),
-                       bind("multiply", bind("square", gradient), 1.0 - self.rho))
-        step = bind("divide", bind("multiply", gradient, self._learning_rate),
-                    bind("sqrt", bind("add", new_vel, self.epsilon)))
+        new_vel = ops.add(ops.multiply(vel, self.rho),
+                          ops.multiply(ops.square(gradient), 1.0 - self.rho))
+        step = ops.divide(ops.multiply(gradient, self._learning_rate),
+                          ops.sqrt(ops.add(new_vel, self.epsilon)))
+        # `variable` may be a flat view of several variables: the assign effect, not
+        # Variable.assign.
         bind("assign", vel, new_vel)
-        bind("assign", variable, bind("subtract", variable, step))
+        bind("assign", variable, ops.subtract(variable, step))
 
     def get_config(self):
         config = super().get_config()
