@@ -21,6 +21,7 @@ Signature signature(Op op) {
   switch (op) {
     case Op::negative: case Op::exp: case Op::log: case Op::sqrt: case Op::square:
     case Op::abs: case Op::sign: case Op::relu: case Op::sigmoid: case Op::tanh:
+    case Op::erf:
       return {1, 1, 0, 0, true};
     case Op::relu_grad: case Op::sigmoid_grad: case Op::tanh_grad:
     case Op::add: case Op::subtract: case Op::multiply: case Op::divide:
@@ -106,6 +107,7 @@ Status run_validated_op(const OpCall& c) {
   switch (c.op) {
     case Op::negative: case Op::exp: case Op::log: case Op::sqrt: case Op::square:
     case Op::abs: case Op::sign: case Op::relu: case Op::sigmoid: case Op::tanh:
+    case Op::erf:
       return unary(c);
     case Op::relu_grad: case Op::sigmoid_grad: case Op::tanh_grad: return activation_grad(c);
     case Op::add: case Op::subtract: case Op::multiply: case Op::divide:

@@ -52,6 +52,7 @@ Status unary_typed(Op op, const T* x, T* y, int64_t n) {
     case Op::relu: map(x, y, n, [](T v) { return scalar::relu(v); }); break;
     case Op::sigmoid: map(x, y, n, [](T v) { return sigmoid(v); }); break;
     case Op::tanh: map(x, y, n, [](T v) { return std::tanh(v); }); break;
+    case Op::erf: map(x, y, n, [](T v) { return std::erf(v); }); break;
     default: return Status::error("unary: %s is not a unary op", op_name(op));
   }
   return Status::success();
@@ -71,13 +72,10 @@ Status grad_typed(Op op, const T* y, const T* g, T* dx, int64_t n) {
 
 Status unary(const OpCall& c) {
   const TensorRef &x = c.in(0), &y = c.out(0);
-  if (x.dtype == DType::f32) {
-    const int32_t code = c.op == Op::relu ? kRelu : c.op == Op::sigmoid ? kSigmoid
-                         : c.op == Op::tanh ? kTanh : c.op == Op::exp ? ew::kExp : 0;
-    if (code) {
-      ew::table().act(code, x.ptr<float>(), y.ptr<float>(), x.size());
+  if (x.dtype == DType::f32) {  // the loop of a one-instruction program (program_ops.inc)
+    const float* xp = x.ptr<float>();
+    if (ew::table().program_op(static_cast<int32_t>(c.op), xp, xp, y.ptr<float>(), x.size()))
       return Status::success();
-    }
   }
   return with_float(op_name(c.op), x.dtype, [&](auto tag) {
     using T = decltype(tag);

@@ -25,6 +25,7 @@ struct CMath {  // float64: the <cmath> functions of the unfused kernels (elemen
   static void sqrt(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::sqrt(x[i]); }
   static void sigmoid(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = scalar::sigmoid(x[i]); }
   static void tanh(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]); }
+  static void erf(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::erf(x[i]); }
 };
 
 #include "program_ops.inc"

@@ -154,7 +154,7 @@ Status check_shapes(const OpCall& c) {
   switch (c.op) {
     case Op::negative: case Op::exp: case Op::log: case Op::sqrt: case Op::square:
     case Op::abs: case Op::sign: case Op::relu: case Op::sigmoid: case Op::tanh:
-    case Op::softmax: case Op::log_softmax:
+    case Op::erf: case Op::softmax: case Op::log_softmax:
       return all_shaped_like(c, 0, 1, 2);
     case Op::relu_grad: case Op::sigmoid_grad: case Op::tanh_grad:
     case Op::softmax_grad: case Op::log_softmax_grad:

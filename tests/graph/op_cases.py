@@ -42,7 +42,7 @@ UNARY_SHAPES = [(7,), (3, 5), (2, 3, 4), ()]
 
 CASES = {}
 
-for name in ("negative", "exp", "square", "sigmoid", "tanh"):
+for name in ("negative", "exp", "square", "sigmoid", "tanh", "erf"):
     CASES[name] = [([_f(*s)], {}) for s in UNARY_SHAPES]
 for name in ("relu", "abs", "sign"):
     CASES[name] = [([_away_from_zero(*s)], {}) for s in UNARY_SHAPES]

@@ -31,7 +31,7 @@ def _one_instruction(name, ins, attrs, dtype):
 
 def test_program_ops_are_the_elementwise_families():
     assert PROGRAM_OPS == sorted(
-        ["negative", "exp", "log", "sqrt", "square", "abs", "sign", "relu", "sigmoid", "tanh",
+        ["negative", "exp", "log", "sqrt", "square", "abs", "sign", "relu", "sigmoid", "tanh", "erf",
          "relu_grad", "sigmoid_grad", "tanh_grad", "add", "subtract", "multiply", "divide",
          "maximum", "minimum", "equal", "greater", "cast"])
 

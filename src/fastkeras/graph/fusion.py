@@ -224,20 +224,29 @@ class _Fuser:
         group.reg = {key: number[s](i) for key, (s, i) in group.reg.items()}
 
     # ---- 3. outputs, last group first ---------------------------------------------------
-    def _read_outside(self, t, group):
-        if _key(t) in self.uses.roots:
+    def _read_outside(self, t, group, read_by_programs):
+        """Whether the value t of a member must be stored: a plan root, read by some
+        program (directly, or to recompute another value from it; counted for every group,
+        fused or not, which can only store more than needed), or read by a live node that
+        runs on its own."""
+        if _key(t) in self.uses.roots or _key(t) in read_by_programs:
             return True
         for c in self.uses.consumers(t):
             if c.id in group.ids or c.id not in self.live:
                 continue
             other = self.group_of.get(c.id)
-            if other is None or not other.fused or _key(t) in other.reads:
+            if other is None or not other.fused:
                 return True
         return False
 
     def settle(self, groups):
+        """Outputs and whether to fuse, last group first: a later group's decision is then
+        final when an earlier one's outputs depend on it (an unsettled one counts as
+        unfused, whose members read what they read)."""
+        read_by_programs = set().union(*(g.reads for g in groups))
         for group in reversed(groups):
-            outs = [m.outputs[0] for m in group.members if self._read_outside(m.outputs[0], group)]
+            outs = [m.outputs[0] for m in group.members
+                    if self._read_outside(m.outputs[0], group, read_by_programs)]
             group.outputs = outs
             group.fused = len(group.members) > 1 and bool(outs) and \
                 len(group.inputs) + len(outs) <= MAX_OPERANDS

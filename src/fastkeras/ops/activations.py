@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import math
 
+from ..graph import bind
 from .core import promote
-from .numpy import abs, add, divide, exp, log, maximum, minimum, multiply, sign, subtract, tanh
+from .numpy import abs, add, divide, exp, log, maximum, minimum, multiply, subtract, tanh
 from .nn import relu, sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-# Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, below float32's resolution of erf near 1.
-_ERF_P = 0.3275911
-_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 
 
 def _float(x):
@@ -73,12 +71,9 @@ def mish(x):
 
 
 def erf(x):
-    x = _float(x)
-    t = divide(1.0, add(multiply(abs(x), _ERF_P), 1.0))
-    poly = 0.0
-    for a in reversed(_ERF_A):
-        poly = multiply(add(poly, a), t)
-    return multiply(sign(x), subtract(1.0, multiply(poly, exp(-multiply(x, x)))))
+    """keras.ops.erf: a core primitive (graph/primitives/elementwise.py), because exact gelu
+    spends most of its time in it (decisions.md, "erf as a core primitive")."""
+    return bind("erf", _float(x))
 
 
 def gelu(x, approximate=True):

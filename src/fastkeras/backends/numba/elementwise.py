@@ -6,14 +6,16 @@ a family compiles once per dtype instead of once per op."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._common import broadcast_strides, collapse, contiguous, jit, layout, row_starts
 
 # Unary op codes.
-NEGATIVE, EXP, LOG, SQRT, SQUARE, ABS, SIGN, RELU, SIGMOID, TANH = range(10)
+NEGATIVE, EXP, LOG, SQRT, SQUARE, ABS, SIGN, RELU, SIGMOID, TANH, ERF = range(11)
 _UNARY = {"negative": NEGATIVE, "exp": EXP, "log": LOG, "sqrt": SQRT, "square": SQUARE,
-          "abs": ABS, "sign": SIGN, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH}
+          "abs": ABS, "sign": SIGN, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH, "erf": ERF}
 
 # Gradient helpers (same-shape operands).
 RELU_GRAD, SIGMOID_GRAD, TANH_GRAD = range(3)
@@ -65,6 +67,9 @@ def _unary(op, x, out):
     elif op == TANH:
         for i in range(n):
             out[i] = np.tanh(x[i])
+    elif op == ERF:
+        for i in range(n):
+            out[i] = math.erf(x[i])
 
 
 @jit

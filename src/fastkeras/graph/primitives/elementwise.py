@@ -6,6 +6,8 @@ Native encoding: none of these carry attributes; kernels read the operand shapes
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core import bind
@@ -28,6 +30,10 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
 def _unary(name, ref, vjp, doc, activation_grad=""):
     register(Primitive(name, _unary_rule(name), ref, vjp=vjp, diff_inputs=(0,), doc=doc,
                        rows="elementwise", activation_grad=activation_grad, program_op=True))
@@ -46,6 +52,9 @@ _unary("sqrt", np.sqrt, lambda n, g: [g[0] / (n.outputs[0] * 2.0)], "square root
 _unary("square", np.square, lambda n, g: [g[0] * (n.inputs[0] * 2.0)], "x*x")
 _unary("abs", np.abs, lambda n, g: [g[0] * bind("sign", n.inputs[0])], "|x|")
 _unary("sign", np.sign, lambda n, g: [None], "-1, 0 or 1 (zero gradient)")
+_unary("erf", lambda x: _erf(x).astype(x.dtype),
+       lambda n, g: [g[0] * (bind("exp", -bind("square", n.inputs[0])) * _TWO_OVER_SQRT_PI)],
+       "the error function (float32 kernels: Abramowitz & Stegun 7.1.26, |error| < 1.5e-7)")
 _activation("relu", lambda x: np.maximum(x, 0).astype(x.dtype), "max(x, 0)")
 _activation("sigmoid", _sigmoid, "1 / (1 + e**-x), computed without overflow")
 _activation("tanh", np.tanh, "tanh")
