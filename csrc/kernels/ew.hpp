@@ -9,8 +9,6 @@
 
 #include <cstdint>
 
-#include "fastkeras/activation_codes.hpp"
-
 namespace fk::ew {
 
 struct Table {
@@ -19,23 +17,15 @@ struct Table {
   // var -= (m * alpha) / (sqrt(v) + eps)
   void (*adam)(float* var, const float* g, float* m, float* v, int64_t n, float alpha,
                float omb1, float omb2, float eps);
-  // dx = act_grad(y, g) for act 1 relu (g where y > 0), 2 sigmoid (g*y*(1-y)), 3 tanh
-  void (*act_grad)(int32_t act, const float* y, const float* g, float* dx, int64_t n);
-  // y = act(x) for act 1 relu, 2 sigmoid, 3 tanh; 4 means exp
-  void (*act)(int32_t act, const float* x, float* y, int64_t n);
   // d = op(a, b) over n contiguous floats for one instruction of an elementwise program
   // (op an ops.def code, program_ops.inc); false for an op that is not a program op
   bool (*program_op)(int32_t op, const float* a, const float* b, float* d, int64_t n);
 };
 
-constexpr int32_t kExp = kActExp;  // after the activation codes (activation_codes.hpp)
-
 #define FK_EW_DECLARE(ns)                                                                  \
   namespace ns {                                                                          \
   void adam(float* var, const float* g, float* m, float* v, int64_t n, float alpha,       \
             float omb1, float omb2, float eps);                                           \
-  void act_grad(int32_t act, const float* y, const float* g, float* dx, int64_t n);       \
-  void act(int32_t act, const float* x, float* y, int64_t n);                             \
   bool program_op(int32_t op, const float* a, const float* b, float* d, int64_t n);       \
   }
 

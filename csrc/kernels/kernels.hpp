@@ -45,9 +45,11 @@ Status loss(const OpCall& c);
 Status loss_grad(const OpCall& c);
 // fused_losses.cpp: loss gradients through sigmoid / softmax, wrt the logits.
 Status loss_act_grad(const OpCall& c);
-// program.cpp: a fused elementwise program, and its encoding's check (from check_shapes).
+// program.cpp: a fused elementwise program, and its encoding's check (from check_shapes);
+// one float64 instruction loop (program_ops.inc; float32: ew::table().program_op).
 Status elementwise_program(const OpCall& c);
 Status program_shapes(const OpCall& c);
+bool program_op_f64(int32_t op, const double* a, const double* b, double* d, int64_t n);
 // updates.cpp: in-place effect ops.
 Status sgd_update(const OpCall& c);
 Status sgd_momentum_update(const OpCall& c);

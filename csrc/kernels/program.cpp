@@ -254,6 +254,10 @@ DType compute_dtype(const OpCall& c) {
 
 }  // namespace
 
+bool program_op_f64(int32_t op, const double* a, const double* b, double* d, int64_t n) {
+  return program_op_loop<double, CMath>(op, a, b, d, n);
+}
+
 Status program_shapes(const OpCall& c) {
   const char* name = "elementwise_program";
   if (c.n_ints < 1 || c.ints[0] < 1 || c.ints[0] > kMaxRegisters - kMaxOperands ||

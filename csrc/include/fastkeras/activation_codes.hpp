@@ -10,7 +10,5 @@ namespace fk {
 
 enum Act : int32_t { kLinear = 0, kRelu = 1, kSigmoid = 2, kTanh = 3 };
 constexpr int32_t kNumActs = 4;
-// The vector-kernel table also runs exp under the next code (kernels/ew.hpp).
-constexpr int32_t kActExp = kNumActs;
 
 }  // namespace fk
