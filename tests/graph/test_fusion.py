@@ -139,3 +139,50 @@ def test_float64_and_bool_chains():
         np.testing.assert_array_equal(got[0], want[0])
         np.testing.assert_array_equal(got[1], want[1])
         assert got[1].dtype == np.bool_
+
+
+def _random_graph(seed):
+    """A random DAG of program ops and a few non-program ops (sum, matmul, transpose) over
+    (6, 5)-shaped values, scalars, rows (5,) and columns (6, 1), with several roots."""
+    r = np.random.default_rng(seed)
+    g = Graph()
+    unary = ["negative", "exp", "square", "abs", "sign", "relu", "sigmoid", "tanh", "erf"]
+    binary = ["add", "subtract", "multiply", "maximum", "minimum"]
+    with g:
+        feeds = {g.placeholder((6, 5)): None, g.placeholder((5,)): None,
+                 g.placeholder((6, 1)): None}
+        vals = list(feeds)
+        for _ in range(int(r.integers(8, 30))):
+            kind = r.random()
+            a = vals[int(r.integers(len(vals)))]
+            if kind < 0.35:
+                vals.append(bind(unary[int(r.integers(len(unary)))], bind("tanh", a)))
+            elif kind < 0.75:
+                b = vals[int(r.integers(len(vals)))] if r.random() < 0.8 else float(r.normal())
+                vals.append(bind(binary[int(r.integers(len(binary)))], a, b))
+            elif kind < 0.85:
+                b = vals[int(r.integers(len(vals)))]
+                if a.shape == b.shape:
+                    flag = bind("greater", a, b)
+                    vals.append(bind("multiply", bind("cast", flag, dtype="float32"), a))
+            elif kind < 0.93 and a.shape == (6, 5):
+                vals.append(bind("sum", a, axes=(1,), keepdims=True))  # (6, 1): breaks chains
+            elif a.shape == (6, 5):  # a GEMM reading a chain's value, giving a row (5,)
+                vals.append(bind("sum", bind("matmul", bind("transpose", a), a), axes=(0,)))
+        roots = [v for v in vals[3:] if r.random() < 0.3] + [vals[-1]]
+    for ph in feeds:
+        feeds[ph] = r.normal(size=ph.shape).astype("float32")
+    return g, list(feeds), feeds, roots
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_graphs_fuse_to_the_same_values(seed):
+    g, inputs, feed, roots = _random_graph(seed)
+    want = evaluate(roots, feed, backends.get("reference"))
+    optimize(g, inputs + roots)
+    fused = [n for n in schedule(g, live_nodes(g, roots)) if n.prim.name == "elementwise_program"]
+    assert all(len(n.inputs) + len(n.outputs) <= MAX_OPERANDS for n in fused)
+    for b in BACKENDS:
+        got = evaluate(roots, feed, backends.get(b))
+        for w, v in zip(want, got):
+            np.testing.assert_allclose(v, w, rtol=1e-5, atol=1e-6, err_msg=f"seed {seed} on {b}")
