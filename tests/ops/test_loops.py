@@ -155,3 +155,22 @@ def test_a_scan_layer_trains_with_fit_and_predicts_like_numpy():
         h = np.tanh(x[:, t] @ w + h @ u + b)
     want = 1 / (1 + np.exp(-(h @ w2 + b2)))
     np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-4, atol=1e-5)
+
+
+def test_a_variable_read_only_inside_a_loop_is_in_the_state():
+    # The loop body reads `decay`, which no layer owns: the step's state must still hold it.
+    decay = keras.Variable(np.float32(0.5))
+
+    class Decayed(keras.layers.Layer):
+        def call(self, x):
+            xs = ops.transpose(x, (1, 0, 2))
+            h0 = ops.zeros((ops.shape(x)[0], 3), dtype=x.dtype)
+            h, _ = ops.scan(lambda h, x_t: (h * decay + x_t, h), h0, xs)
+            return h
+
+    model = keras.Sequential([keras.Input(shape=(4, 3)), Decayed()])
+    x = rng.normal(size=(5, 4, 3)).astype("float32")
+    want = np.zeros((5, 3))
+    for t in range(4):
+        want = want * 0.5 + x[:, t]
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)

@@ -192,17 +192,29 @@ class Graph:
             n.id = i
         self.nodes[:] = order
 
+    def _bodies(self):
+        """The body graphs of this graph's loops (graph/primitives/scan.py)."""
+        return [n.attrs["body"].graph for n in self.nodes
+                if n.prim is not None and isinstance(n.attrs, dict) and
+                getattr(n.attrs.get("body"), "graph", None) is not None]
+
     def variables(self):
+        """The variables the graph reads, loop bodies included."""
         out = []
         for n in self.nodes:
             if n.kind == "variable":
                 out.append(n.variable)
             elif n.kind == "variable_group":
                 out.extend(n.variables)
+        for body in self._bodies():
+            out.extend(v for v in body.variables() if v not in out)
         return out
 
     def variable_groups(self):
-        return [n.variables for n in self.nodes if n.kind == "variable_group"]
+        groups = [n.variables for n in self.nodes if n.kind == "variable_group"]
+        for body in self._bodies():
+            groups.extend(body.variable_groups())
+        return groups
 
     def __enter__(self):
         stack = getattr(_state, "stack", None)
