@@ -174,3 +174,29 @@ def test_a_variable_read_only_inside_a_loop_is_in_the_state():
     for t in range(4):
         want = want * 0.5 + x[:, t]
     np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+
+
+def test_one_sgd_step_through_a_scan_layer_equals_numpy_bptt():
+    # The layer's weights are Variables read inside the loop body: their gradient must flow
+    # through the scan's VJP (real Keras gives the same step: tests/fixtures, scan_loops).
+    x = rng.normal(size=(8, 5, 3)).astype("float32")
+    y = (x[:, :, 0].sum(1) > 0).astype("float32")[:, None]
+    model = keras.Sequential([keras.Input(shape=(5, 3)), TanhRNN(4),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.SGD(0.2), loss="binary_crossentropy")
+    w, u, b, k, kb = [v.astype(np.float64) for v in model.get_weights()]
+    model.train_on_batch(x, y)
+    xb, yb = x.astype(np.float64), y.astype(np.float64)
+    hs = [np.zeros((8, 4))]
+    for t in range(5):
+        hs.append(np.tanh(xb[:, t] @ w + hs[-1] @ u + b))
+    p = 1 / (1 + np.exp(-(hs[-1] @ k + kb)))
+    dz = (p - yb) / 8
+    grads = {"k": hs[-1].T @ dz, "kb": dz.sum(0)}
+    dh, dw, du, db = dz @ k.T, np.zeros_like(w), np.zeros_like(u), np.zeros_like(b)
+    for t in range(4, -1, -1):
+        da = dh * (1 - hs[t + 1] ** 2)
+        dw, du, db, dh = dw + xb[:, t].T @ da, du + hs[t].T @ da, db + da.sum(0), da @ u.T
+    want = [w - 0.2 * dw, u - 0.2 * du, b - 0.2 * db, k - 0.2 * grads["k"], kb - 0.2 * grads["kb"]]
+    for got, w_ in zip(model.get_weights(), want):
+        np.testing.assert_allclose(got, w_, rtol=1e-4, atol=1e-6)

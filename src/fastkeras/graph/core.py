@@ -114,6 +114,11 @@ class Graph:
         return t
 
     def variable(self, var: Variable):
+        """The tensor reading `var`. A loop body captures it from the outermost graph, so
+        the loop node takes the variable as an input and its gradient flows through the
+        loop's VJP (a variable node inside the body would be invisible to autodiff)."""
+        if self.parent is not None:
+            return self.capture(self.parent.variable(var))
         t = self._var_tensors.get(var.uid)
         if t is None:
             t = self._source("variable", var.shape, var.dtype)
@@ -192,29 +197,19 @@ class Graph:
             n.id = i
         self.nodes[:] = order
 
-    def _bodies(self):
-        """The body graphs of this graph's loops (graph/primitives/scan.py)."""
-        return [n.attrs["body"].graph for n in self.nodes
-                if n.prim is not None and isinstance(n.attrs, dict) and
-                getattr(n.attrs.get("body"), "graph", None) is not None]
-
     def variables(self):
-        """The variables the graph reads, loop bodies included."""
+        """The variables the graph reads (a loop body's are captured into the outermost
+        graph: Graph.variable)."""
         out = []
         for n in self.nodes:
             if n.kind == "variable":
                 out.append(n.variable)
             elif n.kind == "variable_group":
                 out.extend(n.variables)
-        for body in self._bodies():
-            out.extend(v for v in body.variables() if v not in out)
         return out
 
     def variable_groups(self):
-        groups = [n.variables for n in self.nodes if n.kind == "variable_group"]
-        for body in self._bodies():
-            groups.extend(body.variable_groups())
-        return groups
+        return [n.variables for n in self.nodes if n.kind == "variable_group"]
 
     def __enter__(self):
         stack = getattr(_state, "stack", None)
