@@ -200,3 +200,34 @@ def test_one_sgd_step_through_a_scan_layer_equals_numpy_bptt():
     want = [w - 0.2 * dw, u - 0.2 * du, b - 0.2 * db, k - 0.2 * grads["k"], kb - 0.2 * grads["kb"]]
     for got, w_ in zip(model.get_weights(), want):
         np.testing.assert_allclose(got, w_, rtol=1e-4, atol=1e-6)
+
+
+def test_nested_loops_forward_and_gradient():
+    from ..graph.gradcheck import assert_grad_matches_finite_differences
+    g = Graph()
+    with g:
+        xs = g.placeholder((3, 2, 2), "float64")
+        w = g.placeholder((2, 2), "float64")
+
+        def outer(c, x):  # an inner loop over the rows of x inside every outer step
+            inner_c, _ = ops.scan(lambda a, r: (ops.tanh(a * r + ops.matmul(a, w)), a), c, x)
+            return inner_c, ops.sum(inner_c)
+
+        c_last, ys = ops.scan(outer, ops.ones((2,), dtype="float64"), xs)
+        loss = bind("sum", bind("square", c_last), axes=None) + bind("sum", ys, axes=None)
+    values = [rng.normal(size=(3, 2, 2)), rng.normal(size=(2, 2)) * 0.5]
+    c = np.ones(2)
+    want = 0.0
+    for x in values[0]:
+        for r in x:
+            c = np.tanh(c * r + c @ values[1])
+        want += c.sum()
+    want += np.sum(c * c)
+    for b in BACKENDS:
+        got = evaluate([loss], dict(zip([xs, w], values)), backends.get(b))[0]
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+    assert_grad_matches_finite_differences(loss, [xs, w], values, [0, 1], "nested scan")
+    optimize(g, [loss, xs, w])  # written out, the inner loops too
+    assert not any(n.prim is not None and n.prim.name == "scan" for n in g.nodes)
+    np.testing.assert_allclose(evaluate([loss], dict(zip([xs, w], values)),
+                                        backends.get("reference"))[0], want, rtol=1e-10)
