@@ -104,3 +104,23 @@ def check_fit_arguments(epochs, initial_epoch, validation_freq, validation_split
         raise TypeError(f"`validation_split` must be a float in [0, 1), received: "
                         f"validation_split={validation_split!r} (of type "
                         f"{type(validation_split).__name__})")
+
+
+def check_batch_size(batch_size):
+    """fit/evaluate/predict's batch_size: None means 32, else a positive integer."""
+    if batch_size is None:
+        return 32
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
+            or batch_size <= 0:
+        raise ValueError(f"`batch_size` must be a positive integer, received: "
+                         f"batch_size={batch_size!r}")
+    return int(batch_size)
+
+
+def check_verbose(verbose):
+    """Keras's verbose: 'auto' (1 here), 0, 1 or 2."""
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received: {verbose!r}")
+    return verbose

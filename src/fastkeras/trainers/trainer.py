@@ -191,7 +191,7 @@ class Trainer:
         if y is None:
             raise ValueError("fit() needs targets: pass `y` (datasets and generators are not "
                              "supported yet by fastkeras)")
-        batch_size = self._check_batch_size(batch_size)
+        batch_size = data_utils.check_batch_size(batch_size)
         if shuffle not in (True, False):
             raise NotImplementedError(f"shuffle={shuffle!r} is not supported yet; use a bool")
         x, y = self._prepare_xy(x, y)
@@ -216,7 +216,7 @@ class Trainer:
         for cb in user_cbs:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
-        verbose = self._verbose(verbose)
+        verbose = data_utils.check_verbose(verbose)
         cbs = CallbackList(user_cbs + ([ProgbarLogger()] if verbose else []) + [history], self,
                            {"verbose": verbose, "epochs": epochs, "steps": steps, "in_fit": True})
         per_batch = any(cb.wants_batch_hooks() for cb in user_cbs)
@@ -277,10 +277,10 @@ class Trainer:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}")
         if y is None:
             raise ValueError("evaluate() needs targets: pass `y`")
-        batch_size = self._check_batch_size(batch_size)
+        batch_size = data_utils.check_batch_size(batch_size)
         x, y = self._prepare_xy(x, y)
         sw = weights.sample_weights(y, len(x), sample_weight)
-        verbose = self._verbose(verbose)
+        verbose = data_utils.check_verbose(verbose)
         n_steps = -(-len(x) // batch_size)
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
                            {"verbose": verbose, "epochs": 1, "steps": n_steps})
@@ -314,8 +314,8 @@ class Trainer:
             if out is not None:
                 return out
         _not_supported(steps=steps)
-        batch_size = self._check_batch_size(batch_size)
-        verbose = self._verbose(verbose)
+        batch_size = data_utils.check_batch_size(batch_size)
+        verbose = data_utils.check_verbose(verbose)
         if verbose == 0 and not callbacks:
             return self._forward_arrays(x, batch_size)
         x = self._prepare_x(x)
@@ -377,25 +377,6 @@ class Trainer:
             return self._logs()
         values = [float(m.result()) for m in self.metrics]
         return values[0] if len(values) == 1 else values
-
-    # ---- helpers -------------------------------------------------------------------------
-    @staticmethod
-    def _check_batch_size(batch_size):
-        if batch_size is None:
-            return 32
-        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
-                or batch_size <= 0:
-            raise ValueError(f"`batch_size` must be a positive integer, received: "
-                             f"batch_size={batch_size!r}")
-        return int(batch_size)
-
-    @staticmethod
-    def _verbose(verbose):
-        if verbose == "auto":
-            return 1
-        if verbose not in (0, 1, 2):
-            raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received: {verbose!r}")
-        return verbose
 
 
 def _is_tty():
