@@ -70,9 +70,17 @@ struct Run {
   int64_t n;        // elements of the iteration shape (every output's)
   int64_t block;    // elements per block
   Feed feed[kMaxOperands];
+  // Registers [0, n_regs) only (no zero-fill of the rest: a one-row predict runs this
+  // every call).
   int32_t slot[kMaxRegisters];  // scratch slot of a register; -1: in place / output
   int32_t out_of[kMaxRegisters];  // output index of a register, or -1
-  int32_t n_slots;
+  int32_t n_slots = 0;
+
+  explicit Run(const OpCall& call)
+      : c(call), p(call), n(call.out(0).size()),
+        block(kBlockBytes / static_cast<int64_t>(sizeof(T))) {}
+  // Elements a constant or splat slot needs: a block, or the whole call when smaller.
+  int64_t filled() const { return n < block ? n : block; }
 };
 
 // Element `g` of input t broadcast to the iteration shape of `o` (right-aligned).
@@ -142,11 +150,11 @@ void run_blocks(const Run<T>& r, int64_t b0, int64_t b1) {
     if (r.feed[k] == Feed::splat) {
       T v;
       gather(r, k, 0, 1, &v);
-      std::fill_n(slot_ptr(r.slot[k]), r.block, v);
+      std::fill_n(slot_ptr(r.slot[k]), r.filled(), v);
     }
   for (int64_t j = 0; j < p.n_instr; ++j)
     if (p.op(j) == kConst)
-      std::fill_n(slot_ptr(r.slot[p.n_in + j]), r.block, static_cast<T>(c.fattr(p.a(j))));
+      std::fill_n(slot_ptr(r.slot[p.n_in + j]), r.filled(), static_cast<T>(c.fattr(p.a(j))));
 
   T* ptr[kMaxRegisters];
   for (int64_t start = b0 * r.block; start < r.n && start < b1 * r.block; start += r.block) {
@@ -194,8 +202,7 @@ void run_blocks(const Run<T>& r, int64_t b0, int64_t b1) {
 
 template <class T>
 Status run_program(const OpCall& c) {
-  Run<T> r{c, Program(c), c.out(0).size(), kBlockBytes / static_cast<int64_t>(sizeof(T)), {},
-           {}, {}, 0};
+  Run<T> r(c);
   const Program& p = r.p;
   const int n_regs = p.n_regs();
   // Liveness: the last instruction reading each register.
