@@ -35,6 +35,26 @@ def _elu(x, alpha=1.0):
 def _gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
+_T_ONEHOT = np.eye(4)[[0, 3, 1]]          # (3, 4) targets of the categorical lines
+_T_SPARSE = np.array([2, 0, 3], np.int32)
+_T_BINARY = (np.arange(12).reshape(3, 4) % 3 == 0).astype(np.float64)
+_EPS = 1e-7
+
+
+def _cce_ref(t, p):
+    q = np.clip(p / p.sum(-1, keepdims=True), _EPS, 1 - _EPS)
+    return -(t * np.log(q)).sum(-1)
+
+
+def _bce_ref(t, p):
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return -(t * np.log(p) + (1 - t) * np.log(1 - p))
+
+
+def _bce_logits_ref(t, z):
+    return -(t * np.log(1 / (1 + np.exp(-z))) + (1 - t) * np.log(1 / (1 + np.exp(z))))
+
+
 def _scan_rnn_ref(xs, w, h0):
     h, out = h0, []
     for x in xs:
@@ -45,6 +65,17 @@ def _scan_rnn_ref(xs, w, h0):
 
 # op name, or "name[variant]": (call(ops, *inputs), reference(*inputs), inputs, differentiable)
 TABLE = {
+    "binary_crossentropy": (lambda o, p: o.binary_crossentropy(_T_BINARY, p),
+                            lambda p: _bce_ref(_T_BINARY, p),
+                            [_rng.uniform(0.05, 0.95, size=(3, 4))], True),
+    "binary_crossentropy[logits]": (
+        lambda o, z: o.binary_crossentropy(_T_BINARY, z, from_logits=True),
+        lambda z: _bce_logits_ref(_T_BINARY, z), [_f(3, 4)], True),
+    "categorical_crossentropy": (lambda o, p: o.categorical_crossentropy(_T_ONEHOT, p),
+                                 lambda p: _cce_ref(_T_ONEHOT, p), [_pos(3, 4)], True),
+    "categorical_crossentropy[axis0]": (
+        lambda o, p: o.categorical_crossentropy(_T_ONEHOT.T, p, axis=0),
+        lambda p: _cce_ref(_T_ONEHOT, p.T), [_pos(4, 3)], True),
     "abs": (lambda o, x: o.abs(x), np.abs, [np.where(np.abs(_f(3, 4)) < .1, .5, _f(3, 4))], True),
     "absolute": (lambda o, x: o.absolute(x), np.abs, [_pos(3, 4)], True),
     "add": (lambda o, a, b: o.add(a, b), np.add, [_f(3, 4), _f(3, 4)], True),
@@ -107,6 +138,9 @@ TABLE = {
                                              h0, xs)[1],
                   _scan_rnn_ref, [_f(4, 2, 3), _f(3, 2) * 0.5, _f(2, 2)], True),
     "sqrt": (lambda o, x: o.sqrt(x), np.sqrt, [_pos(3, 4)], True),
+    "sparse_categorical_crossentropy": (
+        lambda o, p: o.sparse_categorical_crossentropy(_T_SPARSE, p),
+        lambda p: _cce_ref(np.eye(4)[_T_SPARSE], p), [_pos(3, 4)], True),
     "square": (lambda o, x: o.square(x), np.square, [_f(3, 4)], True),
     "squeeze": (lambda o, x: o.squeeze(x, 1), lambda x: np.squeeze(x, 1), [_f(3, 1, 4)], True),
     "subtract": (lambda o, a, b: o.subtract(a, b), np.subtract, [_f(3, 4), _f(3, 4)], True),

@@ -54,7 +54,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if label_smoothing:
         n = shape_of(y_pred)[-1]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
-    return bind("categorical_crossentropy", y_true, y_pred, from_logits=bool(from_logits))
+    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
 def sparse_labels(y_true, y_pred):
@@ -70,8 +70,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         raise NotImplementedError("sparse_categorical_crossentropy(ignore_class=...) is not "
                                   "supported yet by fastkeras")
     y_pred = convert(y_pred)
-    return bind("sparse_categorical_crossentropy", sparse_labels(y_true, y_pred), y_pred,
-                from_logits=bool(from_logits))
+    return ops.sparse_categorical_crossentropy(sparse_labels(y_true, y_pred), y_pred,
+                                               from_logits=from_logits, axis=axis)
 
 
 def mean_squared_error(y_true, y_pred):

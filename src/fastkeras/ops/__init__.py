@@ -6,7 +6,8 @@ from ..graph import Tensor, Variable
 from .activations import (elu, erf, gelu, hard_sigmoid, leaky_relu, relu6, selu, silu,
                           softplus, softsign, swish)
 from .loops import scan
-from .nn import log_softmax, relu, sigmoid, softmax
+from .nn import (binary_crossentropy, categorical_crossentropy, log_softmax, relu, sigmoid,
+                 softmax, sparse_categorical_crossentropy)
 from .numpy import (abs, absolute, add, amax, argmax, broadcast_to, cast, clip, concatenate, divide,
                     dot, equal, exp, expand_dims, greater, less, log, matmul, max, maximum, mean,
                     minimum, multiply, negative, ones, reshape, shape, sign, size, sqrt, square,
