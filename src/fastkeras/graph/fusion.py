@@ -2,18 +2,18 @@
 node (graph/primitives/program.py), which the backends run as one pass over memory.
 
 Runs after the pattern passes of graph/passes.py (a Dense epilogue or a fused loss gradient
-beats a program). Nodes are visited in topological order; a node joins the group of one of
-its producers when
-  * it is a `program_op` primitive computing in one float dtype T (bool allowed for
-    comparisons and casts) with the group's output shape and T;
-  * joining makes no cycle: no other input of the node depends on the group through a node
-    outside it (the fused node runs where its last member ran);
-  * the fused call keeps within the native operand limit (inputs + outputs).
-A member's value that something outside the group reads (or a plan root) becomes an
-output of the fused node: the Tensor objects move to the fused node, so every consumer and
-root follows without rewiring. Scalar constants become immediates of the program.
-The graph's nodes are re-sorted topologically afterwards (a consumer of an early member
-may sit before the last member) and renumbered so that ids stay positions.
+beats a program), in four steps (decisions.md, "Elementwise programs"):
+  1. group: in topological order a node joins the group of a producer, else of a sibling
+     (another reader of its input), when it is a `program_op` primitive computing in one
+     float dtype T (bool allowed for comparisons and casts) with the group's shape and T,
+     the group reads at most MAX_INPUTS values, and joining makes no cycle (no other input
+     of the node depends on the group through outside nodes; another group counts whole);
+  2. compile: each group's program; a value another group made is recomputed from that
+     group's inputs unless its primitive is `costly` (then it is read, so stored);
+  3. settle, last group first: a member's value read outside (or a plan root) becomes an
+     output; a group over the native operand limit stays unfused;
+  4. rewrite: the output Tensor objects move to the fused node (its last member), so every
+     reader and root follows without rewiring; the graph is re-sorted topologically.
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ from .primitives.program import CONST
 MAX_OPERANDS = 16  # kMaxOperands of csrc/include/fastkeras/tensor.hpp
 MAX_INPUTS = 10     # leaves room for outputs; a group that still needs too many is not fused
 MAX_RECOMPUTE = 64  # instructions one value may cost to recompute instead of being read
-# Ops that cost more than a store and a load of their result (~10-20 vector instructions
-# an element): read where stored, never recomputed.
-COSTLY = {"exp", "log", "sqrt", "sigmoid", "tanh"}
 
 
 def _key(t: Tensor):
@@ -183,7 +180,7 @@ class _Fuser:
             node = x.node
             other = self.group_of.get(node.id)
             if other is None or other is group or other.shape != group.shape or \
-                    other.dtype != group.dtype or budget[0] <= 0 or node.prim.name in COSTLY:
+                    other.dtype != group.dtype or budget[0] <= 0 or node.prim.costly:
                 return None
             budget[0] -= 1
             args = []

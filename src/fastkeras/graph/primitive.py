@@ -81,6 +81,9 @@ class Primitive:
     activation_grad: str = ""
     # May be an instruction of an elementwise_program (rows must be "elementwise").
     program_op: bool = False
+    # A program op dearer than a store and a reload of its result (a transcendental, ~20
+    # vector instructions a register): fusion stores its value rather than recompute it.
+    costly: bool = False
     # Written out into other primitives before planning (graph/lowering.py): no backend
     # has a kernel of it; `interpret(ins, attrs, backend)` runs it eagerly with a backend's
     # kernels (scan: its body, step by step).
@@ -108,6 +111,8 @@ def register(prim: Primitive) -> Primitive:
     if prim.lowered != (prim.interpret is not None):
         raise ValueError(f"primitive {prim.name!r}: a lowered primitive runs eagerly through "
                          f"its interpret=")
+    if prim.costly and not prim.program_op:
+        raise ValueError(f"primitive {prim.name!r}: costly is a fact of program ops")
     if prim.program_op and prim.rows != "elementwise":
         raise ValueError(f"primitive {prim.name!r}: a program_op must be elementwise")
     if prim.shard_effect and (not prim.effect or prim.shard_effect not in SHARD_EFFECTS):

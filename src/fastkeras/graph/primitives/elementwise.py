@@ -34,30 +34,33 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def _unary(name, ref, vjp, doc, activation_grad=""):
+def _unary(name, ref, vjp, doc, activation_grad="", costly=False):
     register(Primitive(name, _unary_rule(name), ref, vjp=vjp, diff_inputs=(0,), doc=doc,
-                       rows="elementwise", activation_grad=activation_grad, program_op=True))
+                       rows="elementwise", activation_grad=activation_grad, program_op=True,
+                       costly=costly))
 
 
-def _activation(name, ref, doc):
+def _activation(name, ref, doc, costly=False):
     """An activation fused into Dense: its gradient is `<name>_grad(y, g)` of its output y."""
     grad = f"{name}_grad"
-    _unary(name, ref, lambda n, g: [bind(grad, n.outputs[0], g[0])], doc, activation_grad=grad)
+    _unary(name, ref, lambda n, g: [bind(grad, n.outputs[0], g[0])], doc, activation_grad=grad,
+           costly=costly)
 
 
 _unary("negative", np.negative, lambda n, g: [-g[0]], "-x")
-_unary("exp", np.exp, lambda n, g: [g[0] * n.outputs[0]], "e**x")
-_unary("log", np.log, lambda n, g: [g[0] / n.inputs[0]], "natural log")
-_unary("sqrt", np.sqrt, lambda n, g: [g[0] / (n.outputs[0] * 2.0)], "square root")
+_unary("exp", np.exp, lambda n, g: [g[0] * n.outputs[0]], "e**x", costly=True)
+_unary("log", np.log, lambda n, g: [g[0] / n.inputs[0]], "natural log", costly=True)
+_unary("sqrt", np.sqrt, lambda n, g: [g[0] / (n.outputs[0] * 2.0)], "square root", costly=True)
 _unary("square", np.square, lambda n, g: [g[0] * (n.inputs[0] * 2.0)], "x*x")
 _unary("abs", np.abs, lambda n, g: [g[0] * bind("sign", n.inputs[0])], "|x|")
 _unary("sign", np.sign, lambda n, g: [None], "-1, 0 or 1 (zero gradient)")
 _unary("erf", lambda x: _erf(x).astype(x.dtype),
        lambda n, g: [g[0] * (bind("exp", -bind("square", n.inputs[0])) * _TWO_OVER_SQRT_PI)],
-       "the error function (float32 kernels: Abramowitz & Stegun 7.1.26, |error| < 1.5e-7)")
+       "the error function (float32 kernels: Abramowitz & Stegun 7.1.26, |error| < 1.5e-7)",
+       costly=True)
 _activation("relu", lambda x: np.maximum(x, 0).astype(x.dtype), "max(x, 0)")
-_activation("sigmoid", _sigmoid, "1 / (1 + e**-x), computed without overflow")
-_activation("tanh", np.tanh, "tanh")
+_activation("sigmoid", _sigmoid, "1 / (1 + e**-x), computed without overflow", costly=True)
+_activation("tanh", np.tanh, "tanh", costly=True)
 
 
 # Gradient helpers: (activation input or output, upstream gradient) -> input gradient.
