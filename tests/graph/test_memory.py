@@ -1,8 +1,6 @@
 """The arena plan: aliasing (zero-copy reshape and concatenate) and no overlap between
 tensors that are alive at the same time."""
 
-import numpy as np
-
 from fastkeras.graph import Graph, bind
 from fastkeras.graph.memory import ArenaLayout, nbytes
 from fastkeras.graph.order import live_nodes, schedule
