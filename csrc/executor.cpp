@@ -249,7 +249,7 @@ Status PlanExecutor::run(const DataArray* ins, const int64_t* perm, int64_t perm
 
 const char* op_name(Op op) {
   static const char* names[] = {
-#define FK_OP(name) #name,
+#define FK_OP(name, family) #name,
 #include "fastkeras/ops.def"
 #undef FK_OP
   };

@@ -61,9 +61,30 @@ def test_every_primitive_has_a_kernel(backend):
 
 def test_native_op_list_matches_registry():
     text = (ROOT / "csrc/include/fastkeras/ops.def").read_text()
-    declared = re.findall(r"^FK_OP\((\w+)\)", text, flags=re.M)
+    declared = re.findall(r"^FK_OP\((\w+), \w+\)", text, flags=re.M)
     assert len(declared) == len(set(declared))
     assert sorted(declared) == sorted(n for n, p in PRIMITIVES.items() if not p.lowered)
     if backends.available("cpu"):
         from fastkeras import _cpu
         assert _cpu.op_codes() == {n: i for i, n in enumerate(declared)}
+
+
+def test_native_op_families_match_the_declarations():
+    """ops.def's second column (the kernel family whose arity, dispatch and shape rule the C++
+    writes once) agrees with each primitive's declaration: the elementwise program ops are
+    the family ops (cast aside: its own kernel), by arity and output dtype."""
+    text = (ROOT / "csrc/include/fastkeras/ops.def").read_text()
+    families = dict(re.findall(r"^FK_OP\((\w+), (\w+)\)", text, flags=re.M))
+    assert set(families.values()) <= {"unary", "act_grad", "arith", "compare", "none"}
+    for name, family in families.items():
+        prim = PRIMITIVES[name]
+        elementwise = prim.program_op and name != "cast"
+        assert (family != "none") == elementwise, (name, family)
+        if family == "none":
+            continue
+        raw, attrs = CASES[name][0]
+        ins = as_dtype(name, raw, "float32")
+        (_, out_dtype), = prim.shape_rule([(a.shape, a.dtype.name) for a in ins], attrs)
+        want = {"unary": (1, "float32"), "act_grad": (2, "float32"), "arith": (2, "float32"),
+                "compare": (2, "bool")}[family]
+        assert (len(ins), out_dtype) == want, (name, family)

@@ -10,7 +10,7 @@
 namespace fk {
 
 enum class Op : int32_t {
-#define FK_OP(name) name,
+#define FK_OP(name, family) name,
 #include "ops.def"
 #undef FK_OP
   count_
@@ -18,6 +18,18 @@ enum class Op : int32_t {
 
 constexpr int kNumOps = static_cast<int>(Op::count_);
 const char* op_name(Op op);
+
+// The kernel family of each op (ops.def's second column): the arity, dispatch and shape
+// rule of a family are written once (kernels/dispatch.cpp, kernels/shapes.cpp).
+enum class Family : int8_t { unary, act_grad, arith, compare, none };
+inline Family op_family(Op op) {
+  static constexpr Family kFamilies[] = {
+#define FK_OP(name, family) Family::family,
+#include "ops.def"
+#undef FK_OP
+  };
+  return kFamilies[static_cast<int>(op)];
+}
 
 // Codes match fastkeras.backends.native_codes.DTYPE_CODES.
 enum class DType : int32_t { f32 = 0, f64 = 1, i32 = 2, i64 = 3, b8 = 4 };
