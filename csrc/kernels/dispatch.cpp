@@ -103,8 +103,7 @@ Status run_op(const OpCall& c) {
 
 Status run_validated_op(const OpCall& c) {
   switch (op_family(c.op)) {
-    case Family::unary: return unary(c);
-    case Family::act_grad: return activation_grad(c);
+    case Family::unary: case Family::act_grad: return same_shape_loop(c);
     case Family::arith: return binary(c);
     case Family::compare: return compare(c);
     case Family::none: break;

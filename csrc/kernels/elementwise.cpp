@@ -26,39 +26,24 @@ const Table& table() {
 
 namespace fk::kernels {
 
-// Both families are instructions of one-instruction programs: the loops of
-// program_ops.inc, float32 through the ISA-dispatched copy, float64 through program.cpp's.
-Status unary(const OpCall& c) {
-  const TensorRef &x = c.in(0), &y = c.out(0);
+// The unary family (x -> y) and the act_grad family (y, g -> dx: relu/sigmoid/tanh_grad,
+// y the activation's output or relu's input, g the upstream gradient) are one-instruction
+// programs: the loops of program_ops.inc, float32 through the ISA-dispatched copy, float64
+// through program.cpp's.
+Status same_shape_loop(const OpCall& c) {
+  const TensorRef &a = c.in(0), &b = c.in(c.n_in - 1), &out = c.out(0);
   const int32_t op = static_cast<int32_t>(c.op);
   bool known = false;
-  if (x.dtype == DType::f32) {
-    const float* xp = x.ptr<float>();
-    known = ew::table().program_op(op, xp, xp, y.ptr<float>(), x.size());
-  } else if (x.dtype == DType::f64) {
-    const double* xp = x.ptr<double>();
-    known = program_op_f64(op, xp, xp, y.ptr<double>(), x.size());
+  if (a.dtype == DType::f32) {
+    known = ew::table().program_op(op, a.ptr<float>(), b.ptr<float>(), out.ptr<float>(),
+                                   out.size());
+  } else if (a.dtype == DType::f64) {
+    known = program_op_f64(op, a.ptr<double>(), b.ptr<double>(), out.ptr<double>(), out.size());
   } else {
-    return unsupported(op_name(c.op), x.dtype);
-  }
-  return known ? Status::success() : Status::error("unary: %s is not a unary op", op_name(c.op));
-}
-
-// relu_grad / sigmoid_grad / tanh_grad (y, g): y is the activation's output (or relu's
-// input), g the upstream gradient.
-Status activation_grad(const OpCall& c) {
-  const TensorRef &y = c.in(0), &g = c.in(1), &dx = c.out(0);
-  const int32_t op = static_cast<int32_t>(c.op);
-  bool known = false;
-  if (y.dtype == DType::f32) {
-    known = ew::table().program_op(op, y.ptr<float>(), g.ptr<float>(), dx.ptr<float>(), dx.size());
-  } else if (y.dtype == DType::f64) {
-    known = program_op_f64(op, y.ptr<double>(), g.ptr<double>(), dx.ptr<double>(), dx.size());
-  } else {
-    return unsupported(op_name(c.op), y.dtype);
+    return unsupported(op_name(c.op), a.dtype);
   }
   return known ? Status::success()
-               : Status::error("activation_grad: %s is not a gradient helper", op_name(c.op));
+               : Status::error("%s has no elementwise loop", op_name(c.op));
 }
 
 }  // namespace fk::kernels

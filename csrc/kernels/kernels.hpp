@@ -13,8 +13,7 @@ Status check_shapes(const OpCall& c);
 int op_inputs(Op op);
 
 // elementwise.cpp: negative .. tanh (one input), relu/sigmoid/tanh_grad (y or x, g).
-Status unary(const OpCall& c);
-Status activation_grad(const OpCall& c);
+Status same_shape_loop(const OpCall& c);
 // binary.cpp: add, subtract, multiply, divide; equal, greater (bool out).
 Status binary(const OpCall& c);
 Status compare(const OpCall& c);

@@ -19,7 +19,7 @@
 namespace fk::kernels {
 namespace {
 
-struct CMath {  // float64: the <cmath> functions of the unfused kernels (elementwise.cpp)
+struct CMath {  // float64: libm (program_op_f64: the fused and the unfused float64 loops)
   static void exp(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i]); }
   static void log(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::log(x[i]); }
   static void sqrt(const double* x, double* y, int64_t n) { for (int64_t i = 0; i < n; ++i) y[i] = std::sqrt(x[i]); }
@@ -57,7 +57,7 @@ struct Program {
 // Whether `op` may be an instruction: cast (program.cpp's own), or a loop of
 // program_ops.inc (asked with n = 0, which touches nothing).
 bool is_program_op(int32_t op) {
-  return op == kOp_cast || program_op_loop<double, CMath>(op, nullptr, nullptr, nullptr, 0);
+  return op == kOp_cast || program_op_f64(op, nullptr, nullptr, nullptr, 0);
 }
 
 // How a block of input k is reached.
@@ -132,7 +132,7 @@ bool instruction(int32_t op, const T* a, const T* b, T* d, int64_t n) {
   if constexpr (sizeof(T) == 4) {
     return ew::table().program_op(op, a, b, d, n);
   } else {
-    return program_op_loop<T, CMath>(op, a, b, d, n);
+    return program_op_f64(op, a, b, d, n);
   }
 }
 

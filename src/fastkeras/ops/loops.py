@@ -51,11 +51,12 @@ def _eager(f, init, xs, length, reverse):
     for t in (range(n - 1, -1, -1) if reverse else range(n)):
         x_t = x_rebuild([np.asarray(x)[t] for x in x_leaves]) if xs is not None else None
         carry, ys[t] = f(carry, x_t)
-    y_leaves0, y_rebuild = _flatten(ys[0])
-    if not y_leaves0:
+    _, y_rebuild = _flatten(ys[0])
+    flat = [_flatten(y)[0] for y in ys]  # each step's leaves
+    if not flat[0]:
         return carry, None
-    stacked = [np.stack([np.asarray(_flatten(y)[0][i]) for y in ys]) for i in range(len(y_leaves0))]
-    return carry, y_rebuild(stacked)
+    return carry, y_rebuild([np.stack([np.asarray(step[i]) for step in flat])
+                             for i in range(len(flat[0]))])
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):

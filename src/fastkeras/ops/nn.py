@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..graph import bind
 from ..graph.primitives.losses import EPSILON
+from . import numpy as np_ops
 from .core import convert, promote, shape_of, unary_op
 
 relu = unary_op("relu", "The relu activation, elementwise.")
@@ -69,7 +70,6 @@ def binary_crossentropy(target, output, from_logits=False):
     """Elementwise -(t log(p) + (1 - t) log(1 - p)), p clipped to [eps, 1 - eps], or from
     logits through log_sigmoid (Keras's op; the loss function means it over the last
     axis)."""
-    from . import numpy as np_ops  # the elementwise ops of this package
     target, output = promote(target, output, float_only=True)
     if shape_of(target) != shape_of(output):
         raise ValueError(f"Arguments `target` and `output` must have the same shape. Received: "
