@@ -58,6 +58,7 @@ Signature signature(Op op) {
     case Op::sparse_categorical_crossentropy_softmax_grad:
       return {3, 1, 0, 0, false};
     case Op::elementwise_program: return {-1, -1, 1, 0, false};
+    case Op::random: return {1, 1, 3, 0, false};
     default: break;
   }
   return {0, 0, 0, 0, false};
@@ -138,6 +139,7 @@ Status run_validated_op(const OpCall& c) {
     case Op::increment: return increment(c);
     case Op::accumulate: return accumulate(c);
     case Op::assign: return assign(c);
+    case Op::random: return random(c);
     case Op::dense: return dense(c);
     case Op::matmul_act_grad: return matmul_act_grad(c);
     case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:

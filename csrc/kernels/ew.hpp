@@ -20,6 +20,8 @@ struct Table {
   // d = op(a, b) over n contiguous floats for one instruction of an elementwise program
   // (op an ops.def code, program_ops.inc); false for an op that is not a program op
   bool (*program_op)(int32_t op, const float* a, const float* b, float* d, int64_t n);
+  // d[i] = uniform [0, 1) number `first + i` of the stream `key` (scalar::random_uniform)
+  void (*random_uniform)(uint64_t key, int64_t first, float* d, int64_t n);
 };
 
 #define FK_EW_DECLARE(ns)                                                                  \
@@ -27,6 +29,7 @@ struct Table {
   void adam(float* var, const float* g, float* m, float* v, int64_t n, float alpha,       \
             float omb1, float omb2, float eps);                                           \
   bool program_op(int32_t op, const float* a, const float* b, float* d, int64_t n);       \
+  void random_uniform(uint64_t key, int64_t first, float* d, int64_t n);                 \
   }
 
 FK_EW_DECLARE(generic)

@@ -224,3 +224,8 @@ def as_dtype(name, inputs, dtype):
         else:
             out.append(x.astype(dtype))
     return out
+CASES["random"] = [
+    ([np.array(c, dtype=np.int64)], {"shape": s, "seed": seed, "stream": st, "distribution": d})
+    for c, s, seed, st, d in [(0, (7,), 1, 0, "uniform"), (5, (33, 65), 123456789, 2, "uniform"),
+                              (2 ** 40, (3, 4, 5), 2 ** 62 + 7, 1, "uniform"),
+                              (1, (), 9, 0, "uniform"), (3, (17, 9), 42, 0, "normal")]]

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 
 #include "activation_codes.hpp"
 
@@ -96,6 +97,46 @@ FK_HD inline T activation_grad(int32_t act, T y, T g) {
     case kTanh: return g * (T(1) - y * y);
     default: return g;
   }
+}
+
+// Counter-based random numbers (graph/primitives/random.py has the definition and the
+// NumPy reference): a 64-bit key per call from SplitMix64, then a 32-bit hash per element
+// ("lowbias32" twice), which vectorises where 64-bit multiplies do not (AVX2).
+FK_HD inline uint64_t splitmix64(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+FK_HD inline uint64_t random_key(uint64_t seed, uint64_t counter, uint64_t stream) {
+  return splitmix64(splitmix64(splitmix64(seed) ^ counter) ^ stream);
+}
+
+FK_HD inline uint32_t lowbias32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7FEB352Du;
+  x ^= x >> 15;
+  x *= 0x846CA68Bu;
+  return x ^ (x >> 16);
+}
+
+FK_HD inline uint32_t random_bits(uint64_t key, uint32_t i) {
+  return lowbias32(lowbias32(i * 0x9E3779B9u + static_cast<uint32_t>(key)) ^
+                   static_cast<uint32_t>(key >> 32));
+}
+
+// In [0, 1): the top 24 bits, exact in float32.
+FK_HD inline float random_uniform(uint64_t key, uint32_t i) {
+  return static_cast<float>(static_cast<int32_t>(random_bits(key, i) >> 8)) * 0x1p-24f;
+}
+
+// Standard normal (Box-Muller in double from elements 2i and 2i + 1, rounded once).
+FK_HD inline float random_normal(uint64_t key, uint32_t i) {
+  const double u1 = (static_cast<double>(random_bits(key, 2 * i) >> 8) + 1.0) * 0x1p-24;
+  const double u2 = static_cast<double>(random_bits(key, 2 * i + 1) >> 8) * 0x1p-24;
+  using std::sqrt, std::log, std::cos;
+  return static_cast<float>(sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2));
 }
 
 }  // namespace

@@ -19,9 +19,9 @@ _TABLE = None
 def _table() -> dict:
     global _TABLE
     if _TABLE is None:
-        from . import elementwise, fused, losses, nn, program, reduce, shape, updates
+        from . import elementwise, fused, losses, nn, program, random, reduce, shape, updates
         table = {}
-        for module in (elementwise, nn, reduce, shape, losses, updates, fused, program):
+        for module in (elementwise, nn, reduce, shape, losses, updates, fused, program, random):
             table.update(module.KERNELS)
         _TABLE = table
     return _TABLE

@@ -1,0 +1,33 @@
+// random: counter-based uniform or normal float32 numbers (graph/primitives/random.py has
+// the definition). Element i depends only on (seed, counter, stream, i), so the split of the
+// elements over threads or vector lanes never changes a bit.
+#include "common.hpp"
+#include "ew.hpp"
+#include "fastkeras/scalar.hpp"
+#include "kernels.hpp"
+
+namespace fk::kernels {
+
+// counter: () int64 -> out: (shape) float32; ints (seed, stream, normal).
+Status random(const OpCall& c) {
+  const TensorRef &counter = c.in(0), &out = c.out(0);
+  if (counter.dtype != DType::i64 || counter.size() != 1)
+    return Status::error("random: the counter must be an int64 scalar");
+  if (out.dtype != DType::f32) return Status::error("random: the output must be float32");
+  const bool normal = c.iattr(2) != 0;
+  const int64_t n = out.size();
+  if (n * (normal ? 2 : 1) > int64_t(0xFFFFFFFF))
+    return Status::error("random: at most 2**32 numbers per call");
+  const uint64_t key = scalar::random_key(static_cast<uint64_t>(c.iattr(0)),
+                                          static_cast<uint64_t>(*counter.ptr<int64_t>()),
+                                          static_cast<uint64_t>(c.iattr(1)));
+  float* d = out.ptr<float>();  // (n,)
+  if (normal) {
+    for (int64_t i = 0; i < n; ++i) d[i] = scalar::random_normal(key, static_cast<uint32_t>(i));
+    return Status::success();
+  }
+  ew::table().random_uniform(key, 0, d, n);
+  return Status::success();
+}
+
+}  // namespace fk::kernels
