@@ -154,6 +154,34 @@ TABLE = {
     "transpose": (lambda o, x: o.transpose(x), np.transpose, [_f(3, 4)], True),
     "true_divide": (lambda o, a, b: o.true_divide(a, b), np.divide, [_f(3, 4), _pos(3, 4)],
                     True),
+    "amin": (lambda o, x: o.amin(x, axis=1), lambda x: x.min(axis=1), [_f(3, 4)], True),
+    "min": (lambda o, x: o.min(x, axis=0, keepdims=True), lambda x: x.min(axis=0, keepdims=True),
+            [_f(3, 4)], True),
+    "greater_equal": (lambda o, a, b: o.greater_equal(a, b), np.greater_equal,
+                      [np.round(_f(3, 4)), np.round(_f(3, 4))], False),
+    "less_equal": (lambda o, a, b: o.less_equal(a, b), np.less_equal,
+                   [np.round(_f(3, 4)), np.round(_f(3, 4))], False),
+    "var": (lambda o, x: o.var(x, axis=0), lambda x: x.var(axis=0), [_f(5, 4)], True),
+    "std": (lambda o, x: o.std(x, axis=1, keepdims=True), lambda x: x.std(axis=1, keepdims=True),
+            [_f(3, 5)], True),
+    "rsqrt": (lambda o, x: o.rsqrt(x), lambda x: 1 / np.sqrt(x), [_pos(3, 4)], True),
+    "moments": (lambda o, x: o.moments(x, axes=[0])[0], lambda x: x.mean(0), [_f(5, 3)], True),
+    "moments[variance]": (lambda o, x: o.moments(x, axes=(0, 2), keepdims=True)[1],
+                          lambda x: x.var(axis=(0, 2), keepdims=True), [_f(3, 2, 4)], True),
+    "batch_normalization": (
+        lambda o, x, m, v, b, g: o.batch_normalization(x, m, v, axis=-1, offset=b, scale=g),
+        lambda x, m, v, b, g: (x - m) / np.sqrt(v + 1e-3) * g + b,
+        [_f(4, 3), _f(3), _pos(3), _f(3), _f(3)], True),
+    "batch_normalization[axis1]": (
+        lambda o, x, m, v: o.batch_normalization(x, m, v, axis=1, epsilon=0.01),
+        lambda x, m, v: (x - m[:, None]) / np.sqrt(v[:, None] + 0.01),
+        [_f(2, 3, 4), _f(3), _pos(3)], True),
+    "layer_normalization": (
+        lambda o, x, g, b: o.layer_normalization(x, g, b, epsilon=1e-3),
+        lambda x, g, b: (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-3)
+        * g + b, [_f(3, 5), _f(5), _f(5)], True),
+    "normalize": (lambda o, x: o.normalize(x, axis=-1),
+                  lambda x: x / np.sqrt((x ** 2).sum(-1, keepdims=True)), [_f(3, 4)], True),
 }
 
 # Public names that are not numeric ops (conversions, shape queries, constructors).

@@ -6,12 +6,15 @@ from ..graph import Tensor, Variable
 from .activations import (elu, erf, gelu, hard_sigmoid, leaky_relu, relu6, selu, silu,
                           softplus, softsign, swish)
 from .loops import scan
-from .nn import (binary_crossentropy, categorical_crossentropy, log_softmax, relu, sigmoid,
-                 softmax, sparse_categorical_crossentropy)
-from .numpy import (abs, absolute, add, amax, argmax, broadcast_to, cast, clip, concatenate, divide,
-                    dot, equal, exp, expand_dims, greater, less, log, matmul, max, maximum, mean,
-                    minimum, multiply, negative, ones, reshape, shape, sign, size, sqrt, square,
-                    squeeze, subtract, sum, take, tanh, transpose, true_divide, zeros)
+from . import random
+from .nn import (batch_normalization, binary_crossentropy, categorical_crossentropy,
+                 layer_normalization, log_softmax, moments, normalize, relu, sigmoid, softmax,
+                 sparse_categorical_crossentropy)
+from .numpy import (abs, absolute, add, amax, amin, argmax, broadcast_to, cast, clip, concatenate,
+                    divide, dot, equal, exp, expand_dims, greater, greater_equal, less, less_equal,
+                    log, matmul, max, maximum, mean, min, minimum, multiply, negative, ones,
+                    reshape, rsqrt, shape, sign, size, sqrt, square, squeeze, std, subtract, sum,
+                    take, tanh, transpose, true_divide, var, zeros)
 
 
 def convert_to_tensor(x, dtype=None):
@@ -29,14 +32,16 @@ def convert_to_numpy(x):
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "Tensor", "Variable",
-                                                                    "activations")]
+                                                                    "activations", "core",
+                                                                    "loops", "nn", "numpy",
+                                                                    "symbolic")]
 
 
 def _wrap_public_ops():
     from .symbolic import symbolic_dispatch
     for name in __all__:
         fn = globals()[name]
-        if callable(fn) and name not in ("convert_to_numpy",):
+        if callable(fn) and name not in ("convert_to_numpy",) and not isinstance(fn, type(np)):
             globals()[name] = symbolic_dispatch(fn)
 
 

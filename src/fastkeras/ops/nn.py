@@ -83,3 +83,93 @@ def binary_crossentropy(target, output, from_logits=False):
         log_p, log_not_p = np_ops.log(p), np_ops.log(np_ops.subtract(1.0, p))
     return np_ops.negative(np_ops.add(np_ops.multiply(target, log_p),
                                       np_ops.multiply(np_ops.subtract(1.0, target), log_not_p)))
+
+
+def _axes(axis, nd):
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(sorted(a % nd for a in axes))
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, biased variance) over `axes` (Keras's op)."""
+    if synchronized:
+        raise NotImplementedError("moments(synchronized=True) is not supported by fastkeras "
+                                  "(one device)")
+    (a,) = promote(x, float_only=True)
+    axes = _axes(axes, len(shape_of(a)))
+    mean = np_ops.mean(a, axis=axes, keepdims=True)
+    variance = np_ops.mean(np_ops.square(np_ops.subtract(a, mean)), axis=axes, keepdims=keepdims)
+    if not keepdims:
+        mean = np_ops.squeeze(mean, axes)
+    return mean, variance
+
+
+def _along(v, axis, nd):
+    """A per-channel vector shaped to broadcast along `axis` of an nd tensor."""
+    v = convert(v)
+    if axis == nd - 1:
+        return v
+    shape = [1] * nd
+    shape[axis] = shape_of(v)[0]
+    return np_ops.reshape(v, shape)
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """(x - mean) * rsqrt(variance + epsilon) * scale + offset, per channel of `axis`,
+    in Keras's order: inv = rsqrt(var + eps) * scale; x * inv + (offset - mean * inv)."""
+    (x,) = promote(x, float_only=True)
+    nd = len(shape_of(x))
+    axis = axis % nd
+    inv = np_ops.rsqrt(np_ops.add(_along(variance, axis, nd), epsilon))
+    if scale is not None:
+        inv = np_ops.multiply(inv, _along(scale, axis, nd))
+    res = np_ops.multiply(np_ops.negative(_along(mean, axis, nd)), inv)
+    if offset is not None:
+        res = np_ops.add(res, _along(offset, axis, nd))
+    return np_ops.add(np_ops.multiply(x, inv), res)
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False):
+    """Keras 3's op: normalised over `axis` (each sample alone), then scaled and shifted.
+    `rms_scaling` keeps Keras's (deprecated) meaning: divide by the standard deviation."""
+    (x,) = promote(x, float_only=True)
+    epsilon = 1e-7 if epsilon is None else epsilon
+    nd = len(shape_of(x))
+    axes = _axes(axis, nd)
+    shape = [1] * nd
+    for a in axes:
+        shape[a] = shape_of(x)[a]
+
+    def broadcast(v):
+        if v is None or axes == (nd - 1,):
+            return v
+        return np_ops.reshape(v, shape)
+    gamma, beta = broadcast(gamma), broadcast(beta)
+    if rms_scaling:
+        inv = np_ops.rsqrt(np_ops.add(np_ops.var(x, axis=axes, keepdims=True), epsilon))
+        out = np_ops.multiply(x, inv)
+        return out if gamma is None else np_ops.multiply(out, gamma)
+    mean, variance = moments(x, axes, keepdims=True)
+    inv = np_ops.rsqrt(np_ops.add(variance, epsilon))
+    if gamma is not None:
+        inv = np_ops.multiply(inv, gamma)
+    res = np_ops.multiply(np_ops.negative(mean), inv)
+    if beta is not None:
+        res = np_ops.add(res, beta)
+    return np_ops.add(np_ops.multiply(x, inv), res)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """x / its L`order` norm over `axis` (Keras's op; order 2 as x * min(rsqrt(sum x**2),
+    1 / epsilon))."""
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    if order != 2:
+        raise NotImplementedError("normalize(order != 2) is not supported yet by fastkeras")
+    (x,) = promote(x, float_only=True)
+    if not shape_of(x):
+        x = np_ops.expand_dims(x, 0)
+    epsilon = 1e-7 if epsilon is None else epsilon
+    square_sum = np_ops.sum(np_ops.square(x), axis=axis, keepdims=True)
+    inv_norm = np_ops.minimum(np_ops.rsqrt(square_sum), 1.0 / epsilon)
+    return np_ops.multiply(x, inv_norm)

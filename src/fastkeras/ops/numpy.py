@@ -40,6 +40,15 @@ def less(x1, x2):
     return greater(x2, x1)
 
 
+def greater_equal(x1, x2):
+    """x1 >= x2, as not (x2 > x1): equal to NumPy's for every non-NaN operand."""
+    return bind("equal", greater(x2, x1), False)
+
+
+def less_equal(x1, x2):
+    return bind("equal", greater(x1, x2), False)
+
+
 negative = unary_op("negative")
 exp = unary_op("exp")
 log = unary_op("log")
@@ -80,6 +89,31 @@ sum = _reduce("sum")  # noqa: A001
 mean = _reduce("mean")
 max = _reduce("max")  # noqa: A001
 amax = max
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    """-max(-x): the max primitive's gradient goes to the (first) minimum."""
+    return negative(max(negative(x), axis=axis, keepdims=keepdims))
+
+
+amin = min
+
+
+def var(x, axis=None, keepdims=False):
+    """The biased variance mean((x - mean(x))**2), as NumPy and Keras."""
+    (a,) = promote(x, float_only=True)
+    centred = subtract(a, mean(a, axis=axis, keepdims=True))
+    return mean(square(centred), axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    return sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def rsqrt(x):
+    """1 / sqrt(x)."""
+    (a,) = promote(x, float_only=True)
+    return divide(np.asarray(1, dtype=dtype_of(a)), sqrt(a))
 
 
 def argmax(x, axis=None, keepdims=False):
