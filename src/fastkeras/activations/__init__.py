@@ -10,8 +10,23 @@ def linear(x):
     return x
 
 
-def relu(x):
-    return ops.relu(x)
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras 3's relu: x above `threshold` (else 0), clipped at `max_value`, minus
+    negative_slope * relu(threshold - x) below it. The defaults are the relu primitive."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return ops.relu(x)
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return ops.leaky_relu(x, negative_slope=negative_slope)
+    negative_part = ops.relu(ops.subtract(threshold, x)) if negative_slope != 0.0 else None
+    if threshold != 0.0:
+        y = ops.multiply(x, ops.cast(ops.greater(x, threshold), "float32"))
+    else:
+        y = ops.relu(x)
+    if max_value is not None:
+        y = ops.clip(y, 0.0, float(max_value))
+    if negative_part is not None:
+        y = ops.subtract(y, ops.multiply(float(negative_slope), negative_part))
+    return y
 
 
 def sigmoid(x):

@@ -218,7 +218,9 @@ def get(identifier):
 
 
 def serialize(initializer):
-    for name, cls in _ALIASES.items():
-        if type(initializer) is cls:
-            return {"class_name": cls.__name__, "config": initializer.get_config()}
-    raise ValueError(f"Cannot serialize initializer {initializer!r}")
+    """Keras 3's form: {"module": "keras.initializers", "class_name", "config",
+    "registered_name"}."""
+    if initializer is None:
+        return None
+    from ..saving import serialize_keras_object
+    return serialize_keras_object(initializer)

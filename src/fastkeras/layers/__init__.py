@@ -1,10 +1,19 @@
 """Keras layers."""
 
 from .activation import Activation
+from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .core import Embedding, Identity, Lambda
 from .dense import Dense
 from .input_layer import Input, InputLayer
 from .keras_tensor import KerasTensor
 from .layer import Layer
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+                      average, concatenate, dot, maximum, minimum, multiply, subtract)
+from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
+from .preprocessing import Normalization, Rescaling
+from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
+                             GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from .reshaping import Flatten, Permute, RepeatVector, Reshape
 from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 
 
@@ -26,4 +35,6 @@ def serialize(layer):
     return serialize_keras_object(layer)
 
 
-__all__ = ["Activation", "Dense", "Input", "InputLayer", "KerasTensor", "Layer", "deserialize", "serialize"]
+__all__ = sorted(n for n, v in dict(globals()).items()
+                 if not n.startswith("_") and (isinstance(v, type) or callable(v))
+                 and n not in ("op_layer",))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import activations, initializers, ops
+from .. import activations, constraints, initializers, ops, regularizers
 from .layer import Layer
 
 
@@ -10,18 +10,18 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, **kwargs):
-        super().__init__(**kwargs)
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive "
                              f"integer. Received: units={units!r}")
-        for arg, value in (("kernel_regularizer", kernel_regularizer),
-                           ("bias_regularizer", bias_regularizer),
-                           ("activity_regularizer", activity_regularizer),
-                           ("kernel_constraint", kernel_constraint),
-                           ("bias_constraint", bias_constraint), ("lora_rank", lora_rank)):
+        for arg, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
             if value is not None:
                 raise NotImplementedError(f"Dense({arg}=...) is not supported yet by fastkeras")
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -33,9 +33,12 @@ class Dense(Layer):
         if in_dim is None:
             raise ValueError(f"Dense {self.name!r}: the last dimension of the inputs must be "
                              f"known, got input shape {input_shape}")
-        self.kernel = self.add_weight((in_dim, self.units), self.kernel_initializer, name="kernel")
-        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias") \
-            if self.use_bias else None
+        self.kernel = self.add_weight((in_dim, self.units), self.kernel_initializer,
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
         self.input_dim = in_dim
         self.built = True
 
@@ -56,5 +59,10 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
         })
         return config

@@ -14,7 +14,8 @@ import threading
 
 import numpy as np
 
-from .. import initializers
+from .. import initializers, ops, regularizers
+from ..ops.random import SeedGenerator
 from ..graph import Graph, Tensor, Variable, bind, current_graph
 from ..utils.naming import to_snake_case, unique_name
 from .keras_tensor import KerasTensor, LayerCall
@@ -70,8 +71,8 @@ def _accepts_training(layer_type) -> bool:
 
 
 class Layer:
-    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
-                 **kwargs):
+    def __init__(self, activity_regularizer=None, trainable=True, name=None, dtype=None,
+                 input_shape=None, input_dim=None, **kwargs):
         kwargs.pop("batch_input_shape", None)
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments: "
@@ -79,6 +80,8 @@ class Layer:
         object.__setattr__(self, "_layers", [])
         object.__setattr__(self, "_own_weights", [])
         object.__setattr__(self, "_eager_losses", [])
+        object.__setattr__(self, "_seed_generators", [])
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype = _compute_dtype(type(self).__name__, dtype)
@@ -93,6 +96,9 @@ class Layer:
         if isinstance(value, Layer) and name != "_outer":
             if value not in self._layers:
                 self._layers.append(value)
+        elif isinstance(value, SeedGenerator):
+            if value not in self._seed_generators:
+                self._seed_generators.append(value)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
             for v in value:
                 if v not in self._layers:
@@ -115,6 +121,9 @@ class Layer:
         var = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
                        name=name)
         var.path = f"{self.name}/{var.name}"
+        var.regularizer = regularizers.get(regularizer)
+        from .. import constraints  # deferred: constraints import ops, as this module does
+        var.constraint = constraints.get(constraint)
         self._own_weights.append(var)
         return var
 
@@ -130,16 +139,27 @@ class Layer:
 
     @property
     def losses(self):
-        """The scalars add_loss() gave, this layer's then its sublayers': while a step is
-        traced, those of the call being traced; otherwise those of the last eager call."""
+        """The scalars add_loss() gave and the weight regularizers' penalties, this layer's
+        then its sublayers': while a step is traced, those of the call being traced;
+        otherwise those of the last eager call and the penalties of the current weights."""
         graph = current_graph()
         if graph is not None and graph.notes.get("step"):
             mine = {id(self)} | {id(layer) for layer in self.layers_flat}
             return [value for layer, value in graph.notes.get("losses", []) if id(layer) in mine]
         out = list(self._eager_losses)
+        out.extend(np.asarray(w.regularizer(w.value), dtype="float32")
+                   for w in self._own_weights if getattr(w, "regularizer", None) is not None)
         for layer in self._layers:
             out.extend(layer.losses)
         return out
+
+    def _trace_regularizers(self, graph):
+        """Once per traced step: each regularized weight's penalty joins the step's loss."""
+        done = graph.notes.setdefault("regularized", set())
+        for w in self._own_weights:
+            if getattr(w, "regularizer", None) is not None and w.uid not in done:
+                done.add(w.uid)
+                graph.notes.setdefault("losses", []).append((self, w.regularizer(w)))
 
     @property
     def trainable(self):
@@ -184,7 +204,12 @@ class Layer:
 
     @property
     def variables(self):
-        return self.weights
+        """The weights, then every SeedGenerator's state (Keras: random state is a variable
+        but not a weight)."""
+        out = self.weights
+        for layer in [self] + self.layers_flat:
+            out.extend(sg.state for sg in layer._seed_generators if sg.state not in out)
+        return out
 
     @property
     def trainable_variables(self):
@@ -255,7 +280,17 @@ class Layer:
         else:
             inputs = self._autocast(inputs)
         self._maybe_build(inputs)
-        return self.call(inputs, *args, **self._call_kwargs(kwargs))
+        outputs = self.call(inputs, *args, **self._call_kwargs(kwargs))
+        graph = current_graph()
+        if graph is not None and graph.notes.get("step"):
+            self._trace_regularizers(graph)
+        if self.activity_regularizer is not None:
+            for out in _flatten(outputs):  # Keras 3.15: the penalty per sample of the batch
+                penalty = self.activity_regularizer(out)
+                if len(out.shape):
+                    penalty = ops.divide(penalty, float(out.shape[0]))
+                self.add_loss(penalty)
+        return outputs
 
     def _autocast(self, inputs):
         """Keras's autocast: floating inputs of another float type (an Input(dtype='float64'))
@@ -319,7 +354,10 @@ class Layer:
 
     # ---- config --------------------------------------------------------------------------
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config):

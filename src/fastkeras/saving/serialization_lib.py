@@ -22,7 +22,8 @@ _PUBLIC_MODULES = {
     "keras": "fastkeras", "keras.models": "fastkeras.models", "keras.layers": "fastkeras.layers",
     "keras.initializers": "fastkeras.initializers", "keras.losses": "fastkeras.losses",
     "keras.metrics": "fastkeras.metrics", "keras.optimizers": "fastkeras.optimizers",
-    "keras.activations": "fastkeras.activations",
+    "keras.activations": "fastkeras.activations", "keras.regularizers": "fastkeras.regularizers",
+    "keras.constraints": "fastkeras.constraints",
 }
 # Where a built-in function saved by name alone is looked for, in Keras's order.
 _BUILTIN_FUNCTION_MODULES = ("activations", "initializers", "losses", "metrics", "optimizers")

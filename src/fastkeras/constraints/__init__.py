@@ -1,0 +1,114 @@
+"""keras.constraints: projections applied to a weight after each optimizer update.
+
+Keras 3's formulas (keras/src/constraints), norms over `axis` (0: each output unit of a Dense
+kernel): MaxNorm w * clip(n, 0, max) / (eps + n); NonNeg max(w, 0); UnitNorm w / (eps + n);
+MinMaxNorm w * (rate * clip(n, min, max) + (1 - rate) * n) / (eps + n), eps = 1e-7. Inside a
+train step they run as the `constrain` effect, after the weight's update (graph/primitives/
+updates.py); called directly they compute eagerly with keras.ops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+
+_EPSILON = 1e-7
+
+
+def _norms(w, axis):
+    return ops.sqrt(ops.sum(ops.square(w), axis=axis, keepdims=True))
+
+
+class Constraint:
+    def __call__(self, w):
+        return w
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class MaxNorm(Constraint):
+    def __init__(self, max_value=2, axis=0):
+        self.max_value = max_value
+        self.axis = axis
+
+    def __call__(self, w):
+        norms = _norms(w, self.axis)
+        desired = ops.clip(norms, 0.0, float(self.max_value))
+        return ops.multiply(w, ops.divide(desired, ops.add(norms, _EPSILON)))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class NonNeg(Constraint):
+    def __call__(self, w):
+        return ops.maximum(w, np.float32(0.0))
+
+
+class UnitNorm(Constraint):
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, w):
+        return ops.divide(w, ops.add(_norms(w, self.axis), _EPSILON))
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+class MinMaxNorm(Constraint):
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
+
+    def __call__(self, w):
+        norms = _norms(w, self.axis)
+        desired = ops.add(ops.multiply(float(self.rate),
+                                       ops.clip(norms, float(self.min_value),
+                                                float(self.max_value))),
+                          ops.multiply(1.0 - float(self.rate), norms))
+        return ops.multiply(w, ops.divide(desired, ops.add(norms, _EPSILON)))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
+                "axis": self.axis}
+
+
+max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
+_NAMES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
+          "min_max_norm": MinMaxNorm, "MaxNorm": MaxNorm, "NonNeg": NonNeg,
+          "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm}
+
+
+def serialize(constraint):
+    from ..saving import serialize_keras_object
+    return serialize_keras_object(constraint)
+
+
+def deserialize(config, custom_objects=None):
+    from ..saving import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects, module_objects=_NAMES)
+
+
+def get(identifier):
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = _NAMES.get(identifier)
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"Could not interpret constraint identifier: {identifier}")
+    return obj
+
+
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get",
+           "max_norm", "min_max_norm", "non_neg", "serialize", "unit_norm"]

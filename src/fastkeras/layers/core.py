@@ -1,0 +1,120 @@
+"""Core layers besides Dense: Embedding, Identity, Lambda."""
+
+from __future__ import annotations
+
+from .. import constraints, initializers, ops, regularizers
+from ..ops.core import dtype_of
+from .layer import Layer
+
+
+class Embedding(Layer):
+    """Row lookup: int ids (batch, ...) -> (batch, ..., output_dim). The gradient is a
+    scatter-add into the rows the batch used (the take primitive's VJP); ids outside
+    [0, input_dim) raise IndexError naming the id (checked by the gather kernel)."""
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
+        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"`{arg}` must be a positive integer. Received: "
+                                 f"{arg}={value} (of type {type(value).__name__}).")
+        kwargs.pop("input_length", None)  # deprecated in Keras 3, ignored there too
+        super().__init__(**kwargs)
+        for arg, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
+            if value is not None:
+                raise NotImplementedError(f"Embedding({arg}=...) is not supported yet by "
+                                          "fastkeras")
+        if mask_zero:
+            raise NotImplementedError("Embedding(mask_zero=True) is not supported yet by "
+                                      "fastkeras (masking is planned with the sequence layers)")
+        self.input_dim, self.output_dim = input_dim, output_dim
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = mask_zero
+        self._initial_weights = weights
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim),
+                                          self.embeddings_initializer, name="embeddings",
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def call(self, inputs):
+        if dtype_of(inputs) not in ("int32", "int64"):
+            inputs = ops.cast(inputs, "int32")
+        return ops.take(self.embeddings, inputs, axis=0)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(input_dim=self.input_dim, output_dim=self.output_dim,
+                      embeddings_initializer=initializers.serialize(self.embeddings_initializer),
+                      embeddings_regularizer=regularizers.serialize(self.embeddings_regularizer),
+                      activity_regularizer=regularizers.serialize(self.activity_regularizer),
+                      embeddings_constraint=constraints.serialize(self.embeddings_constraint),
+                      mask_zero=self.mask_zero, quantization_config=None)
+        return config
+
+
+class Identity(Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+
+class Lambda(Layer):
+    """Wraps a function of keras.ops as a layer. It is traced into the steps like any layer;
+    only named functions can be saved, and loading one needs it registered (a Lambda's code
+    is never deserialised: Keras's safe_mode, always on here)."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise ValueError(f"Lambda expects a callable `function`, got {function!r}")
+        self.function = function
+        self.output_shape_arg = output_shape
+        self.mask = mask
+        self.arguments = dict(arguments or {})
+        self.built = True
+
+    def call(self, inputs, mask=None, training=None):
+        import inspect
+        kwargs = dict(self.arguments)
+        params = inspect.signature(self.function).parameters
+        if "mask" in params:
+            kwargs["mask"] = mask
+        if "training" in params:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def get_config(self):
+        from ..saving import serialize_keras_object
+        config = super().get_config()
+        config.update(function=serialize_keras_object(self.function),
+                      arguments=self.arguments)
+        if self.output_shape_arg is not None:
+            config["output_shape"] = self.output_shape_arg
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        from ..saving import deserialize_keras_object
+        config = dict(config)
+        fn = config.pop("function")
+        if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":
+            raise ValueError("Requested the deserialization of a `Lambda` layer whose "
+                             "`function` is a Python lambda. fastkeras never loads Python "
+                             "bytecode (Keras's safe_mode=True): define the function with "
+                             "`def`, register it with @keras.saving.register_keras_serializable"
+                             "(), and save the model again.")
+        config["function"] = deserialize_keras_object(fn, custom_objects)
+        return cls(**config)
