@@ -56,6 +56,7 @@ Status adam_update(const OpCall& c);
 Status increment(const OpCall& c);
 Status accumulate(const OpCall& c);
 Status assign(const OpCall& c);
+Status constrain(const OpCall& c);
 // random.cpp: counter-based random numbers.
 Status random(const OpCall& c);
 

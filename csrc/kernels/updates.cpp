@@ -126,4 +126,55 @@ Status assign(const OpCall& c) {
   return Status::success();
 }
 
+// (var f32/f64) in place: a keras.constraints projection (graph/primitives/updates.py);
+// ints (kind, outer, reduce, inner) with var seen as (outer, reduce, inner), floats
+// (max_value, min_value, rate). Norms are summed in double, then rounded to T.
+namespace {
+enum class ConstraintKind { non_neg = 0, max_norm, unit_norm, min_max_norm };
+
+template <class T>
+void constrain_loop(T* w, ConstraintKind kind, int64_t outer, int64_t reduce, int64_t inner,
+                    T max_value, T min_value, T rate) {
+  if (kind == ConstraintKind::non_neg) {
+    for (int64_t i = 0, n = outer * reduce * inner; i < n; ++i) w[i] = w[i] > T(0) ? w[i] : T(0);
+    return;
+  }
+  for (int64_t o = 0; o < outer; ++o) {
+    T* block = w + o * reduce * inner;  // (reduce, inner)
+    for (int64_t j = 0; j < inner; ++j) {
+      double s = 0;
+      for (int64_t r = 0; r < reduce; ++r) s += double(block[r * inner + j]) * block[r * inner + j];
+      const T norm = static_cast<T>(std::sqrt(s));
+      const T clipped_max = norm < T(0) ? T(0) : norm > max_value ? max_value : norm;
+      const T clipped = norm < min_value ? min_value : norm > max_value ? max_value : norm;
+      T desired = T(1);
+      if (kind == ConstraintKind::max_norm) desired = clipped_max;
+      if (kind == ConstraintKind::min_max_norm) desired = rate * clipped + (T(1) - rate) * norm;
+      const T factor = desired / (T(1e-7) + norm);
+      for (int64_t r = 0; r < reduce; ++r) block[r * inner + j] *= factor;
+    }
+  }
+}
+}  // namespace
+
+Status constrain(const OpCall& c) {
+  const TensorRef& var = c.in(0);
+  const int64_t kind = c.iattr(0), outer = c.iattr(1), reduce = c.iattr(2), inner = c.iattr(3);
+  if (kind < 0 || kind > 3) return Status::error("constrain: unknown kind %lld", (long long)kind);
+  if (outer < 0 || reduce < 0 || inner < 0 || outer * reduce * inner != var.size())
+    return Status::error("constrain: (outer, reduce, inner) does not cover the variable");
+  const auto k = static_cast<ConstraintKind>(kind);
+  switch (var.dtype) {
+    case DType::f32:
+      constrain_loop<float>(var.ptr<float>(), k, outer, reduce, inner, float(c.fattr(0)),
+                            float(c.fattr(1)), float(c.fattr(2)));
+      return Status::success();
+    case DType::f64:
+      constrain_loop<double>(var.ptr<double>(), k, outer, reduce, inner, c.fattr(0), c.fattr(1),
+                             c.fattr(2));
+      return Status::success();
+    default: return unsupported("constrain", var.dtype);
+  }
+}
+
 }  // namespace fk::kernels

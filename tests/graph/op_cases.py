@@ -229,3 +229,10 @@ CASES["random"] = [
     for c, s, seed, st, d in [(0, (7,), 1, 0, "uniform"), (5, (33, 65), 123456789, 2, "uniform"),
                               (2 ** 40, (3, 4, 5), 2 ** 62 + 7, 1, "uniform"),
                               (1, (), 9, 0, "uniform"), (3, (17, 9), 42, 0, "normal")]]
+CASES["constrain"] = [
+    ([_f(4, 3)], {"kind": "non_neg", "outer": 1, "reduce": 4, "inner": 3}),
+    ([_f(4, 3)], {"kind": "max_norm", "outer": 1, "reduce": 4, "inner": 3, "max_value": 1.0}),
+    ([_f(2, 3, 5)], {"kind": "unit_norm", "outer": 2, "reduce": 3, "inner": 5}),
+    ([_f(5, 4)], {"kind": "min_max_norm", "outer": 5, "reduce": 4, "inner": 1, "max_value": 1.5,
+                  "min_value": 0.5, "rate": 0.7}),
+]

@@ -56,7 +56,7 @@ def test_nondifferentiable_primitives_are_explicit():
     nondiff = sorted(n for n, p in PRIMITIVES.items() if not p.differentiable)
     expected = {"relu_grad", "sigmoid_grad", "tanh_grad", "softmax_grad", "log_softmax_grad",
                 "equal", "greater", "argmax", "sgd_update", "sgd_momentum_update",
-                "adam_update", "increment", "accumulate", "assign"}
+                "adam_update", "increment", "accumulate", "assign", "constrain"}
     expected |= {n for n in PRIMITIVES if n.endswith("_grad") and ("crossentropy" in n or "error" in n)}
     expected |= {"matmul_act_grad", "elementwise_program"}  # fusion runs after autodiff
     expected |= {"random"}  # no inputs to differentiate: the counter is an integer

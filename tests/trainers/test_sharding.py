@@ -185,7 +185,7 @@ def test_effects_declare_how_a_sharded_step_runs_them():
     declared = {n: p.shard_effect for n, p in PRIMITIVES.items() if p.effect}
     assert declared == {"adam_update": "update", "sgd_update": "update",
                         "sgd_momentum_update": "update", "accumulate": "per_shard",
-                        "increment": "once", "assign": ""}
+                        "increment": "once", "assign": "", "constrain": ""}
     assert all(not p.shard_effect for p in PRIMITIVES.values() if not p.effect)
     assert set(sharding._KIND) == set(SHARD_EFFECTS)
     with pytest.raises(ValueError, match="shard_effect is for effects"):

@@ -19,9 +19,25 @@ def _norms(w, axis):
     return ops.sqrt(ops.sum(ops.square(w), axis=axis, keepdims=True))
 
 
+def _blocks(shape, axis):
+    """(outer, reduce, inner) seeing `shape` with the norm axes in the middle, or None when
+    the axes are not one contiguous run (not expressible by the constrain effect)."""
+    nd = len(shape)
+    axes = sorted({a % nd for a in ((axis,) if isinstance(axis, int) else axis)}) if nd else []
+    if not axes or axes != list(range(axes[0], axes[-1] + 1)):
+        return None
+    prod = lambda dims: int(np.prod(dims, dtype=np.int64))  # noqa: E731
+    return prod(shape[:axes[0]]), prod(shape[axes[0]:axes[-1] + 1]), prod(shape[axes[-1] + 1:])
+
+
 class Constraint:
     def __call__(self, w):
         return w
+
+    def step_attrs(self, shape):
+        """The `constrain` effect's attributes for a weight of `shape`, or None where this
+        constraint cannot run as that effect (a user's subclass)."""
+        return None
 
     def get_config(self):
         return {}
@@ -44,10 +60,21 @@ class MaxNorm(Constraint):
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
 
+    def step_attrs(self, shape):
+        blocks = _blocks(shape, self.axis)
+        return None if blocks is None or type(self) is not MaxNorm else dict(
+            zip(("outer", "reduce", "inner"), blocks), kind="max_norm",
+            max_value=float(self.max_value))
+
 
 class NonNeg(Constraint):
     def __call__(self, w):
         return ops.maximum(w, np.float32(0.0))
+
+    def step_attrs(self, shape):
+        size = int(np.prod(shape, dtype=np.int64))
+        return None if type(self) is not NonNeg else {"kind": "non_neg", "outer": 1,
+                                                      "reduce": size, "inner": 1}
 
 
 class UnitNorm(Constraint):
@@ -59,6 +86,11 @@ class UnitNorm(Constraint):
 
     def get_config(self):
         return {"axis": self.axis}
+
+    def step_attrs(self, shape):
+        blocks = _blocks(shape, self.axis)
+        return None if blocks is None or type(self) is not UnitNorm else dict(
+            zip(("outer", "reduce", "inner"), blocks), kind="unit_norm")
 
 
 class MinMaxNorm(Constraint):
@@ -76,6 +108,13 @@ class MinMaxNorm(Constraint):
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
                 "axis": self.axis}
+
+    def step_attrs(self, shape):
+        blocks = _blocks(shape, self.axis)
+        return None if blocks is None or type(self) is not MinMaxNorm else dict(
+            zip(("outer", "reduce", "inner"), blocks), kind="min_max_norm",
+            max_value=float(self.max_value), min_value=float(self.min_value),
+            rate=float(self.rate))
 
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm

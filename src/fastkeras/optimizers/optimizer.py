@@ -133,6 +133,9 @@ class Optimizer:
             for i, (g, v) in enumerate(zip(grads, variables)):
                 if g is not None:
                     self.update_step(g, v, [f[i] for f in families])
+        for g, v in zip(grads, variables):  # Keras: right after the update
+            if g is not None and getattr(v, "constraint", None) is not None:
+                _apply_constraint(v, graph)
         bind("increment", self.iterations)
 
     def apply_gradients(self, grads_and_vars):
@@ -152,3 +155,19 @@ class Optimizer:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _apply_constraint(variable, graph):
+    """The variable's constraint, after its update: eagerly, or as the `constrain` effect
+    recorded after the update while a step is traced."""
+    constraint = variable.constraint
+    if graph is None:
+        variable.assign(np.asarray(constraint(variable.value), dtype=variable.dtype))
+        return
+    attrs = constraint.step_attrs(variable.shape)
+    if attrs is None:
+        raise NotImplementedError(
+            f"The constraint {type(constraint).__name__} of {variable.path!r} cannot run "
+            "inside fastkeras's compiled train step yet: only keras.constraints' MaxNorm, "
+            "MinMaxNorm, NonNeg and UnitNorm (with contiguous axes) can.")
+    bind("constrain", variable, **attrs)

@@ -128,6 +128,43 @@ def assign_kernel(prim, ins, outs, attrs, native):
     copy_into(ins[1], ins[0])
 
 
-KERNELS = {"sgd_update": sgd_kernel, "sgd_momentum_update": sgd_momentum_kernel,
+@jit
+def _constrain(w, kind, outer, reduce, inner, max_value, min_value, rate):
+    dt = w.dtype.type
+    if kind == 0:
+        for i in range(w.size):
+            w[i] = w[i] if w[i] > 0 else dt(0)
+        return
+    for o in range(outer):
+        base = o * reduce * inner
+        for j in range(inner):
+            s = 0.0
+            for r in range(reduce):
+                v = np.float64(w[base + r * inner + j])
+                s += v * v
+            norm = dt(np.sqrt(s))
+            desired = dt(1)
+            if kind == 1:
+                desired = min(max(norm, dt(0)), dt(max_value))
+            elif kind == 3:
+                desired = dt(rate) * min(max(norm, dt(min_value)), dt(max_value)) + \
+                    dt(1.0 - rate) * norm
+            factor = desired / (dt(1e-7) + norm)
+            for r in range(reduce):
+                w[base + r * inner + j] *= factor
+
+
+def constrain_kernel(prim, ins, outs, attrs, native):
+    from ...graph.primitives.updates import CONSTRAINT_KINDS
+    var = ins[0]
+    if var.size:
+        mv = Mutable(var)
+        _constrain(mv.flat, CONSTRAINT_KINDS.index(attrs["kind"]), int(attrs["outer"]),
+                   int(attrs["reduce"]), int(attrs["inner"]), float(attrs["max_value"]),
+                   float(attrs["min_value"]), float(attrs["rate"]))
+        mv.done()
+
+
+KERNELS = {"constrain": constrain_kernel, "sgd_update": sgd_kernel, "sgd_momentum_update": sgd_momentum_kernel,
            "adam_update": adam_kernel, "increment": increment_kernel,
            "accumulate": accumulate_kernel, "assign": assign_kernel}

@@ -16,9 +16,19 @@ every pure op of the step. The formulas are Keras 3's exactly (keras/src/optimiz
   increment(counter):                     counter += 1          (int64 scalar)
   accumulate(acc, x):                     acc += sum(x)         (float64 scalar acc)
   assign(dst, src):                       dst = src
+  constrain(var):                         a built-in keras.constraints projection, in place,
+                                          after the updates recorded before it (Keras applies
+                                          constraints right after each optimizer step). With
+                                          var seen as (outer, reduce, inner) and per (outer,
+                                          inner) n = sqrt(sum over reduce of var**2):
+    non_neg:      var = max(var, 0)
+    max_norm:     var *= clip(n, 0, max_value) / (1e-7 + n)
+    unit_norm:    var /= 1e-7 + n
+    min_max_norm: var *= (rate * clip(n, min_value, max_value) + (1 - rate) * n) / (1e-7 + n)
 
 Native encoding: sgd_momentum_update ints (nesterov,) floats (momentum,);
-adam_update floats (beta_1, beta_2, epsilon).
+adam_update floats (beta_1, beta_2, epsilon); constrain ints (kind, outer, reduce, inner)
+floats (max_value, min_value, rate), kind an index of CONSTRAINT_KINDS.
 """
 
 from __future__ import annotations
@@ -119,3 +129,46 @@ register(Primitive("increment", _increment_rule, _increment, effect=True, shard_
 register(Primitive("accumulate", _accumulate_rule, _accumulate, effect=True,
                    shard_effect="per_shard", doc="acc += sum(x)"))
 register(Primitive("assign", _assign_rule, _assign, effect=True, doc="dst = src"))
+
+
+CONSTRAINT_KINDS = ("non_neg", "max_norm", "unit_norm", "min_max_norm")
+_NORM_EPSILON = 1e-7
+
+
+def _constrain(var, kind, outer, reduce, inner, max_value, min_value, rate):
+    dt = var.dtype.type
+    if kind == "non_neg":
+        np.maximum(var, dt(0), out=var)
+        return
+    w = var.reshape(outer, reduce, inner)
+    norms = np.sqrt(np.sum(np.square(w, dtype=np.float64), axis=1, keepdims=True)).astype(dt)
+    if kind == "max_norm":
+        desired = np.clip(norms, dt(0), dt(max_value))
+    elif kind == "unit_norm":
+        desired = np.ones_like(norms)
+    else:
+        desired = dt(rate) * np.clip(norms, dt(min_value), dt(max_value)) + \
+            dt(1.0 - rate) * norms
+    w *= desired / (dt(_NORM_EPSILON) + norms)
+
+
+def _constrain_rule(specs, attrs):
+    (shape, dtype), = specs
+    if dtype not in ("float32", "float64"):
+        raise TypeError(f"constrain: expected a floating-point variable, got {dtype}")
+    if attrs["kind"] not in CONSTRAINT_KINDS:
+        raise ValueError(f"constrain: kind must be one of {CONSTRAINT_KINDS}, got {attrs['kind']!r}")
+    if attrs["outer"] * attrs["reduce"] * attrs["inner"] != int(np.prod(shape, dtype=np.int64)):
+        raise ValueError(f"constrain: (outer, reduce, inner) = ({attrs['outer']}, "
+                         f"{attrs['reduce']}, {attrs['inner']}) does not cover shape {shape}")
+    return []
+
+
+register(Primitive(
+    "constrain", _constrain_rule, _constrain, effect=True,
+    attr_defaults={"kind": "non_neg", "outer": 1, "reduce": 1, "inner": 1, "max_value": 0.0,
+                   "min_value": 0.0, "rate": 1.0},
+    native_attrs=lambda a, s: ((CONSTRAINT_KINDS.index(a["kind"]), int(a["outer"]),
+                                int(a["reduce"]), int(a["inner"])),
+                               (float(a["max_value"]), float(a["min_value"]), float(a["rate"]))),
+    doc="a built-in weight constraint, in place"))
