@@ -87,3 +87,26 @@ def test_no_fusion_when_intermediate_is_shared():
     # dense stops at the bias; relu and add then run as one elementwise program
     assert _ops(g, [y]) == ["dense", "elementwise_program"]
     assert [op for op, _, _ in y.node.attrs["program"]] == ["relu", "add"]
+
+
+def test_row_vectors_join_programs_without_broadcast_copies():
+    """A bias_add outside a Dense pattern becomes the program op `add`, and a broadcast_to
+    read by a program op is elided where broadcasting gives the same shape (BatchNorm's
+    forward and its mean's VJP): one program, no (rows, cols) copy of a row vector."""
+    g = Graph()
+    with g:
+        x = g.placeholder((8, 5), "float32")
+        scale = g.placeholder((5,), "float32")
+        shift = g.placeholder((5,), "float32")
+        row = g.placeholder((1, 5), "float32")
+        y = bind("bias_add", bind("multiply", x, scale), shift)
+        z = bind("multiply", bind("relu", y), bind("broadcast_to", row, shape=(8, 5)))
+    feed = {x: rng.normal(size=(8, 5)).astype("float32"),
+            scale: rng.normal(size=(5,)).astype("float32"),
+            shift: rng.normal(size=(5,)).astype("float32"),
+            row: rng.normal(size=(1, 5)).astype("float32")}
+    want = evaluate([z], feed, REF)[0]
+    optimize(g, [x, scale, shift, row, z])
+    names = [n.prim.name for n in schedule(g, live_nodes(g, [z]))]
+    assert names == ["elementwise_program"], names
+    np.testing.assert_array_equal(evaluate([z], feed, REF)[0], want)

@@ -148,8 +148,36 @@ def fuse_dense(graph: Graph, uses: _Uses):
         _rewrite(target, "dense", [mm.inputs[0], mm.inputs[1], b], {"activation": activation})
 
 
+def prepare_programs(graph: Graph, uses: _Uses):
+    """Shapes elementwise work for the fusion pass: a bias_add left over by fuse_dense is
+    the broadcasting add (same bits, and `add` is a program op), and a program op reading a
+    broadcast_to reads its input instead where NumPy broadcasting gives the same output
+    shape, so that no (rows, cols) copy of a row vector is made (the program reads it as a
+    periodic input; BatchNormalization's backward has two such broadcasts)."""
+    from .primitives._rules import broadcast_shapes
+    for node in graph.nodes:
+        if node.prim is not None and node.prim.name == "bias_add":
+            _rewrite(node, "add", node.inputs, {})
+    for node in graph.nodes:
+        if node.prim is None or not node.prim.program_op or len(node.outputs) != 1:
+            continue
+        for i, x in enumerate(node.inputs):
+            bc = _op(x, "broadcast_to")
+            if bc is None:
+                continue
+            source = bc.inputs[0]
+            shapes = [tuple(t.shape) for j, t in enumerate(node.inputs) if j != i]
+            try:
+                same = broadcast_shapes(*shapes, tuple(source.shape)) == \
+                    tuple(node.outputs[0].shape)
+            except ValueError:
+                same = False
+            if same:
+                node.inputs[i] = source
+
+
 def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
     for fn in (lower, fold_constants, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
-               fuse_elementwise):
+               prepare_programs, fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes

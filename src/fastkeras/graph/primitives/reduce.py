@@ -52,9 +52,11 @@ def _sum_vjp(n, g):
 
 
 def _mean_vjp(n, g):
-    gb, axes = _broadcast_back(n, g[0])
+    # Scaled before the broadcast (the same bits): a program then reads the small scaled
+    # vector as a periodic input instead of a broadcast copy (passes.prepare_programs).
+    axes = normalize_axes(n.attrs["axes"], len(n.inputs[0].shape))
     count = math.prod(n.inputs[0].shape[a] for a in axes)
-    return [gb * (1.0 / max(count, 1))]
+    return [_broadcast_back(n, g[0] * (1.0 / max(count, 1)))[0]]
 
 
 def _max_vjp(n, g):
