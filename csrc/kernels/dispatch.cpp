@@ -60,6 +60,7 @@ Signature signature(Op op) {
     case Op::elementwise_program: return {-1, -1, 1, 0, false};
     case Op::random: return {1, 1, 3, 0, false};
     case Op::constrain: return {1, 0, 4, 3, true};
+    case Op::moments: return {1, 2, 0, 0, true};
     default: break;
   }
   return {0, 0, 0, 0, false};
@@ -142,6 +143,7 @@ Status run_validated_op(const OpCall& c) {
     case Op::assign: return assign(c);
     case Op::random: return random(c);
     case Op::constrain: return constrain(c);
+    case Op::moments: return moments(c);
     case Op::dense: return dense(c);
     case Op::matmul_act_grad: return matmul_act_grad(c);
     case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:

@@ -27,6 +27,7 @@ Status matmul_act_grad(const OpCall& c);
 // reduce.cpp: sum, mean, max over an axes mask; argmax along one axis.
 Status reduce(const OpCall& c);
 Status argmax(const OpCall& c);
+Status moments(const OpCall& c);
 // shape.cpp: data movement by element size.
 Status reshape(const OpCall& c);
 Status transpose(const OpCall& c);

@@ -5,11 +5,13 @@
 // reduced (or kept) axes, so the innermost run is either reduced (a contiguous row folded
 // into one output element) or kept (a contiguous row combined elementwise into a row of
 // the output, e.g. summing over the batch axis of (batch, units)).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "common.hpp"
 #include "kernels.hpp"
+#include "thread_pool.hpp"
 
 namespace fk::kernels {
 namespace {
@@ -118,6 +120,54 @@ Status argmax(const OpCall& c) {
   return with_numeric("argmax", x.dtype, [&](auto tag) {
     using T = decltype(tag);
     if (outer * inner > 0) argmax_typed(x.ptr<T>(), out.ptr<int32_t>(), outer, n, inner);
+    return Status::success();
+  });
+}
+
+// x (rows, cols) -> mean (cols,), var (cols,): per column, summed in double down the rows
+// (each column alone, so any split of the columns over threads gives the same bits).
+namespace {
+template <class T>
+void moments_columns(const T* x, int64_t rows, int64_t cols, int64_t lo, int64_t hi, T* mean,
+                     T* var) {
+  constexpr int64_t kChunk = 64;  // columns of double accumulators kept in registers / L1
+  double acc[kChunk];
+  for (int64_t c0 = lo; c0 < hi; c0 += kChunk) {
+    const int64_t w = std::min(kChunk, hi - c0);
+    for (int64_t j = 0; j < w; ++j) acc[j] = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* row = x + r * cols + c0;
+      for (int64_t j = 0; j < w; ++j) acc[j] += row[j];
+    }
+    for (int64_t j = 0; j < w; ++j) mean[c0 + j] = static_cast<T>(acc[j] / double(rows));
+    for (int64_t j = 0; j < w; ++j) acc[j] = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* row = x + r * cols + c0;
+      for (int64_t j = 0; j < w; ++j) {
+        const double d = double(row[j] - mean[c0 + j]);
+        acc[j] += d * d;
+      }
+    }
+    for (int64_t j = 0; j < w; ++j) var[c0 + j] = static_cast<T>(acc[j] / double(rows));
+  }
+}
+}  // namespace
+
+Status moments(const OpCall& c) {
+  const TensorRef &x = c.in(0), &mean = c.out(0), &var = c.out(1);
+  if (x.ndim != 2 || mean.ndim != 1 || var.ndim != 1 || mean.dims[0] != x.dims[1] ||
+      var.dims[0] != x.dims[1])
+    return Status::error("moments: expected x (rows, cols), mean and var (cols,)");
+  const int64_t rows = x.dims[0], cols = x.dims[1];
+  return with_float("moments", x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const int parts = rows * cols >= 32768 ? std::max<int64_t>(1, std::min<int64_t>(
+        threads::num_threads(), cols / 64)) : 1;
+    threads::parallel_for(parts, [&](int t) {
+      int64_t lo, hi;
+      threads::split(cols, 64, parts, t, &lo, &hi);
+      moments_columns(x.ptr<T>(), rows, cols, lo, hi, mean.ptr<T>(), var.ptr<T>());
+    });
     return Status::success();
   });
 }

@@ -185,7 +185,7 @@ Status check_shapes(const OpCall& c) {
     // the GEMMs, gather/scatter, the copies and the counters).
     case Op::matmul: case Op::dense: case Op::matmul_act_grad: case Op::reshape:
     case Op::concatenate: case Op::take: case Op::scatter_add: case Op::cast:
-    case Op::increment: case Op::accumulate: case Op::assign: case Op::random: case Op::constrain:
+    case Op::increment: case Op::accumulate: case Op::assign: case Op::random: case Op::constrain: case Op::moments:
       return Status::success();
     default: break;  // the family ops (above), and an op nobody wrote a check for
   }

@@ -236,3 +236,4 @@ CASES["constrain"] = [
     ([_f(5, 4)], {"kind": "min_max_norm", "outer": 5, "reduce": 4, "inner": 1, "max_value": 1.5,
                   "min_value": 0.5, "rate": 0.7}),
 ]
+CASES["moments"] = [([_f(6, 5)], {}), ([_f(1, 3)], {}), ([_f(70, 130)], {})]

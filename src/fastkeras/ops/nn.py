@@ -96,7 +96,15 @@ def moments(x, axes, keepdims=False, synchronized=False):
         raise NotImplementedError("moments(synchronized=True) is not supported by fastkeras "
                                   "(one device)")
     (a,) = promote(x, float_only=True)
-    axes = _axes(axes, len(shape_of(a)))
+    shape = tuple(shape_of(a))
+    axes = _axes(axes, len(shape))
+    if len(shape) >= 2 and axes == tuple(range(len(shape) - 1)):
+        # Every axis but the channels: the one-kernel moments primitive over (rows, cols).
+        mean, variance = bind("moments", np_ops.reshape(a, (-1, shape[-1])))
+        if keepdims:
+            kept = (1,) * (len(shape) - 1) + (shape[-1],)
+            mean, variance = np_ops.reshape(mean, kept), np_ops.reshape(variance, kept)
+        return mean, variance
     mean = np_ops.mean(a, axis=axes, keepdims=True)
     variance = np_ops.mean(np_ops.square(np_ops.subtract(a, mean)), axis=axes, keepdims=keepdims)
     if not keepdims:

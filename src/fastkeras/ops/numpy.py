@@ -129,7 +129,17 @@ def argmax(x, axis=None, keepdims=False):
 def reshape(x, newshape):
     if isinstance(newshape, int):
         newshape = (newshape,)
-    return bind("reshape", convert(x), shape=tuple(-1 if d is None else int(d) for d in newshape))
+    newshape = tuple(-1 if d is None else int(d) for d in newshape)
+    x = convert(x)
+    old = tuple(shape_of(x))
+    known = math.prod(d for d in newshape if d != -1)
+    if -1 in newshape and newshape.count(-1) == 1 and known:
+        newshape_resolved = tuple(math.prod(old) // known if d == -1 else d for d in newshape)
+    else:
+        newshape_resolved = newshape
+    if newshape_resolved == old:  # no node: the fusion pass sees straight through
+        return x
+    return bind("reshape", x, shape=newshape)
 
 
 def expand_dims(x, axis):

@@ -169,5 +169,25 @@ def argmax_kernel(prim, ins, outs, attrs, native):
     _argmax(contiguous(x).reshape(-1), out.reshape(-1), outer, n, inner)
 
 
-KERNELS = {"sum": reduce_kernel, "mean": reduce_kernel, "max": reduce_kernel,
+@jit
+def _moments(x, mean, var):
+    rows, cols = x.shape
+    for j in range(cols):
+        s = 0.0
+        for r in range(rows):
+            s += np.float64(x[r, j])
+        mean[j] = s / rows
+        m = mean[j]
+        s = 0.0
+        for r in range(rows):
+            d = np.float64(x[r, j] - m)
+            s += d * d
+        var[j] = s / rows
+
+
+def moments_kernel(prim, ins, outs, attrs, native):
+    _moments(contiguous(ins[0]), outs[0], outs[1])
+
+
+KERNELS = {"moments": moments_kernel, "sum": reduce_kernel, "mean": reduce_kernel, "max": reduce_kernel,
            "argmax": argmax_kernel}

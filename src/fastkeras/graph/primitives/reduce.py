@@ -3,6 +3,12 @@
 Native encoding:
   sum, mean, max:  ints (axes_mask,)   bit i set when axis i is reduced
   argmax:          ints (axis,)
+  moments:         none; x (rows, cols) -> mean (cols,), variance (cols,)
+
+moments is BatchNormalization's statistics in one kernel: per column the mean and the biased
+variance mean((x - mean)**2), both summed in double and rounded once (the composite of mean,
+subtract, square and mean made three passes and a (rows, cols) temporary). Its VJP is
+elementwise: dx = g_mean / rows + g_var * (2 / rows) * (x - mean), one fused program.
 """
 
 from __future__ import annotations
@@ -97,3 +103,38 @@ register(Primitive(
     native_attrs=lambda attrs, specs: ((normalize_axis(attrs["axis"], len(specs[0][0])),), ()),
     attr_defaults={"axis": -1}, doc="index of the first maximum along axis (int32)",
     rows="axis0", keeps_rows=keeps_axis0_of_axis))
+
+
+def _moments_rule(specs, attrs):
+    (shape, dtype), = specs
+    require_float("moments", dtype)
+    if len(shape) != 2:
+        raise ValueError(f"moments: expected a (rows, cols) tensor, got shape {shape}")
+    return [((shape[1],), dtype), ((shape[1],), dtype)]
+
+
+def _moments_ref(x):
+    mean = np.mean(x, axis=0, dtype=np.float64)
+    var = np.mean(np.square(x - mean.astype(x.dtype), dtype=np.float64), axis=0)
+    return mean.astype(x.dtype), var.astype(x.dtype)
+
+
+def _moments_vjp(n, g):
+    x = n.inputs[0]
+    rows, cols = x.shape
+    g_mean, g_var = g
+    dx = None
+    if g_var is not None:
+        centred = bind("subtract", x, bind("reshape", n.outputs[0], shape=(1, cols)))
+        dx = bind("multiply", centred, bind("reshape", g_var * (2.0 / max(rows, 1)),
+                                            shape=(1, cols)))
+    if g_mean is not None:
+        share = bind("reshape", g_mean * (1.0 / max(rows, 1)), shape=(1, cols))
+        dx = bind("broadcast_to", share, shape=x.shape) if dx is None else \
+            bind("add", dx, share)
+    return [dx]
+
+
+register(Primitive(
+    "moments", _moments_rule, _moments_ref, vjp=_moments_vjp, diff_inputs=(0,),
+    doc="per-column mean and biased variance of a (rows, cols) tensor", rows="mixed"))
