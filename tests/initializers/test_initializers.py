@@ -45,3 +45,30 @@ def test_seeded_initializers_repeat_and_float64_is_drawn_in_float64():
     np.testing.assert_array_equal(a, b)
     c = initializers.RandomUniform(seed=3)((5, 4), dtype="float64")
     assert c.dtype == np.float64 and (np.abs(c) <= 0.05).all()
+
+
+def test_truncated_normal_stays_within_two_stddevs_and_repeats_with_its_seed():
+    init = initializers.TruncatedNormal(mean=1.0, stddev=0.5, seed=3)
+    w = init((200, 300))
+    assert w.dtype == np.float32 and np.abs(w - 1.0).max() <= 1.0 + 1e-6
+    assert abs(w.mean() - 1.0) < 0.01 and 0.4 < w.std() < 0.5  # truncation narrows it
+    np.testing.assert_array_equal(w, init((200, 300)))  # an int seed: the same values
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (3, 2, 5)])
+def test_orthogonal_gives_orthonormal_rows_or_columns(shape):
+    w = initializers.get("orthogonal")(shape).reshape(-1, shape[-1]).astype(np.float64)
+    small = min(w.shape)
+    gram = w.T @ w if w.shape[0] >= w.shape[1] else w @ w.T
+    np.testing.assert_allclose(gram, np.eye(small), atol=1e-5)
+    with pytest.raises(ValueError, match="at least two-dimensional"):
+        initializers.Orthogonal()((5,))
+
+
+def test_identity_and_lecun_uniform():
+    np.testing.assert_array_equal(initializers.Identity(gain=2.0)((2, 3)),
+                                  2 * np.eye(2, 3, dtype=np.float32))
+    with pytest.raises(ValueError, match="2D matrices"):
+        initializers.get("identity")((2, 2, 2))
+    w = initializers.LecunUniform(seed=0)((400, 100))
+    assert np.abs(w).max() <= np.sqrt(3 / 400) and np.abs(w).max() > 0.9 * np.sqrt(3 / 400)

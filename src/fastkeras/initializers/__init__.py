@@ -192,11 +192,84 @@ class LecunNormal(VarianceScaling):
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
+class LecunUniform(VarianceScaling):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_in", "uniform", seed, input_axes, output_axes)
+
+    def get_config(self):
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
+
+
+class TruncatedNormal(_Seeded):
+    """Normal values more than two standard deviations from the mean are redrawn."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype="float32"):
+        rng = self._rng()
+        out = _normal(rng, 0.0, 1.0, shape, dtype)
+        bad = np.abs(out) > 2
+        while bad.any():
+            out[bad] = _normal(rng, 0.0, 1.0, int(bad.sum()), dtype)
+            bad = np.abs(out) > 2
+        return (out * np.asarray(self.stddev, out.dtype) + np.asarray(self.mean, out.dtype)
+                ).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class Orthogonal(_Seeded):
+    """gain * Q of the QR factorisation of a normal matrix (signs fixed by diag(R)), over
+    the shape flattened to (prod(shape[:-1]), shape[-1]) (Keras's recipe)."""
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype="float32"):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        a = _normal(self._rng(), 0.0, 1.0, (max(rows, cols), min(rows, cols)), "float64")
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(dtype)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype="float32"):
+        if len(shape) != 2:
+            raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. "
+                             f"Received: shape={tuple(shape)} of rank {len(shape)}.")
+        return (self.gain * np.eye(*shape)).astype(dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+
 _ALIASES = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform,
     "uniform": RandomUniform, "random_normal": RandomNormal, "normal": RandomNormal,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
     "he_normal": HeNormal, "lecun_normal": LecunNormal, "variance_scaling": VarianceScaling,
+    "lecun_uniform": LecunUniform, "truncated_normal": TruncatedNormal,
+    "orthogonal": Orthogonal, "orthogonal_initializer": Orthogonal, "identity": Identity,
+    "identity_initializer": Identity,
 }
 
 
