@@ -24,6 +24,7 @@ class Model(Trainer, Layer):
         self._functional = None
         self._build_shape = None
         self._output_shapes = {}  # input shape -> output shape (the model is traced once)
+        self._structured_io = False
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("A functional Model needs both `inputs` and `outputs`.")
@@ -31,6 +32,10 @@ class Model(Trainer, Layer):
             for layer in self._functional.layers:
                 self._layers.append(layer)
             self.built = True
+            # Several inputs or outputs (or a dict of them): fit/evaluate/predict take the
+            # general path (trainers/io.py) beside the single-array one.
+            self._structured_io = not (self._functional.single_input and
+                                       self._functional.single_output)
 
     # ---- structure -----------------------------------------------------------------------
     @property
@@ -57,12 +62,17 @@ class Model(Trainer, Layer):
     def outputs(self):
         return list(self._functional.outputs) if self._functional else None
 
+    @property
+    def output_names(self):
+        """Keras's names of a functional model's outputs: the layers that produce them."""
+        return self._functional.output_layer_names if self._functional else None
+
     def _input_shape(self):
+        """(None, ...) of the input; a list of them for several inputs (Keras's
+        `input_shape`), in the flat order (a dict's inputs by sorted key)."""
         if self._functional is not None:
-            if len(self._functional.inputs) != 1:
-                raise NotImplementedError("training models with several inputs is not "
-                                          "supported yet by fastkeras")
-            return self._functional.inputs[0].shape
+            shapes = [t.shape for t in self._functional.inputs]
+            return shapes[0] if self._functional.single_input else shapes
         if self._build_shape is None:
             raise ValueError(f"Model {self.name!r} has not been built: call it on data or "
                              "call `build(input_shape)` first.")
@@ -82,20 +92,39 @@ class Model(Trainer, Layer):
         return self._output_shape()
 
     def _output_shape(self):
+        """(None, ...) of the output; a list of them for several outputs (Keras's
+        `output_shape`, a dict's outputs by sorted key)."""
+        shapes = self._output_shapes_flat()
+        fg = self._functional
+        return shapes if fg is not None and not fg.single_output else shapes[0]
+
+    def _output_shapes_flat(self):
+        """The (None, ...) shape of each output, in the flat order, traced once."""
         in_shape = self._input_shape()
-        cached = self._output_shapes.get(in_shape)
+        key = tuple(in_shape) if isinstance(in_shape, list) else in_shape
+        cached = self._output_shapes.get(key)
         if cached is not None:
             return cached
         graph = Graph("spec")
         with graph:
-            x = graph.placeholder(tuple(_SPEC_BATCH if d is None else d for d in in_shape),
-                                  self._input_dtype())
-            y = self.call(x, **self._call_kwargs({"training": False}))
-        if isinstance(y, (list, tuple)):
-            raise NotImplementedError("training models with several outputs is not supported "
-                                      "yet by fastkeras")
-        self._output_shapes[in_shape] = (None,) + tuple(y.shape[1:])
-        return self._output_shapes[in_shape]
+            if self._functional is not None:
+                flat = [graph.placeholder(tuple(_SPEC_BATCH if d is None else d
+                                                for d in t.shape), t.dtype)
+                        for t in self._functional.inputs]
+                y = self.call(self._functional.pack_inputs(flat),
+                              **self._call_kwargs({"training": False}))
+                y = self._functional.flat_outputs(y, "outputs")
+            else:
+                x = graph.placeholder(tuple(_SPEC_BATCH if d is None else d for d in in_shape),
+                                      self._input_dtype())
+                y = self.call(x, **self._call_kwargs({"training": False}))
+                if isinstance(y, (list, tuple, dict)):
+                    raise NotImplementedError("training subclassed models with several outputs "
+                                              "is not supported yet by fastkeras; build the "
+                                              "model functionally")
+                y = [y]
+        self._output_shapes[key] = [(None,) + tuple(t.shape[1:]) for t in y]
+        return self._output_shapes[key]
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
@@ -125,6 +154,14 @@ class Model(Trainer, Layer):
 
     def __call__(self, inputs, *args, **kwargs):
         if type(inputs) is np.ndarray:  # the compiled forward plan, as for any array below
+            return self._forward_arrays(inputs)
+        if isinstance(inputs, dict) and self._functional is not None and any(
+                isinstance(v, (KerasTensor, Tensor)) for v in inputs.values()):
+            # Tensors matched to the inputs by name (Keras's `_standardize_inputs`), then
+            # traced as the flat list; a dict of arrays goes to the forward plan below.
+            flat = self._functional.flat_inputs(inputs)
+            inputs = flat[0] if len(flat) == 1 else flat
+        elif isinstance(inputs, dict):
             return self._forward_arrays(inputs)
         flat = _flatten(inputs)
         if any(isinstance(x, (KerasTensor, Tensor)) for x in flat):

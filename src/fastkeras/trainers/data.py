@@ -17,8 +17,9 @@ def as_array(data, name, dtype="float32"):
     if isinstance(data, dict) or (isinstance(data, (list, tuple)) and data and
                                   all(isinstance(d, np.ndarray) and d.ndim > 1 for d in data)
                                   and len(data) > 1):
-        raise NotImplementedError(f"`{name}`: models with several inputs or outputs are not "
-                                  "supported yet by fastkeras; pass one array")
+        raise NotImplementedError(f"`{name}`: a list or dict of arrays is for a functional "
+                                  "model with several inputs or outputs (keras.Model(inputs="
+                                  "..., outputs=...)); this model takes one array")
     try:
         arr = np.asarray(data)
     except ValueError as e:
@@ -83,9 +84,7 @@ def unpack_validation_data(validation_data):
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
                          f"val_sample_weight); received {type(validation_data).__name__}")
-    if len(validation_data) == 3 and validation_data[2] is not None:
-        raise NotImplementedError("validation sample weights are not supported yet by fastkeras")
-    return validation_data[0], validation_data[1]
+    return (tuple(validation_data) + (None,))[:3]  # (x, y, sample weights or None)
 
 
 def check_fit_arguments(epochs, initial_epoch, validation_freq, validation_split):

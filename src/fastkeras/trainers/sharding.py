@@ -48,6 +48,8 @@ def shard_count(model, batch: int, backend) -> int:
     """How many shards a train step of `batch` rows runs as (1: not sharded)."""
     if not getattr(backend, "supports_sharding", False):
         return 1
+    if getattr(model, "_structured_io", False):  # several inputs or outputs: not sharded
+        return 1
     if available_cpus() < SHARDS or batch % SHARDS or batch // SHARDS < MIN_SHARD_ROWS:
         return 1
     if sum(int(np.prod(v.shape)) for v in model.trainable_weights) > MAX_SHARDED_PARAMS:

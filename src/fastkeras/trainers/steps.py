@@ -20,6 +20,7 @@ from ..graph.state import StateBlock
 from ..losses.losses import reduce_values
 from ..ops.core import convert, shape_of
 from . import sharding
+from .io import MultiSpec
 
 
 def _op_output(t):
@@ -29,29 +30,51 @@ def _op_output(t):
     return t
 
 
+def _placeholders(g, batch, spec, name, pack):
+    """One placeholder per array of `spec`: (flat list, the value the model sees). Several
+    (a MultiSpec) are packed as the model's inputs or outputs are (a list or a dict)."""
+    if isinstance(spec, MultiSpec):
+        flat = [g.placeholder((batch,) + s[0], s[1], f"{name}{i}") for i, s in enumerate(spec)]
+        return flat, pack(flat)
+    t = g.placeholder((batch,) + spec[0], spec[1], name)
+    return [t], t
+
+
+def _packers(model):
+    fg = model._functional
+    if fg is None:
+        return list, list
+    return fg.pack_inputs, fg.pack_outputs
+
+
 def trace_predict(model, batch, x_spec):
     g = Graph("predict")
     g.notes["step"] = True  # no layer may create weights while a step is traced
     with g:
-        x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
-        y = _op_output(model(x, training=False))
-    return g, [x], [y]
+        inputs, x = _placeholders(g, batch, x_spec, "x", _packers(model)[0])
+        y = model(x, training=False)
+        if model._structured_io:
+            outputs = [_op_output(t) for t in model._functional.flat_outputs(y, "outputs")]
+        else:
+            outputs = [_op_output(y)]
+    return g, inputs, outputs
 
 
 def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
     g = Graph(name)
     g.notes["step"] = True
+    pack_x, pack_y = _packers(model)
     with g:
-        x = g.placeholder((batch,) + x_spec[0], x_spec[1], "x")
-        y_true = g.placeholder((batch,) + y_spec[0], y_spec[1], "y")
-        inputs = [x, y_true]
+        inputs, x = _placeholders(g, batch, x_spec, "x", pack_x)
+        y_flat, y_true = _placeholders(g, batch, y_spec, "y", pack_y)
+        inputs += y_flat
         sw = None
         if weighted:
             sw = g.placeholder((batch,), "float32", "sample_weight")
             inputs.append(sw)
         step = model.train_step if train else model.test_step
         if overridden(step):  # the user's step: traced as it is, no per-sample values
-            step(tuple(inputs))
+            step((x, y_true) + ((sw,) if weighted else ()))
         else:
             supervised_step(model, x, y_true, sw, train)
     return g, inputs, []
@@ -66,12 +89,13 @@ def supervised_step(model, x, y_true, sw, train):
         loss = call_compute_loss(model, x, y_true, y_pred, sw, train)
     else:
         values, loss = default_loss(model, y_true, y_pred, sw)
-        g.notes["row_roots"] = [y_pred, values]
+        if values is not None:  # one output: the step may run as data-parallel shards
+            g.notes["row_roots"] = [y_pred, values]
     if train:
         trainable = model.trainable_weights
         grads = grad(loss, [g.variable(v) for v in trainable])
         model.optimizer.apply(grads, trainable)
-    _track(model, loss, y_true, y_pred, x.shape[0])
+    _track(model, loss, y_true, y_pred, _batch_of(x))
 
 
 def trace_test(model, batch, x_spec, y_spec, weighted=False):
@@ -101,12 +125,25 @@ def call_compute_loss(model, x, y, y_pred, sample_weight, training):
     return model.compute_loss(x, y, y_pred, sample_weight)
 
 
+def _batch_of(x):
+    while isinstance(x, (list, tuple, dict)):
+        x = next(iter(x.values())) if isinstance(x, dict) else x[0]
+    return x.shape[0]
+
+
 def default_loss(model, y_true, y_pred, sample_weight=None):
     """(per-sample losses, the loss). Default reduction sum_over_batch_size: per-sample
-    losses (times their weights) summed, divided by their number; then, as Keras's
-    compute_loss, plus every scalar the layers gave add_loss() while traced."""
-    values = model.loss.call(y_true, y_pred)
-    loss = reduce_values(values, model.loss.reduction, sample_weight)
+    losses (times their weights) summed, divided by their number, times the loss weight;
+    then, as Keras's compute_loss, plus every scalar the layers gave add_loss() while
+    traced. Several outputs: the weighted sum of their losses, and no per-sample values."""
+    outputs = model._compiled_outputs
+    if outputs is not None:
+        values, loss = None, outputs.loss(y_true, y_pred, sample_weight)
+    else:
+        values = model.loss.call(y_true, y_pred)
+        loss = reduce_values(values, model.loss.reduction, sample_weight)
+        if model._loss_weight is not None:
+            loss = bind("multiply", loss, convert(np.float32(model._loss_weight), loss.dtype))
     for _, extra in current_graph().notes.get("losses", []):
         extra = convert(extra)
         if shape_of(extra):  # Keras sums a non-scalar loss
@@ -117,6 +154,9 @@ def default_loss(model, y_true, y_pred, sample_weight=None):
 
 def _track(model, loss, y_true, y_pred, batch):
     model._loss_tracker.update_state(loss, sample_weight=np.float32(batch))
+    if model._compiled_outputs is not None:
+        model._compiled_outputs.update_metrics(y_true, y_pred)
+        return
     for metric in model._compiled_metrics:
         metric.update_state(y_true, y_pred)
 

@@ -13,7 +13,7 @@ import numpy as np
 from .. import losses as losses_module, optimizers
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..utils.random import generator
-from . import compile_utils, data as data_utils, weights
+from . import compile_utils, data as data_utils, io, weights
 from .forward import BatchCache, ForwardCache, run_checked
 from .steps import StepCache, custom_compute_loss, default_loss, overridden, supervised_step
 
@@ -30,13 +30,16 @@ def _not_supported(**kwargs):
             raise NotImplementedError(f"`{name}` is not supported yet by fastkeras")
 
 
-class Trainer:
+class Trainer(io.TrainerData):
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = None
         self.loss = None
         self._metric_specs = None
         self._compiled_metrics = []
+        self._loss_weights = None
+        self._loss_weight = None  # one output's weight, once resolved
+        self._compiled_outputs = None  # several outputs: multi_output.CompiledOutputs
         self._metrics_resolved = False
         self._loss_tracker = compile_utils.loss_tracker()
         self._steps = StepCache(self)
@@ -49,12 +52,25 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
-        _not_supported(loss_weights=loss_weights, weighted_metrics=weighted_metrics,
-                       run_eagerly=run_eagerly)
-        if isinstance(loss, (list, dict)):
-            raise NotImplementedError("several losses (one per output) are not supported yet")
+        _not_supported(weighted_metrics=weighted_metrics, run_eagerly=run_eagerly)
+        if loss_weights is not None and (isinstance(loss_weights, bool) or not isinstance(
+                loss_weights, (list, tuple, dict, int, float, np.integer, np.floating))):
+            raise ValueError("Expected `loss_weights` argument to be a float (single output "
+                             "case) or a list, tuple, or dict (multiple output case). Received "
+                             f"instead: loss_weights={loss_weights!r} of type "
+                             f"{type(loss_weights).__name__}")
         self.optimizer = optimizers.get(optimizer)
-        self.loss = losses_module.get(loss)
+        # One loss, or one per output (a list or a dict keyed by output name), matched to
+        # the outputs at the first fit (trainers/multi_output.py).
+        if isinstance(loss, dict):
+            self.loss = {k: losses_module.get(v) for k, v in loss.items()}
+        elif isinstance(loss, (list, tuple)):
+            self.loss = [losses_module.get(v) for v in loss]
+        else:
+            self.loss = losses_module.get(loss)
+        self._loss_weights = loss_weights
+        self._loss_weight = None
+        self._compiled_outputs = None
         self._metric_specs = metrics
         self._compiled_metrics = []
         self._metrics_resolved = False
@@ -100,7 +116,10 @@ class Trainer:
 
     @property
     def metrics(self):
-        return ([self._loss_tracker] if self.compiled else []) + list(self._compiled_metrics)
+        out = ([self._loss_tracker] if self.compiled else []) + list(self._compiled_metrics)
+        if self._compiled_outputs is not None:  # each output's loss (Keras's CompileLoss)
+            out += self._compiled_outputs.trackers
+        return out
 
     @property
     def metrics_names(self):
@@ -126,34 +145,7 @@ class Trainer:
             groups += self.optimizer.slot_families()
         return [g for g in groups if g and len({v.dtype for v in g}) == 1]
 
-    # ---- data preparation ----------------------------------------------------------------
-    def _prepare_x(self, x, name="x"):
-        x = data_utils.as_array(x, name, self._input_dtype())
-        data_utils.check_finite(x, name)
-        self._build_for(x.shape)
-        data_utils.check_features(x, self._input_shape(), name)
-        return x
-
-    def _prepare_xy(self, x, y, xname="x", yname="y"):
-        x = self._prepare_x(x, xname)
-        y = data_utils.as_array(y, yname, None)
-        data_utils.check_lengths(**{xname: x, yname: y})
-        data_utils.check_finite(y, yname)
-        pred_shape = self._output_shape()
-        if not self._metrics_resolved:
-            self._compiled_metrics = compile_utils.resolve_metrics(
-                self._metric_specs, y.shape, pred_shape)
-            self._metrics_resolved = True
-        labels = compile_utils.prepare_labels(y, self.loss, pred_shape)
-        # Checked again as the kernels will read them: float64 labels beyond float32's
-        # range became inf in the cast and would turn every weight into NaN.
-        data_utils.check_finite(labels, yname)
-        return x, labels
-
-    @staticmethod
-    def _spec(a):
-        return (tuple(a.shape[1:]), a.dtype.name)
-
+    # ---- data preparation: io.TrainerData ----------------------------------------------
     def _ensure_optimizer_built(self):
         trainable = self.trainable_weights
         if not self.optimizer.built:
@@ -195,20 +187,16 @@ class Trainer:
         if shuffle not in (True, False):
             raise NotImplementedError(f"shuffle={shuffle!r} is not supported yet; use a bool")
         x, y = self._prepare_xy(x, y)
-        sw = weights.sample_weights(y, len(x), sample_weight, class_weight)
+        sw = weights.sample_weights(y, io.rows(x), sample_weight, class_weight)
         val = None
         if validation_data is not None:
-            vx, vy = data_utils.unpack_validation_data(validation_data)
-            val = self._prepare_xy(vx, vy, "validation x", "validation y")
+            vx, vy, vsw = data_utils.unpack_validation_data(validation_data)
+            vx, vy = self._prepare_xy(vx, vy, "validation x", "validation y")
+            val = (vx, vy, weights.sample_weights(vy, io.rows(vx), vsw))
         elif validation_split:
-            arrays = [x, y] + ([sw] if sw is not None else [])
-            train, val = data_utils.split_validation(arrays, validation_split)
-            x, y = np.ascontiguousarray(train[0]), np.ascontiguousarray(train[1])
-            if sw is not None:
-                sw = np.ascontiguousarray(train[2])  # class/sample weights apply to training only
-            val = tuple(np.ascontiguousarray(a) for a in val[:2])
+            (x, y, sw), val = io.split(x, y, sw, validation_split, sample_weight is not None)
         self._ensure_optimizer_built()
-        n = len(x)
+        n = io.rows(x)
         full, rem = divmod(n, batch_size)
         steps = full + (1 if rem else 0)
         history = History()
@@ -224,7 +212,7 @@ class Trainer:
         interval = _PROGRESS_INTERVAL if live_bar else _CHUNK_INTERVAL
         self.stop_training = False
         xs, ys, weighted = self._spec(x), self._spec(y), sw is not None
-        data = [x, y] + ([sw] if weighted else [])
+        data = io.data(x, y, sw)
         train_full = self._steps.executor("train", batch_size, xs, ys, weighted) if full else None
         train_rem = self._steps.executor("train", rem, xs, ys, weighted) if rem else None
         cbs.on_train_begin()
@@ -258,7 +246,8 @@ class Trainer:
                     cbs.on_train_batch_end(full, self._logs())
             logs = self._logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size)
+                vx, vy, vsw = val
+                val_logs = self._evaluate_arrays(vx, vy, validation_batch_size or batch_size, vsw)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
             logs = dict(sorted(logs.items()))
             cbs.on_epoch_end(epoch, logs)
@@ -279,9 +268,9 @@ class Trainer:
             raise ValueError("evaluate() needs targets: pass `y`")
         batch_size = data_utils.check_batch_size(batch_size)
         x, y = self._prepare_xy(x, y)
-        sw = weights.sample_weights(y, len(x), sample_weight)
+        sw = weights.sample_weights(y, io.rows(x), sample_weight)
         verbose = data_utils.check_verbose(verbose)
-        n_steps = -(-len(x) // batch_size)
+        n_steps = -(-io.rows(x) // batch_size)
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
                            {"verbose": verbose, "epochs": 1, "steps": n_steps})
         cbs.on_test_begin()
@@ -289,14 +278,20 @@ class Trainer:
         cbs.on_test_end(logs)
         if return_dict:
             return logs
-        values = [logs[m.name] for m in self.metrics]
+        values = self._ordered(logs)
         return values[0] if len(values) == 1 else values
+
+    def _ordered(self, logs):
+        """evaluate()'s list of values, in Keras's order."""
+        if self._compiled_outputs is not None:
+            return self._compiled_outputs.ordered(logs)
+        return [logs[m.name] for m in self.metrics]
 
     def _evaluate_arrays(self, x, y, batch_size, sw=None):
         self.reset_metrics()
-        full, rem = divmod(len(x), batch_size)
+        full, rem = divmod(io.rows(x), batch_size)
         xs, ys, weighted = self._spec(x), self._spec(y), sw is not None
-        data = [x, y] + ([sw] if weighted else [])
+        data = io.data(x, y, sw)
         if full:
             self._steps.executor("test", batch_size, xs, ys, weighted).run(data, None, 0, full, [])
         if rem:
@@ -305,6 +300,10 @@ class Trainer:
         return self._logs()
 
     def _logs(self):
+        if self._compiled_outputs is not None:  # metrics named after their outputs
+            names = self._compiled_outputs.log_names()
+            return dict(sorted((names.get(id(m), m.name), float(m.result()))
+                               for m in self.metrics))
         return dict(sorted((m.name, float(m.result())) for m in self.metrics))
 
     # ---- predict -------------------------------------------------------------------------
@@ -318,12 +317,12 @@ class Trainer:
         verbose = data_utils.check_verbose(verbose)
         if verbose == 0 and not callbacks:
             return self._forward_arrays(x, batch_size)
-        x = self._prepare_x(x)
-        n_steps = -(-len(x) // batch_size)
+        xs = self._prepare_x(x)
+        n_steps = -(-io.rows(xs) // batch_size)
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
                            {"verbose": verbose, "epochs": 1, "steps": n_steps})
         cbs.on_predict_begin()
-        out = self._forward_arrays(x, batch_size)
+        out = self._forward_arrays(x if self._structured_io else xs, batch_size)
         cbs.on_predict_end()
         return out
 
@@ -332,6 +331,8 @@ class Trainer:
         out = self._forward.fast(x, batch_size)
         if out is not None:
             return out
+        if self._structured_io:  # several inputs or outputs: a list (or dict) of arrays
+            return io.predict(self, x, batch_size)
         x = self._prepare_x(x)
         return self._forward.make(x, batch_size)(x)
 
@@ -351,23 +352,26 @@ class Trainer:
 
     def _run_batch(self, kind, x, y, sample_weight=None, class_weight=None):
         """One step on one batch; a repeated shape skips conversion and plan lookup."""
-        if sample_weight is not None or class_weight is not None:
-            xs, labels = self._prepare_xy(x, y)
-            sw = weights.sample_weights(labels, len(xs), sample_weight, class_weight)
-            if kind == "train":
-                self._ensure_optimizer_built()
-            self._steps.executor(kind, len(xs), self._spec(xs), self._spec(labels), True).run(
-                (xs, labels, sw), None, 0, 1, ())
-            return
-        found = self._batches.lookup(kind, x, y, self.loss)
-        if found is None:
-            xs, labels = self._prepare_xy(x, y)
-            if kind == "train":
-                self._ensure_optimizer_built()
-            run = self._batches.make(kind, x, y, xs, labels, self._output_shape())
-        else:
-            run, xs, labels = found
-        run_checked(run, (xs, labels), ("x", "y"))
+        if sample_weight is None and class_weight is None:
+            found = self._batches.lookup(kind, x, y, self.loss)
+            if found is not None:
+                run, xs, labels = found
+                run_checked(run, (xs, labels), ("x", "y"))
+                return
+            if not self._structured_io:  # arrays: kept for the next call of this shape
+                xs, labels = self._prepare_xy(x, y)
+                if kind == "train":
+                    self._ensure_optimizer_built()
+                run = self._batches.make(kind, x, y, xs, labels, self._output_shape())
+                run_checked(run, (xs, labels), ("x", "y"))
+                return
+        xs, labels = self._prepare_xy(x, y)  # weights, or several inputs or outputs
+        n = io.rows(xs)
+        sw = weights.sample_weights(labels, n, sample_weight, class_weight)
+        if kind == "train":
+            self._ensure_optimizer_built()
+        self._steps.executor(kind, n, self._spec(xs), self._spec(labels), sw is not None).run(
+            io.data(xs, labels, sw), None, 0, 1, ())
 
     def predict_on_batch(self, x):
         return self._forward_arrays(x)
@@ -375,7 +379,10 @@ class Trainer:
     def _batch_result(self, return_dict):
         if return_dict:
             return self._logs()
-        values = [float(m.result()) for m in self.metrics]
+        if self._compiled_outputs is not None:
+            values = self._ordered(self._logs())
+        else:
+            values = [float(m.result()) for m in self.metrics]
         return values[0] if len(values) == 1 else values
 
 

@@ -36,6 +36,15 @@ def sample_weights(y, n, sample_weight=None, class_weight=None):
     """float32 (n,) weights, or None when neither argument is given."""
     if sample_weight is not None and class_weight is not None:
         raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    if type(y) is tuple:  # several outputs (trainers/io.py)
+        if class_weight is not None:
+            raise ValueError("`class_weight` is only supported for Models with a single output.")
+        if isinstance(sample_weight, (list, tuple, dict)) and len(sample_weight) and \
+                all(hasattr(w, "shape") for w in (sample_weight.values() if isinstance(
+                    sample_weight, dict) else sample_weight)):
+            raise NotImplementedError("one `sample_weight` array per output is not supported "
+                                      "yet by fastkeras; pass one array of shape (n,), which "
+                                      "weighs every output's loss")
     if class_weight is not None:
         sw = class_weights_to_samples(y, class_weight)
         data_utils.check_finite(sw, "class_weight")  # a weight beyond float32's range
