@@ -58,7 +58,7 @@ Signature signature(Op op) {
     case Op::sparse_categorical_crossentropy_softmax_grad:
       return {3, 1, 0, 0, false};
     case Op::elementwise_program: return {-1, -1, 1, 0, false};
-    case Op::random: return {1, 1, 3, 0, false};
+    case Op::random: return {1, 1, 4, 1, false};
     case Op::constrain: return {1, 0, 4, 3, true};
     case Op::moments: return {1, 2, 0, 0, true};
     default: break;

@@ -8,7 +8,7 @@
 namespace fk::ew {
 
 const Table& table() {
-#define FK_EW_TABLE(ns) Table{#ns, ns::adam, ns::program_op, ns::random_uniform}
+#define FK_EW_TABLE(ns) Table{#ns, ns::adam, ns::program_op, ns::random_uniform, ns::random_dropout}
   static const Table chosen = [] {
     switch (kernels::kernel_isa()) {
 #if defined(__x86_64__) || defined(_M_X64)

@@ -22,6 +22,9 @@ struct Table {
   bool (*program_op)(int32_t op, const float* a, const float* b, float* d, int64_t n);
   // d[i] = uniform [0, 1) number `first + i` of the stream `key` (scalar::random_uniform)
   void (*random_uniform)(uint64_t key, int64_t first, float* d, int64_t n);
+  // d[i] = scalar::random_dropout(key, first + i, threshold, scale)
+  void (*random_dropout)(uint64_t key, int64_t first, float* d, int64_t n, uint32_t threshold,
+                         float scale);
 };
 
 #define FK_EW_DECLARE(ns)                                                                  \
@@ -30,6 +33,8 @@ struct Table {
             float omb1, float omb2, float eps);                                           \
   bool program_op(int32_t op, const float* a, const float* b, float* d, int64_t n);       \
   void random_uniform(uint64_t key, int64_t first, float* d, int64_t n);                 \
+  void random_dropout(uint64_t key, int64_t first, float* d, int64_t n, uint32_t threshold,  \
+                      float scale);                                                          \
   }
 
 FK_EW_DECLARE(generic)

@@ -8,13 +8,16 @@
 
 namespace fk::kernels {
 
-// counter: () int64 -> out: (shape) float32; ints (seed, stream, normal).
+// counter: () int64 -> out: (shape) float32; ints (seed, stream, kind, threshold) with kind
+// 0 uniform, 1 normal, 2 dropout; floats (scale,).
 Status random(const OpCall& c) {
   const TensorRef &counter = c.in(0), &out = c.out(0);
   if (counter.dtype != DType::i64 || counter.size() != 1)
     return Status::error("random: the counter must be an int64 scalar");
   if (out.dtype != DType::f32) return Status::error("random: the output must be float32");
-  const bool normal = c.iattr(2) != 0;
+  const int64_t kind = c.iattr(2);
+  if (kind < 0 || kind > 2) return Status::error("random: unknown kind %lld", (long long)kind);
+  const bool normal = kind == 1;
   const int64_t n = out.size();
   if (n * (normal ? 2 : 1) > int64_t(0xFFFFFFFF))
     return Status::error("random: at most 2**32 numbers per call");
@@ -24,6 +27,14 @@ Status random(const OpCall& c) {
   float* d = out.ptr<float>();  // (n,)
   if (normal) {
     for (int64_t i = 0; i < n; ++i) d[i] = scalar::random_normal(key, static_cast<uint32_t>(i));
+    return Status::success();
+  }
+  if (kind == 2) {
+    const int64_t threshold = c.iattr(3);
+    if (threshold < 0 || threshold > (int64_t(1) << 24))
+      return Status::error("random: dropout threshold %lld outside [0, 2**24]", (long long)threshold);
+    ew::table().random_dropout(key, 0, d, n, static_cast<uint32_t>(threshold),
+                               static_cast<float>(c.fattr(0)));
     return Status::success();
   }
   ew::table().random_uniform(key, 0, d, n);

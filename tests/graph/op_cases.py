@@ -228,7 +228,10 @@ CASES["random"] = [
     ([np.array(c, dtype=np.int64)], {"shape": s, "seed": seed, "stream": st, "distribution": d})
     for c, s, seed, st, d in [(0, (7,), 1, 0, "uniform"), (5, (33, 65), 123456789, 2, "uniform"),
                               (2 ** 40, (3, 4, 5), 2 ** 62 + 7, 1, "uniform"),
-                              (1, (), 9, 0, "uniform"), (3, (17, 9), 42, 0, "normal")]]
+                              (1, (), 9, 0, "uniform"), (3, (17, 9), 42, 0, "normal")]] + [
+    ([np.array(4, dtype=np.int64)], {"shape": (40, 33), "seed": 5, "stream": 1,
+                                     "distribution": "dropout", "rate": r})
+    for r in (0.0, 0.2, 0.5, 0.9)]
 CASES["constrain"] = [
     ([_f(4, 3)], {"kind": "non_neg", "outer": 1, "reduce": 4, "inner": 3}),
     ([_f(4, 3)], {"kind": "max_norm", "outer": 1, "reduce": 4, "inner": 3, "max_value": 1.0}),

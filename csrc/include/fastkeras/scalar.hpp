@@ -131,6 +131,11 @@ FK_HD inline float random_uniform(uint64_t key, uint32_t i) {
   return static_cast<float>(static_cast<int32_t>(random_bits(key, i) >> 8)) * 0x1p-24f;
 }
 
+// Dropout's scaled keep mask: kept when the 24-bit draw is >= threshold = ceil(rate * 2**24).
+FK_HD inline float random_dropout(uint64_t key, uint32_t i, uint32_t threshold, float scale) {
+  return (random_bits(key, i) >> 8) >= threshold ? scale : 0.0f;
+}
+
 // Standard normal (Box-Muller in double from elements 2i and 2i + 1, rounded once).
 FK_HD inline float random_normal(uint64_t key, uint32_t i) {
   const double u1 = (static_cast<double>(random_bits(key, 2 * i) >> 8) + 1.0) * 0x1p-24;

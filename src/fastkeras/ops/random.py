@@ -52,7 +52,7 @@ class SeedGenerator:
         return {"seed": self._initial_seed}
 
 
-def _draw(shape, seed, distribution):
+def _draw(shape, seed, distribution, rate=0.0):
     shape = tuple(int(d) for d in shape)
     if isinstance(seed, SeedGenerator):
         counter, seed_value, stream = seed.draw()
@@ -63,7 +63,7 @@ def _draw(shape, seed, distribution):
         else:
             counter, seed_value, stream = np.array(0, np.int64), int(seed), 0
     return bind("random", counter, shape=shape, seed=seed_value, stream=stream,
-                distribution=distribution)
+                distribution=distribution, rate=float(rate))
 
 
 def _float_dtype(dtype):
@@ -101,13 +101,10 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     shape = tuple(shape_of(x))
     if noise_shape is not None:
         noise_shape = tuple(shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
-    mask_shape = noise_shape or shape
-    u = _draw(mask_shape, seed, "uniform")
-    # P(u >= rate) = 1 - rate on the 2**-24 grid of u.
-    keep = bind("cast", bind("greater", u, np.float32(rate) - np.float32(2.0 ** -25)),
-                dtype="float32")
-    scale = np.float32(1.0 / (1.0 - rate))
-    return bind("multiply", x, bind("multiply", keep, scale))
+    # The scaled keep mask straight from the generator: one multiply here and one in the
+    # backward pass, both fused into their neighbours' programs.
+    mask = _draw(noise_shape or shape, seed, "dropout", rate)
+    return bind("multiply", x, mask)
 
 
 __all__ = ["SeedGenerator", "dropout", "normal", "uniform"]

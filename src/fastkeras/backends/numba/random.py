@@ -38,6 +38,12 @@ def _uniform(lo, hi, out):
 
 
 @jit
+def _dropout(lo, hi, out, threshold, scale):
+    for i in range(out.size):
+        out[i] = scale if (_bits(lo, hi, i) >> 8) >= threshold else np.float32(0)
+
+
+@jit
 def _normal(lo, hi, out):
     for i in range(out.size):
         b1 = _bits(lo, hi, 2 * i) >> 8
@@ -53,6 +59,9 @@ def random_kernel(prim, ins, outs, attrs, native):
     flat = outs[0].reshape(-1)
     if attrs["distribution"] == "normal":
         _normal(lo, hi, flat)
+    elif attrs["distribution"] == "dropout":
+        ints, floats = native
+        _dropout(lo, hi, flat, np.int64(ints[3]), np.float32(floats[0]))
     else:
         _uniform(lo, hi, flat)
 

@@ -4,6 +4,8 @@
       key     = mix(mix(mix(seed) ^ counter) ^ stream)        (64 bits, once per call)
       bits(i) = h(h(i * 0x9E3779B9 + lo(key)) ^ hi(key))     (32 bits per element)
       uniform: (bits(i) >> 8) * 2**-24                       in [0, 1), exact in float32
+      dropout: (bits(i) >> 8) >= ceil(rate * 2**24) ? float32(1 / (1 - rate)) : 0
+               (the scaled keep mask of Dropout: kept with probability 1 - rate)
       normal:  u1 = ((bits(2i) >> 8) + 1) * 2**-24          in (0, 1]
                u2 = (bits(2i + 1) >> 8) * 2**-24
                sqrt(-2 log u1) * cos(2 pi u2)                (in double, rounded once)
@@ -19,7 +21,8 @@ step draws new numbers and a step's numbers depend only on (seed, counter, strea
 never on the backend, the thread count or how the elements are split between threads.
 `stream` tells apart the draws of one step (two dropout calls of one trace).
 
-Native encoding: ints (seed, stream, normal) — normal is 0 for uniform, 1 for normal.
+Native encoding: ints (seed, stream, kind, threshold) — kind 0 uniform, 1 normal, 2 dropout,
+threshold = ceil(rate * 2**24); floats (scale,) = float32(1 / (1 - rate)) for dropout.
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ from ..primitive import Primitive, register
 _G = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-DISTRIBUTIONS = ("uniform", "normal")
+DISTRIBUTIONS = ("uniform", "normal", "dropout")
+
+
+def dropout_threshold(rate):
+    """The least 24-bit draw that is kept: u >= rate exactly, u on the 2**-24 grid."""
+    return int(np.ceil(float(rate) * 2 ** 24))
 
 
 def mix(z):
@@ -62,12 +70,15 @@ def _bits(key, n):
     return _h32(_h32(i * np.uint32(0x9E3779B9) + lo) ^ hi)
 
 
-def _random_ref(counter, shape, seed, stream, distribution):
+def _random_ref(counter, shape, seed, stream, distribution, rate):
     n = int(np.prod(shape, dtype=np.int64))
     key = stream_key(seed, int(counter), stream)
     if distribution == "uniform":
         u = (_bits(key, n) >> np.uint32(8)).astype(np.float32) * np.float32(2.0 ** -24)
         return u.reshape(shape)
+    if distribution == "dropout":
+        kept = (_bits(key, n) >> np.uint32(8)) >= dropout_threshold(rate)
+        return np.where(kept, np.float32(1.0 / (1.0 - rate)), np.float32(0)).reshape(shape)
     bits = _bits(key, 2 * n)
     u1 = ((bits[0::2] >> np.uint32(8)).astype(np.float64) + 1.0) * 2.0 ** -24
     u2 = (bits[1::2] >> np.uint32(8)).astype(np.float64) * 2.0 ** -24
@@ -85,6 +96,8 @@ def _random_rule(specs, attrs):
     out = tuple(int(d) for d in attrs["shape"])
     if any(d < 0 for d in out):
         raise ValueError(f"random: negative dimension in shape {out}")
+    if attrs["distribution"] == "dropout" and not 0 <= attrs["rate"] < 1:
+        raise ValueError(f"random: a dropout rate must be in [0, 1), got {attrs['rate']}")
     if np.prod(out, dtype=np.int64) * (2 if attrs["distribution"] == "normal" else 1) >= 2 ** 32:
         raise ValueError(f"random: at most 2**32 numbers per call, shape {out} asks more")
     return [(out, "float32")]
@@ -92,8 +105,10 @@ def _random_rule(specs, attrs):
 
 register(Primitive(
     "random", _random_rule, _random_ref,
-    attr_defaults={"shape": (), "seed": 0, "stream": 0, "distribution": "uniform"},
-    native_attrs=lambda a, s: ((int(a["seed"]), int(a["stream"]),
-                                int(a["distribution"] == "normal")), ()),
+    attr_defaults={"shape": (), "seed": 0, "stream": 0, "distribution": "uniform", "rate": 0.0},
+    native_attrs=lambda a, s: (
+        (int(a["seed"]), int(a["stream"]), DISTRIBUTIONS.index(a["distribution"]),
+         dropout_threshold(a["rate"]) if a["distribution"] == "dropout" else 0),
+        (float(np.float32(1.0 / (1.0 - a["rate"]))) if a["distribution"] == "dropout" else 0.0,)),
     # Element i depends on its flat index in the whole tensor: a shard would redraw rows.
-    rows="mixed", doc="counter-based uniform [0, 1) or standard normal float32 numbers"))
+    rows="mixed", doc="counter-based uniform [0, 1), standard normal or dropout-mask float32 numbers"))
