@@ -5,8 +5,12 @@
 #include "ew.hpp"
 #include "fastkeras/scalar.hpp"
 #include "kernels.hpp"
+#include "thread_pool.hpp"
 
 namespace fk::kernels {
+namespace {
+constexpr int64_t kParallelRandom = 16384;  // numbers: below, one thread is faster
+}  // namespace
 
 // counter: () int64 -> out: (shape) float32; ints (seed, stream, kind, threshold) with kind
 // 0 uniform, 1 normal, 2 dropout; floats (scale,).
@@ -29,15 +33,20 @@ Status random(const OpCall& c) {
     for (int64_t i = 0; i < n; ++i) d[i] = scalar::random_normal(key, static_cast<uint32_t>(i));
     return Status::success();
   }
-  if (kind == 2) {
-    const int64_t threshold = c.iattr(3);
-    if (threshold < 0 || threshold > (int64_t(1) << 24))
-      return Status::error("random: dropout threshold %lld outside [0, 2**24]", (long long)threshold);
-    ew::table().random_dropout(key, 0, d, n, static_cast<uint32_t>(threshold),
-                               static_cast<float>(c.fattr(0)));
-    return Status::success();
-  }
-  ew::table().random_uniform(key, 0, d, n);
+  const int64_t threshold = kind == 2 ? c.iattr(3) : 0;
+  if (threshold < 0 || threshold > (int64_t(1) << 24))
+    return Status::error("random: dropout threshold %lld outside [0, 2**24]", (long long)threshold);
+  // Element i depends on i alone: any split over the threads gives the same bits.
+  const int parts = n >= kParallelRandom ? threads::num_threads() : 1;
+  threads::parallel_for(parts, [&](int t) {
+    int64_t lo, hi;
+    threads::split(n, 64, parts, t, &lo, &hi);
+    if (kind == 2)
+      ew::table().random_dropout(key, lo, d + lo, hi - lo, static_cast<uint32_t>(threshold),
+                                 static_cast<float>(c.fattr(0)));
+    else
+      ew::table().random_uniform(key, lo, d + lo, hi - lo);
+  });
   return Status::success();
 }
 

@@ -23,6 +23,8 @@ T max_contig(const T* x, int64_t n) {
   return m;
 }
 
+constexpr int64_t kParallelReduce = 16384;  // elements: below, one thread is faster
+
 template <class T>
 Status reduce_typed(const OpCall& c, uint64_t mask) {
   const TensorRef &x = c.in(0), &out = c.out(0);
@@ -48,7 +50,21 @@ Status reduce_typed(const OpCall& c, uint64_t mask) {
       s_out *= x.dims[i];
     }
   }
-  if (x.size() > 0) {
+  // Column sums of a (rows, cols) block (a bias gradient, BatchNorm's backward): columns
+  // split over the threads, each summed down the rows in order as below (the same bits).
+  if (!is_max && x.ndim == 2 && mask == 1 && x.size() >= kParallelReduce && x.dims[1] >= 128) {
+    const int64_t rows = x.dims[0], cols = x.dims[1];
+    const T* px = x.ptr<T>();
+    const int parts = static_cast<int>(std::min<int64_t>(threads::num_threads(), cols / 64));
+    threads::parallel_for(parts, [&](int t) {
+      int64_t lo, hi;
+      threads::split(cols, 64, parts, t, &lo, &hi);
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* xs = px + r * cols;
+        for (int64_t j = lo; j < hi; ++j) po[j] += xs[j];
+      }
+    });
+  } else if (x.size() > 0) {
     L.collapse();
     const T* px = x.ptr<T>();
     const int64_t n = L.inner();
