@@ -110,3 +110,24 @@ def test_row_vectors_join_programs_without_broadcast_copies():
     names = [n.prim.name for n in schedule(g, live_nodes(g, [z]))]
     assert names == ["elementwise_program"], names
     np.testing.assert_array_equal(evaluate([z], feed, REF)[0], want)
+
+
+@pytest.mark.parametrize("transpose_b", [False, True])
+def test_a_column_slice_of_a_matmul_narrows_the_matmul(transpose_b):
+    """slice(a @ op(b), columns) -> a @ slice(op(b)): the dropped columns are never
+    computed (a Dense's input gradient wanted for part of a Concatenate's inputs)."""
+    g = Graph()
+    with g:
+        a = g.placeholder((6, 5), "float32")
+        b = g.placeholder((7, 5) if transpose_b else (5, 7), "float32")
+        prod = bind("matmul", a, b, transpose_b=transpose_b)
+        out = bind("slice", prod, axis=1, start=2, stop=6)
+        bind("slice", prod, axis=1, start=0, stop=2)  # dead: must not block the rewrite
+    feed = {a: rng.normal(size=(6, 5)).astype("float32"),
+            b: rng.normal(size=tuple(b.shape)).astype("float32")}
+    want = evaluate([out], feed, REF)[0]
+    optimize(g, [a, b, out])
+    nodes = schedule(g, live_nodes(g, [out]))
+    mm = [n for n in nodes if n.prim.name == "matmul"]
+    assert len(mm) == 1 and mm[0].outputs[0].shape == (6, 4)
+    np.testing.assert_allclose(evaluate([out], feed, REF)[0], want, rtol=1e-6)

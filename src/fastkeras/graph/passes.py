@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .core import Graph, Tensor
+from .core import Graph, Tensor, bind
 from .fusion import fuse_elementwise
 from .lowering import lower
 from .primitive import get as get_primitive
@@ -148,6 +148,37 @@ def fuse_dense(graph: Graph, uses: _Uses):
         _rewrite(target, "dense", [mm.inputs[0], mm.inputs[1], b], {"activation": activation})
 
 
+def narrow_matmuls(graph: Graph, uses: _Uses):
+    """slice(matmul(a, b), last axis) -> matmul(a, slice(b)): only the columns kept are
+    computed. A Concatenate before a Dense makes one: the Dense's input gradient is wanted
+    for some of the joined inputs only (W7: the embedding's 64 of 80 columns), and the
+    GEMM shrinks by the columns dropped; the slice of the weight is a small copy."""
+    from .order import ancestors
+    live = ancestors([n for n in graph.nodes if any(_key(t) in uses.roots for t in n.outputs)]
+                     + list(graph.effects))
+    changed = False
+    for node in list(graph.nodes):
+        if node.prim is None or node.prim.name != "slice":
+            continue
+        x = node.inputs[0]
+        mm = _op(x, "matmul")
+        if mm is None or len(x.shape) != 2 or node.attrs["axis"] % 2 != 1 or \
+                mm.attrs["transpose_a"] or _key(x) in uses.roots or \
+                [c for c in uses.consumers(x) if c.id in live] != [node]:
+            continue
+        start = int(node.attrs["start"])
+        stop = x.shape[1] if node.attrs["stop"] is None else int(node.attrs["stop"])
+        a, b = mm.inputs
+        # Columns j of a @ op(b) come from op(b)'s column j: b's row j when transposed.
+        with graph:
+            narrow_b = bind("slice", b, axis=0 if mm.attrs["transpose_b"] else 1,
+                            start=start, stop=stop)
+        _rewrite(node, "matmul", [a, narrow_b], dict(mm.attrs))
+        changed = True
+    if changed:
+        graph.sort()  # the weight's slice was appended after its reader
+
+
 def prepare_programs(graph: Graph, uses: _Uses):
     """Shapes elementwise work for the fusion pass: a bias_add left over by fuse_dense is
     the broadcasting add (same bits, and `add` is a program op), and a program op reading a
@@ -178,6 +209,6 @@ def prepare_programs(graph: Graph, uses: _Uses):
 
 def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
-    for fn in (lower, fold_constants, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
-               prepare_programs, fuse_elementwise):
+    for fn in (lower, fold_constants, narrow_matmuls, fuse_loss_activation,
+               fuse_backward_matmul, fuse_dense, prepare_programs, fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes
