@@ -5,7 +5,10 @@
 // block (program_ops.inc: the float32 loops are the ISA-dispatched ew table's); a register
 // that is an output is computed straight into the output. Scratch slots are assigned by
 // liveness, once per call, so a long program needs only as many slots as values alive at
-// once.
+// once. An output may also be the column sums of a register (its sum over every axis but
+// the last): accumulated block by block in fixed chunks of blocks, so the bits do not depend
+// on the thread count, and the register itself need not be stored (a BatchNorm or bias
+// gradient).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -36,17 +39,29 @@ constexpr int kMaxRegisters = 1024;
 // Calls of at least this many blocks (16 K float32 elements) split over the threads.
 constexpr int64_t kParallelBlocks = 32;
 
-// The encoding of program.py: ints (n_instr, (op, dtype, a, b) per instruction, output
-// registers); registers 0..n_in-1 are the inputs, n_in + j instruction j's result.
+// Blocks per chunk of a column sum's partial sums.
+constexpr int64_t kSumChunkBlocks = 8;
+
+// The encoding of program.py: ints (n_instr, (op, dtype, a, b) per instruction, one code per
+// output, the iteration shape as (ndim, dims...)); registers 0..n_in-1 are the inputs,
+// n_in + j instruction j's result. An output code r >= 0 stores register r; r <= -2 is the
+// column sums of register -r - 2.
 struct Program {
   int n_in, n_out;
   int64_t n_instr;
   const int64_t* code;
   const int64_t* outs;
+  TensorRef shape;  // the iteration shape (no data)
 
   explicit Program(const OpCall& c)
       : n_in(c.n_in), n_out(c.n_out), n_instr(c.ints[0]), code(c.ints + 1),
-        outs(c.ints + 1 + 4 * c.ints[0]) {}
+        outs(c.ints + 1 + 4 * c.ints[0]) {
+    const int64_t* sh = outs + n_out;
+    shape.ndim = static_cast<int32_t>(sh[0]);
+    for (int i = 0; i < shape.ndim && i < kMaxDims; ++i) shape.dims[i] = sh[1 + i];
+  }
+  static bool is_sum(int64_t out_code) { return out_code <= -2; }
+  static int64_t sum_reg(int64_t out_code) { return -out_code - 2; }
   int32_t op(int64_t j) const { return static_cast<int32_t>(code[4 * j]); }
   DType dtype(int64_t j) const { return static_cast<DType>(code[4 * j + 1]); }
   int64_t a(int64_t j) const { return code[4 * j + 2]; }
@@ -73,11 +88,16 @@ struct Run {
   // Registers [0, n_regs) only (no zero-fill of the rest: a one-row predict runs this
   // every call).
   int32_t slot[kMaxRegisters];  // scratch slot of a register; -1: in place / output
-  int32_t out_of[kMaxRegisters];  // output index of a register, or -1
+  int32_t out_of[kMaxRegisters];  // output index of a stored register, or -1
   int32_t n_slots = 0;
+  // Column sums: register, output index; their partial sums (n_sums, n_chunks, cols).
+  int n_sums = 0;
+  int64_t sum_reg[kMaxOperands], sum_out[kMaxOperands];
+  int64_t cols = 1, n_chunks = 0;
+  T* partial = nullptr;
 
   explicit Run(const OpCall& call)
-      : c(call), p(call), n(call.out(0).size()),
+      : c(call), p(call), n(p.shape.size()),
         block(kBlockBytes / static_cast<int64_t>(sizeof(T))) {}
   // Elements a constant or splat slot needs: a block, or the whole call when smaller.
   int64_t filled() const { return n < block ? n : block; }
@@ -123,7 +143,7 @@ void gather(const Run<T>& r, int k, int64_t start, int64_t len, T* dst) {
     const uint8_t* src = t.ptr<uint8_t>() + start;
     for (int64_t i = 0; i < len; ++i) dst[i] = src[i] ? T(1) : T(0);
   } else {
-    for (int64_t i = 0; i < len; ++i) dst[i] = broadcast_element<T>(t, r.c.out(0), start + i);
+    for (int64_t i = 0; i < len; ++i) dst[i] = broadcast_element<T>(t, r.p.shape, start + i);
   }
 }
 
@@ -185,9 +205,19 @@ void run_blocks(const Run<T>& r, int64_t b0, int64_t b1) {
       }
       instruction<T>(op, a, p.b(j) >= 0 ? ptr[p.b(j)] : a, d, len);
     }
+    for (int k = 0; k < r.n_sums; ++k) {  // column sums: this block into its chunk's partial
+      T* acc = r.partial + (k * r.n_chunks + (start / r.block) / kSumChunkBlocks) * r.cols;
+      const T* v = ptr[r.sum_reg[k]];
+      for (int64_t i = 0, col = start % r.cols; i < len; col = 0) {
+        const int64_t run = r.cols - col < len - i ? r.cols - col : len - i;
+        for (int64_t j = 0; j < run; ++j) acc[col + j] += v[i + j];
+        i += run;
+      }
+    }
     for (int o = 0; o < p.n_out; ++o) {  // outputs not computed in place: from their slot
       const TensorRef& t = c.out(o);
       const int64_t reg = p.outs[o];
+      if (Program::is_sum(reg)) continue;
       if (reg >= p.n_in && r.slot[reg] < 0) continue;
       const T* src = ptr[reg];
       if (t.dtype == DType::b8) {
@@ -213,7 +243,16 @@ Status run_program(const OpCall& c) {
     last_use[p.a(j)] = j;
     if (p.b(j) >= 0) last_use[p.b(j)] = j;
   }
-  for (int o = 0; o < p.n_out; ++o) r.out_of[p.outs[o]] = o;
+  for (int o = 0; o < p.n_out; ++o) {
+    if (!Program::is_sum(p.outs[o])) {
+      r.out_of[p.outs[o]] = o;
+      continue;
+    }
+    const int64_t reg = Program::sum_reg(p.outs[o]);
+    r.sum_reg[r.n_sums] = reg;
+    r.sum_out[r.n_sums++] = o;
+    if (reg >= p.n_in) last_use[reg] = p.n_instr;  // read after the block's last instruction
+  }
   // Slots: inputs that are not read in place and constants hold theirs for the whole call
   // (a splat or a constant is filled once); results are freed after their last read.
   int32_t n_slots = 0, n_free = 0;
@@ -222,7 +261,7 @@ Status run_program(const OpCall& c) {
   for (int k = 0; k < p.n_in; ++k) {
     const TensorRef& t = c.in(k);
     r.feed[k] = t.size() == r.n ? Feed::in_place : t.size() == 1 ? Feed::splat
-                : periodic(t, c.out(0)) ? Feed::periodic : Feed::general;
+                : periodic(t, p.shape) ? Feed::periodic : Feed::general;
     if (r.feed[k] != Feed::in_place || t.dtype == DType::b8) r.slot[k] = take();
   }
   for (int64_t j = 0; j < p.n_instr; ++j)  // constants first: filled once, never reused
@@ -243,12 +282,28 @@ Status run_program(const OpCall& c) {
   // Big calls split their blocks over the threads (each with its own scratch); the blocks,
   // and so the results, are the same whatever the split.
   const int64_t n_blocks = (r.n + r.block - 1) / r.block;
+  static thread_local std::vector<T> partial_store;  // the calling thread's: no allocation
+  if (r.n_sums) {                                   // once warm
+    r.cols = p.shape.dims[p.shape.ndim - 1];
+    r.n_chunks = (n_blocks + kSumChunkBlocks - 1) / kSumChunkBlocks;
+    const size_t need = static_cast<size_t>(r.n_sums * r.n_chunks * r.cols);
+    if (partial_store.size() < need) partial_store.resize(need);
+    std::fill_n(partial_store.data(), need, T(0));
+    r.partial = partial_store.data();
+  }
   const int parts = n_blocks >= kParallelBlocks ? threads::num_threads() : 1;
   threads::parallel_for(parts, [&](int t) {
-    int64_t b0, b1;
-    threads::split(n_blocks, 1, parts, t, &b0, &b1);
+    int64_t b0, b1;  // whole chunks per thread: each chunk's partial is one thread's
+    threads::split(n_blocks, r.n_sums ? kSumChunkBlocks : 1, parts, t, &b0, &b1);
     run_blocks(r, b0, b1);
   });
+  for (int k = 0; k < r.n_sums; ++k) {  // the chunks' partials, in chunk order
+    T* out = c.out(static_cast<int>(r.sum_out[k])).template ptr<T>();
+    const T* part = r.partial + k * r.n_chunks * r.cols;
+    for (int64_t j = 0; j < r.cols; ++j) out[j] = T(0);
+    for (int64_t ch = 0; ch < r.n_chunks; ++ch)
+      for (int64_t j = 0; j < r.cols; ++j) out[j] += part[ch * r.cols + j];
+  }
   return Status::success();
 }
 
@@ -268,14 +323,26 @@ bool program_op_f64(int32_t op, const double* a, const double* b, double* d, int
 Status program_shapes(const OpCall& c) {
   const char* name = "elementwise_program";
   if (c.n_ints < 1 || c.ints[0] < 1 || c.ints[0] > kMaxRegisters - kMaxOperands ||
-      c.n_ints != 1 + 4 * c.ints[0] + c.n_out)
+      c.n_ints < 2 + 4 * c.ints[0] + c.n_out)
     return Status::error("%s: malformed program encoding (%d ints)", name, c.n_ints);
+  const int64_t ndim = c.ints[1 + 4 * c.ints[0] + c.n_out];
+  if (ndim < 0 || ndim > kMaxDims || c.n_ints != 2 + 4 * c.ints[0] + c.n_out + ndim)
+    return Status::error("%s: malformed iteration shape in the encoding", name);
   const DType T = compute_dtype(c);
   if (T != DType::f32 && T != DType::f64)
     return Status::error("%s: runs in float32 or float64, got %s", name, dtype_name(T));
-  const TensorRef& o = c.out(0);
+  const Program p(c);
+  const TensorRef& o = p.shape;
+  for (int i = 0; i < o.ndim; ++i)
+    if (o.dims[i] < 0) return Status::error("%s: negative iteration dimension", name);
   for (int i = 0; i < c.n_in + c.n_out; ++i) {
     const TensorRef& t = c.t[i];
+    if (i >= c.n_in && Program::is_sum(p.outs[i - c.n_in])) {  // (cols,) of a rank >= 2 shape
+      if (t.dtype != T || o.ndim < 2 || t.ndim != 1 || t.dims[0] != o.dims[o.ndim - 1])
+        return Status::error("%s: column-sum output %d is not (%lld,) %s", name, i - c.n_in,
+                             (long long)(o.ndim ? o.dims[o.ndim - 1] : 0), dtype_name(T));
+      continue;
+    }
     if (t.dtype != T && t.dtype != DType::b8)
       return Status::error("%s: operand %d is %s in a %s program", name, i, dtype_name(t.dtype),
                            dtype_name(T));
@@ -286,7 +353,6 @@ Status program_shapes(const OpCall& c) {
     }
     if (!fits) return Status::error("%s: operand %d does not broadcast to the output shape", name, i);
   }
-  const Program p(c);
   std::vector<DType> reg_dtype;
   for (int k = 0; k < c.n_in; ++k) reg_dtype.push_back(c.in(k).dtype);
   for (int64_t j = 0; j < p.n_instr; ++j) {
@@ -311,15 +377,21 @@ Status program_shapes(const OpCall& c) {
     reg_dtype.push_back(d);
   }
   for (int k = 0; k < c.n_out; ++k) {
-    const int64_t reg = p.outs[k];
-    if (reg < 0 || reg >= p.n_regs() || reg_dtype[reg] != c.out(k).dtype)
+    const bool sum = Program::is_sum(p.outs[k]);
+    const int64_t reg = sum ? Program::sum_reg(p.outs[k]) : p.outs[k];
+    if (reg < 0 || reg >= p.n_regs() || reg_dtype[reg] != (sum ? T : c.out(k).dtype))
       return Status::error("%s: output %d names register %lld", name, k, (long long)reg);
   }
   return Status::success();
 }
 
 Status elementwise_program(const OpCall& c) {
-  if (c.out(0).size() == 0) return Status::success();
+  const Program p(c);
+  if (p.shape.size() == 0) {  // nothing to run; column sums of no rows are zeros
+    for (int k = 0; k < c.n_out; ++k)
+      if (Program::is_sum(p.outs[k])) std::memset(c.out(k).data, 0, c.out(k).size() * elem_size(c.out(k).dtype));
+    return Status::success();
+  }
   if (compute_dtype(c) == DType::f32) return run_program<float>(c);
   return run_program<double>(c);
 }

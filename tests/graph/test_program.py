@@ -61,11 +61,14 @@ def test_constants_are_immediates():
 @pytest.mark.parametrize("ints,why", [
     ([], "int and 0 float attributes"),
     ([2, 13, 0, 0, 1, 2], "malformed"),
-    ([1, 13, 0, 0, 5, 1], "reads a register"),   # add reads register 5 before it exists
-    ([1, 19, 0, 0, 0, 1], "not a program op"),   # matmul
-    ([1, 13, 4, 0, 0, 1], "wrong result dtype"),  # add giving bool
-    ([1, -1, 0, 3, -1, 1], "no value"),          # a constant without one
-    ([1, 13, 0, 0, 0, 7], "names register"),     # output register out of range
+    # (n_instr, op, dtype, a, b, output code, then the iteration shape: ndim, dims)
+    ([1, 13, 0, 0, 5, 1, 2, 2, 3], "reads a register"),   # add reads register 5 too early
+    ([1, 19, 0, 0, 0, 1, 2, 2, 3], "not a program op"),   # matmul
+    ([1, 13, 4, 0, 0, 1, 2, 2, 3], "wrong result dtype"),  # add giving bool
+    ([1, -1, 0, 3, -1, 1, 2, 2, 3], "no value"),          # a constant without one
+    ([1, 13, 0, 0, 0, 7, 2, 2, 3], "names register"),     # output register out of range
+    ([1, 13, 0, 0, 0, 1, 3, 2, 3], "malformed iteration shape"),  # 3 dims, 2 given
+    ([1, 13, 0, 0, 0, -3, 2, 2, 3], "column-sum output"),  # a sum into a (2, 3) output
 ])
 def test_native_check_refuses_malformed_programs(ints, why):
     from fastkeras import _cpu

@@ -10,7 +10,9 @@ beats a program), in four steps (decisions.md, "Elementwise programs"):
      of the node depends on the group through outside nodes; another group counts whole);
   2. compile: each group's program; a value another group made is recomputed from that
      group's inputs unless its primitive is `costly` (then it is read, so stored);
-  3. settle, last group first: a member's value read outside (or a plan root) becomes an
+  3. settle, last group first: a `sum` over every axis but the last of a member's value
+     becomes a column-sum output of the program (the value itself is then stored only if
+     something else reads it); a member's value read outside (or a plan root) becomes an
      output; a group over the native operand limit stays unfused;
   4. rewrite: the output Tensor objects move to the fused node (its last member), so every
      reader and root follows without rewiring; the graph is re-sorted topologically.
@@ -56,6 +58,7 @@ class _Group:
         self.first = pos  # position of the first member in graph.nodes
         # Set by _Fuser.compile: the program over `inputs`, and the keys it reads as inputs.
         self.program, self.inputs, self.reg, self.reads = [], [], {}, set()
+        self.sums = []  # (sum node, member output) absorbed as column-sum outputs
         self.fused = False
 
 
@@ -221,6 +224,28 @@ class _Fuser:
         group.reg = {key: number[s](i) for key, (s, i) in group.reg.items()}
 
     # ---- 3. outputs, last group first ---------------------------------------------------
+    def _column_sums(self, group):
+        """The live `sum` nodes over every axis but the last of a member's value (same
+        dtype, no keepdims): the program computes them as it goes."""
+        nd = len(group.shape)
+        if nd < 2:
+            return []
+        leading = list(range(nd - 1))
+        found = []
+        for m in group.members:
+            t = m.outputs[0]
+            if t.dtype != group.dtype:
+                continue
+            for c in self.uses.consumers(t):
+                if c.prim is None or c.prim.name != "sum" or c.id not in self.live or \
+                        c.attrs["keepdims"] or c.inputs[0] is not t:
+                    continue
+                axes = c.attrs["axes"]
+                axes = range(nd) if axes is None else (axes,) if isinstance(axes, int) else axes
+                if sorted(a % nd for a in axes) == leading:
+                    found.append((c, t))
+        return found
+
     def _read_outside(self, t, group, read_by_programs):
         """Whether the value t of a member must be stored: a plan root, read by some
         program (directly, or to recompute another value from it; counted for every group,
@@ -228,8 +253,9 @@ class _Fuser:
         runs on its own."""
         if _key(t) in self.uses.roots or _key(t) in read_by_programs:
             return True
+        absorbed = {s.id for s, _ in group.sums}
         for c in self.uses.consumers(t):
-            if c.id in group.ids or c.id not in self.live:
+            if c.id in group.ids or c.id not in self.live or c.id in absorbed:
                 continue
             other = self.group_of.get(c.id)
             if other is None or not other.fused:
@@ -242,25 +268,33 @@ class _Fuser:
         unfused, whose members read what they read)."""
         read_by_programs = set().union(*(g.reads for g in groups))
         for group in reversed(groups):
+            group.sums = self._column_sums(group)
             outs = [m.outputs[0] for m in group.members
                     if self._read_outside(m.outputs[0], group, read_by_programs)]
+            if len(group.inputs) + len(outs) + len(group.sums) > MAX_OPERANDS:
+                group.sums = []  # the operand limit: keep the sums as their own nodes
+                outs = [m.outputs[0] for m in group.members
+                        if self._read_outside(m.outputs[0], group, read_by_programs)]
             group.outputs = outs
-            group.fused = len(group.members) > 1 and bool(outs) and \
-                len(group.inputs) + len(outs) <= MAX_OPERANDS
+            group.fused = (len(group.members) > 1 or bool(group.sums)) and \
+                bool(outs or group.sums) and \
+                len(group.inputs) + len(outs) + len(group.sums) <= MAX_OPERANDS
 
     # ---- 4. rewrite ---------------------------------------------------------------------
     def rewrite(self, group):
         last = group.members[-1]
         out_regs = tuple(group.reg[_key(t)] for t in group.outputs)
-        for m in group.members[:-1]:  # dead now: their values come from the fused node
-            m.outputs, m.inputs, m.prim, m.kind = [], [], None, "fused_away"
+        sum_regs = tuple(group.reg[_key(t)] for _, t in group.sums)
+        sum_outs = [s.outputs[0] for s, _ in group.sums]
+        for m in group.members[:-1] + [s for s, _ in group.sums]:  # dead now: their values
+            m.outputs, m.inputs, m.prim, m.kind = [], [], None, "fused_away"  # come from here
         last.prim = get_primitive("elementwise_program")
         last.inputs = list(group.inputs)
-        last.attrs = {"program": tuple(group.program), "outputs": out_regs,
+        last.attrs = {"program": tuple(group.program), "outputs": out_regs, "sums": sum_regs,
                       "shape": group.shape}
-        for i, t in enumerate(group.outputs):
+        for i, t in enumerate(group.outputs + sum_outs):
             t.node, t.index = last, i
-        last.outputs = list(group.outputs)
+        last.outputs = list(group.outputs) + sum_outs
 
 
 def fuse_elementwise(graph: Graph, uses):

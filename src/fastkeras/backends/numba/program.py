@@ -9,7 +9,7 @@ import numpy as np
 
 from ...graph.primitive import PRIMITIVES
 from ...graph.primitives._rules import broadcast_shapes
-from ...graph.primitives.program import CONST, interpret
+from ...graph.primitives.program import CONST, column_sums, interpret
 
 
 def _apply(op, args, dtype):
@@ -23,8 +23,19 @@ def _apply(op, args, dtype):
     return out
 
 
+def _sum(value, axes):
+    from . import kernel_for
+    prim = PRIMITIVES["sum"]
+    out = np.empty(value.shape[-1:], dtype=value.dtype)
+    kernel_for(prim)(prim, [value], [out], {"axes": axes, "keepdims": False}, ((), ()))
+    return out
+
+
 def program_kernel(prim, ins, outs, attrs, native):
-    values = interpret(attrs["program"], attrs["outputs"], ins, _apply)
+    n_stored = len(attrs["outputs"])
+    values = interpret(attrs["program"], tuple(attrs["outputs"]) + tuple(attrs["sums"]), ins,
+                       _apply)
+    values = values[:n_stored] + column_sums(values[n_stored:], attrs["shape"], _sum)
     for out, value in zip(outs, values):
         np.copyto(out, value)
 

@@ -8,7 +8,11 @@ Attributes:
            its operand registers, `dtype` its result's dtype; or `("const", (value,), dtype)`
            for a scalar constant folded into the program
   outputs  the register of each output, in output order
-  shape    the iteration shape: every output has it, every input broadcasts to it
+  sums     registers whose column sums (over every axis of `shape` but the last) are
+           further outputs, after those of `outputs` (a bias or BatchNorm gradient: the
+           register need not be stored)
+  shape    the iteration shape: every output of `outputs` has it, every input broadcasts
+           to it
 Registers 0..k-1 are the k inputs (each broadcast NumPy-style to `shape`); register k + j
 is instruction j's result. One float dtype T runs the program; a bool register (a
 comparison, a cast to bool) holds 0 or 1 of T and is only read by casts.
@@ -17,8 +21,9 @@ The reference interprets the program with each instruction's own primitive refer
 fused numbers are by construction those of the chain it replaces.
 
 Native encoding:
-  ints    (n_instr, then per instruction (op code, dtype code, a, b), then the output
-          registers); op code -1 is a constant whose value is floats[a]; b = -1 for unary
+  ints    (n_instr, then per instruction (op code, dtype code, a, b), then one code per
+          output: its register, or -2 - register for a column sum; then the iteration shape
+          as ndim, dims); op code -1 is a constant whose value is floats[a]; b = -1 for unary
           ops. Op codes are ops.def's (from the native module: -1 placeholders without it,
           when no native backend can run the plan anyway); dtype codes are the native DType.
   floats  the constants' values, in program order
@@ -42,7 +47,10 @@ def _rule(specs, attrs):
             raise ValueError(f"elementwise_program: input {tuple(s)} does not broadcast to "
                              f"{shape}")
     dtypes = [d for _, d in specs] + [dtype for _, _, dtype in attrs["program"]]
-    return [(shape, dtypes[r]) for r in attrs["outputs"]]
+    if attrs["sums"] and len(shape) < 2:
+        raise ValueError(f"elementwise_program: column sums need a rank >= 2 shape, got {shape}")
+    return [(shape, dtypes[r]) for r in attrs["outputs"]] + \
+        [((shape[-1],), dtypes[r]) for r in attrs["sums"]]
 
 
 def interpret(program, outputs, inputs, apply):
@@ -62,9 +70,19 @@ def apply_reference(op, args, dtype):
     return np.asarray(prim.reference(*args, **attrs))
 
 
-def _reference(*inputs, program, outputs, shape):
-    values = interpret(program, outputs, inputs, apply_reference)
-    return tuple(np.broadcast_to(v, shape).copy() for v in values)
+def column_sums(values, shape, sum_kernel):
+    """Each value broadcast to `shape` and summed over every axis but the last."""
+    axes = tuple(range(len(shape) - 1))
+    return tuple(sum_kernel(np.ascontiguousarray(np.broadcast_to(v, shape)), axes)
+                 for v in values)
+
+
+def _reference(*inputs, program, outputs, sums, shape):
+    values = interpret(program, tuple(outputs) + tuple(sums), inputs, apply_reference)
+    stored = tuple(np.broadcast_to(v, shape).copy() for v in values[:len(outputs)])
+    ref = PRIMITIVES["sum"].reference
+    return stored + column_sums(values[len(outputs):], shape,
+                                lambda v, axes: ref(v, axes=axes, keepdims=False))
 
 
 def _op_code(name):
@@ -81,11 +99,12 @@ def _native(attrs, specs):
             floats.append(float(args[0]))
         else:
             ints += [_op_code(op), _DTYPE_CODES[dtype], args[0], args[1] if len(args) > 1 else -1]
-    ints += list(attrs["outputs"])
+    ints += list(attrs["outputs"]) + [-2 - r for r in attrs["sums"]]
+    ints += [len(attrs["shape"])] + list(attrs["shape"])
     return tuple(ints), tuple(floats)
 
 
 register(Primitive(
     "elementwise_program", _rule, _reference, native_attrs=_native,
-    attr_defaults={"program": (), "outputs": (), "shape": ()}, rows="elementwise",
+    attr_defaults={"program": (), "outputs": (), "sums": (), "shape": ()}, rows="elementwise",
     doc="a fused chain of elementwise primitives, one pass over memory (graph/fusion.py)"))
