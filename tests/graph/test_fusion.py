@@ -186,3 +186,40 @@ def test_random_graphs_fuse_to_the_same_values(seed):
         got = evaluate(roots, feed, backends.get(b))
         for w, v in zip(want, got):
             np.testing.assert_allclose(v, w, rtol=1e-5, atol=1e-6, err_msg=f"seed {seed} on {b}")
+
+
+def test_column_sums_become_program_outputs():
+    """sum over every axis but the last of a fused value is an output of the program (the
+    value itself is not stored when nothing else reads it), on every backend and with any
+    thread count the same bits on the cpu backend."""
+    g = Graph()
+    with g:
+        x = g.placeholder((300, 70))
+        v = g.placeholder((70,))
+        y = bind("multiply", bind("exp", bind("multiply", x, 0.1)), v)
+        s1 = bind("sum", y, axes=(0,))
+        z = bind("add", y, 1.0)
+        s2 = bind("sum", z, axes=0)
+        w = bind("tanh", z)
+    feed = {x: rng.normal(size=(300, 70)).astype("float32"),
+            v: rng.normal(size=(70,)).astype("float32")}
+    want = evaluate([s1, s2, w], feed, backends.get("reference"))
+    optimize(g, [x, v, s1, s2, w])
+    order = schedule(g, live_nodes(g, [s1, s2, w]))
+    assert [n.prim.name for n in order] == ["elementwise_program"]
+    assert len(order[0].attrs["sums"]) == 2 and len(order[0].attrs["outputs"]) == 1
+    for b in BACKENDS:
+        got = evaluate([s1, s2, w], feed, backends.get(b))
+        for a, e in zip(got, want):
+            np.testing.assert_allclose(a, e, rtol=2e-5, atol=1e-5, err_msg=b)
+    if backends.available("cpu"):
+        from fastkeras import config
+        previous = config.get_num_threads()
+        runs = []
+        for n in (1, 2, 3):
+            config.set_num_threads(n)
+            runs.append(evaluate([s1, s2], feed, backends.get("cpu")))
+        config.set_num_threads(previous)
+        for run in runs[1:]:
+            for a, e in zip(run, runs[0]):
+                np.testing.assert_array_equal(a, e)
