@@ -29,7 +29,7 @@ def test_dropout_mask_is_the_same_on_every_backend_and_changes_each_call():
     a, b = first
     assert not np.array_equal(a == 0, b == 0)           # a new mask each call
     kept = a != 0
-    assert abs(kept.mean() - 0.7) < 0.03
+    assert abs(kept.mean() - 0.7) < 0.05  # 5 standard deviations of 2048 draws
     np.testing.assert_allclose(a[kept], X[kept] / 0.7, rtol=1e-6)
 
 

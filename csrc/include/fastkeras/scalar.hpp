@@ -122,8 +122,7 @@ FK_HD inline uint32_t lowbias32(uint32_t x) {
 }
 
 FK_HD inline uint32_t random_bits(uint64_t key, uint32_t i) {
-  return lowbias32(lowbias32(i * 0x9E3779B9u + static_cast<uint32_t>(key)) ^
-                   static_cast<uint32_t>(key >> 32));
+  return lowbias32(lowbias32(i + static_cast<uint32_t>(key)) ^ static_cast<uint32_t>(key >> 32));
 }
 
 // In [0, 1): the top 24 bits, exact in float32.

@@ -28,7 +28,7 @@ def _h32(x):
 
 @jit
 def _bits(lo, hi, i):
-    return _h32(_h32(((i * 0x9E3779B9) + lo) & _MASK) ^ hi)
+    return _h32(_h32((i + lo) & _MASK) ^ hi)
 
 
 @jit
