@@ -46,6 +46,10 @@ class Embedding(Layer):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
+    def index_limit(self):
+        """Ids must lie in [0, input_dim): fit/evaluate/predict check their data once."""
+        return self.input_dim
+
     def call(self, inputs):
         if dtype_of(inputs) not in ("int32", "int64"):
             inputs = ops.cast(inputs, "int32")

@@ -48,6 +48,19 @@ def check_finite(arr, name):
                      f"row {row}: {arr[row].reshape(-1)[:8]}")
 
 
+def check_ids(arr, limit, name, layer):
+    """Every id in [0, limit): else an IndexError naming the layer, the row and the id."""
+    if not arr.size:
+        return
+    bad = (arr < 0) | (arr >= limit)
+    if bad.any():
+        row = int(np.nonzero(bad.reshape(len(arr), -1).any(axis=1))[0][0])
+        value = arr[row].reshape(-1)[np.nonzero(bad[row].reshape(-1))[0][0]]
+        raise IndexError(f"{type(layer).__name__} layer {layer.name!r}: `{name}` row {row} "
+                         f"holds id {value}, outside the layer's range [0, {limit}) "
+                         f"({int(bad.sum())} ids out of range in all)")
+
+
 def check_lengths(**arrays):
     sizes = {k: len(v) for k, v in arrays.items() if v is not None}
     if len(set(sizes.values())) > 1:

@@ -163,12 +163,41 @@ class TrainerData:
 
     def _prepare_x(self, x, name="x"):
         if self._functional is not None and (self._structured_io or type(x) in _STRUCTS):
-            return prepare_x(self, x, name)
+            x = prepare_x(self, x, name)
+            self._check_ids(x, name)
+            return x
         x = data_utils.as_array(x, name, self._input_dtype())
         data_utils.check_finite(x, name)
         self._build_for(x.shape)
         data_utils.check_features(x, self._input_shape(), name)
+        self._check_ids(x, name)
         return x
+
+    def _check_ids(self, x, name):
+        """Ids read by a layer with an index range (Embedding) straight from a model input
+        are checked once per call, before any step runs: the first bad one is named."""
+        arrays = x if isinstance(x, tuple) else (x,)
+        for k, layer, limit in self._id_limits():
+            if k < len(arrays):
+                data_utils.check_ids(arrays[k], limit, f"{name}[{k}]" if len(arrays) > 1
+                                     else name, layer)
+
+    def _id_limits(self):
+        """(model input index, layer, id limit) for every layer reading a model input that
+        declares an index range (`index_limit()`)."""
+        inputs = self.inputs or []
+        found = []
+        for layer in self.layers_flat:
+            limit = getattr(layer, "index_limit", None)
+            if limit is None:
+                continue
+            if not inputs and self.layers and layer is self.layers[0]:  # a Sequential's first
+                found.append((0, layer, limit()))
+            for call in layer._calls:
+                for k, t in enumerate(inputs):
+                    if any(i is t for i in call.inputs):
+                        found.append((k, layer, limit()))
+        return found
 
     def _prepare_xy(self, x, y, xname="x", yname="y"):
         if self._functional is not None and (self._structured_io or type(x) in _STRUCTS or
