@@ -250,3 +250,170 @@ def test_low_fma_readings_are_named(capsys):
     assert [(r["framework"], k) for r, k, _ in low] == [("jax", 2)]
     report.print_notes([rs[0], merged], [])
     assert "W2 jax round 2 90 GFLOP/s (50%)" in capsys.readouterr().out
+
+
+# W7: tabular wide-and-deep (two inputs, Embedding, BatchNormalization, Dropout).
+
+def test_w7_definition():
+    from fastkeras.bench.workloads import WideDeepWorkload
+    w = WORKLOADS["W7"]
+    assert isinstance(w, WideDeepWorkload)
+    assert (w.n_samples, w.batch_size, w.vocab, w.embed_dim) == (131072, 256, 8000, 8)
+    assert w.concat_dim == 16 + 8 * 8 == 80 and w.dims == (80, 256, 128, 1)
+    assert w.flops_per_sample == 3 * 2 * (80 * 256 + 256 * 128 + 128 * 1) == 320_256
+    assert w.forward_flops_per_sample == 106_752
+    assert (w.loss, w.out_activation, w.dropout) == ("binary_crossentropy", "sigmoid", 0.2)
+    assert (w.bn_momentum, w.bn_epsilon, w.predict_rows) == (0.99, 1e-3, 4096)
+
+
+def test_w7_data():
+    import numpy as np
+    w = WORKLOADS["W7"]
+    (x_num, x_cat), y = make_data(w)
+    n = 131072
+    assert x_num.dtype == np.float32 and x_num.shape == (n, 16)
+    assert x_cat.dtype == np.int32 and x_cat.shape == (n, 8)
+    assert y.dtype == np.float32 and y.shape == (n, 1) and set(np.unique(y)) == {0.0, 1.0}
+    for j in range(8):  # column j owns ids [j*1000, (j+1)*1000), every one of them drawn
+        col = x_cat[:, j]
+        assert col.min() == j * 1000 and col.max() == (j + 1) * 1000 - 1
+        assert len(np.unique(col)) == 1000
+    assert 0.45 < y.mean() < 0.55  # the teacher's logits are symmetric about 0
+    assert abs(float(x_num.mean())) < 0.01 and abs(float(x_num.std()) - 1) < 0.01
+    # The labels are the teacher's: t_num, t_cat drawn first from numpy seed 0.
+    rng = np.random.default_rng(0)
+    t_num = rng.standard_normal(16).astype(np.float32)
+    t_cat = rng.standard_normal(8000).astype(np.float32)
+    assert (y[:, 0] == (x_num @ t_num + t_cat[x_cat].sum(axis=1) > 0)).all()
+    (a, b), c = make_data(w, 512)
+    (a2, b2), c2 = make_data(w, 512)
+    assert a.shape == (512, 16) and (a == a2).all() and (b == b2).all() and (c == c2).all()
+
+
+class _FakeKeras:
+    """Records the Keras calls keras_wide_deep makes (no keras needed)."""
+
+    def __init__(self, lacking=()):
+        import types
+        self.calls = []
+        self.__name__ = "fakekeras"
+        names = ("Embedding", "Flatten", "Concatenate", "Dense", "BatchNormalization", "Dropout")
+        self.layers = types.SimpleNamespace(
+            **{n: self._layer(n) for n in names if n not in lacking})
+        self.optimizers = types.SimpleNamespace(Adam=lambda *a, **k: ("Adam", a, k))
+
+    def _layer(self, name):
+        def make(*args, **kwargs):
+            def call(x):
+                self.calls.append((name, args, kwargs, x))
+                return name
+            return call
+        return make
+
+    def Input(self, shape, dtype=None, name=None):
+        self.calls.append(("Input", shape, dtype, name))
+        return name
+
+    def Model(self, inputs, outputs):
+        calls = self.calls
+
+        class M:
+            def compile(self, **kw):
+                calls.append(("compile", kw))
+        self.calls.append(("Model", inputs, outputs))
+        return M()
+
+
+def test_w7_keras_model_calls():
+    from fastkeras.bench import models
+    k = _FakeKeras()
+    models.keras_wide_deep(k, WORKLOADS["W7"])
+    names = [c[0] for c in k.calls]
+    assert names == ["Input", "Input", "Embedding", "Flatten", "Concatenate",
+                     "Dense", "BatchNormalization", "Dropout",
+                     "Dense", "BatchNormalization", "Dropout", "Dense", "Model", "compile"]
+    assert k.calls[0][1:] == ((16,), None, "num") and k.calls[1][1:] == ((8,), "int32", "cat")
+    assert k.calls[2][1] == (8000, 8) and k.calls[4][3] == ["num", "Flatten"]
+    assert [c[1] for c in k.calls if c[0] == "Dense"] == [(256,), (128,), (1,)]
+    assert [c[2]["activation"] for c in k.calls if c[0] == "Dense"] == ["relu", "relu",
+                                                                         "sigmoid"]
+    assert all(c[2] == {"momentum": 0.99, "epsilon": 1e-3} for c in k.calls
+               if c[0] == "BatchNormalization")
+    assert all(c[1] == (0.2,) for c in k.calls if c[0] == "Dropout")
+    assert k.calls[-2][1] == ["num", "cat"]
+    assert k.calls[-1][1]["loss"] == "binary_crossentropy"
+    with pytest.raises(NotImplementedError, match=r"lacks keras\.layers\.Embedding, "
+                                                  r"keras\.layers\.Dropout \(the W7"):
+        models.keras_wide_deep(_FakeKeras(lacking=("Embedding", "Dropout")), WORKLOADS["W7"])
+
+
+def test_w7_ceiling_spec_has_the_predict(monkeypatch):
+    seen = {}
+
+    def fake(cmd, env=None, timeout=None):
+        seen["spec"] = json.loads(cmd[-1])
+        return {"results": {}}
+
+    monkeypatch.setattr(harness, "run_subprocess", fake)
+    harness.matmul_ceiling(["W7"])
+    train, pred = seen["spec"]
+    assert train["id"] == "W7" and train["batch"] == 256 and len(train["shapes"]) == 9
+    assert pred["id"] == "W7 predict" and pred["batch"] == 4096
+    assert [s[:3] for s in pred["shapes"]] == [[4096, 80, 256], [4096, 256, 128], [4096, 128, 1]]
+
+
+def _w7_result(fw, rate, predict_rate):
+    return {"framework": fw, "workload": "W7", "label": fw, "n_samples": 131072,
+            "epoch_times": [3.0, 131072 / rate, 131072 / rate],
+            "predict": {"rows": 4096, "times": [4096 / predict_rate] * 5,
+                        "samples_per_s": predict_rate, "call": f"{fw} predict"}}
+
+
+def test_w7_summary_report_and_rounds(capsys):
+    from fastkeras.bench import rounds
+    w = WORKLOADS["W7"]
+    r = harness.summarise_training(_w7_result("keras", 100_000, 500_000), w, 100.0,
+                                   {"gflops": 50.0}, {"gflops": 40.0})
+    assert r["gflops"] == pytest.approx(100_000 * 320_256 / 1e9)
+    p = r["predict"]
+    assert p["gflops"] == pytest.approx(500_000 * 106_752 / 1e9)
+    assert p["pct_matmul_ceiling"] == pytest.approx(100 * p["gflops"] / 40.0)
+    fk = harness.summarise_training(_w7_result("fastkeras:cpu", 50_000, 1_000_000), w)
+    failed = {"framework": "fastkeras:numba", "workload": "W7",
+              "error": "NotImplementedError: fastkeras lacks keras.layers.Embedding"}
+    no_predict = harness.summarise_training(dict(_w7_result("torch", 80_000, 1),
+                                                 predict={"error": "RuntimeError: x"}), w)
+    rows = [failed, fk, r, no_predict]
+    report.print_training(rows, ["keras", "torch"], {}, 3)
+    report.print_predict(rows, ["keras", "torch"], {"W7 predict": {"samples_per_s": 2e5,
+                                                                   "gflops": 21.4}})
+    out = capsys.readouterr().out
+    assert "error: NotImplementedError: fastkeras lacks keras.layers.Embedding" in out
+    assert "W7 predict on 4096 rows" in out and "fastkeras:cpu predict" in out
+    assert "2.00x" in out  # fastkeras's predict against keras's
+    assert "torch                error: RuntimeError: x" in out
+    # Without a predict (W1-W3) there is no predict table.
+    report.print_predict([{"framework": "keras", "workload": "W1", "samples_per_s": 1.0}],
+                         ["keras"], {})
+    assert capsys.readouterr().out == ""
+    merged = rounds.merge([harness.summarise_training(_w7_result("jax", v, 10 * v), w)
+                           for v in (1000, 3000, 2000)])
+    assert merged["samples_per_s"] == pytest.approx(2000)
+    assert merged["predict"]["samples_per_s"] == pytest.approx(20_000)
+
+
+def test_main_w7_on_the_reference_backend(tmp_path, capsys):
+    """fastkeras's side of W7 either runs or is reported as an error naming what is
+    missing; the run goes on either way."""
+    out = tmp_path / "bench.json"
+    args = _args(["--samples", "512", "--epochs", "2", "--peers", "", "--backends",
+                  "reference", "--workloads", "W7,W1", "--no-limits", "--json", str(out)])
+    assert harness.main(args) == 0
+    w7, w1 = json.loads(out.read_text())["training"]
+    assert w7["workload"] == "W7" and w1["workload"] == "W1" and "error" not in w1
+    text = capsys.readouterr().out
+    if "error" in w7:
+        assert w7["error"] and f"W7       fastkeras:reference    error: {w7['error']}" in text
+    else:
+        assert w7["n_samples"] == 512 and w7["samples_per_s"] > 0
+        assert "W7 predict on 4096 rows" in text

@@ -18,7 +18,7 @@ import sys
 import time
 
 from . import machine, probe, report, rounds
-from .workloads import INFERENCE, WORKLOADS
+from .workloads import INFERENCE, WORKLOADS, WideDeepWorkload, predict_ceiling_id
 
 PEERS = ("keras", "torch", "jax")
 # Set on some machines to pin OpenBLAS to a (slower) kernel: unset for the ceiling only.
@@ -28,7 +28,8 @@ _CEILING_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ceil
 
 def add_arguments(p):
     p.add_argument("--workloads", default="W1,W2,W3,W5",
-                   help="comma list of W1,W2,W3 (training) and W5 (inference)")
+                   help="comma list of W1,W2,W3,W7 (training; W7 also times predict on 4096 "
+                        "rows with the trained model) and W5 (inference)")
     p.add_argument("--backends", default=None,
                    help="fastkeras backends (default: every available one but reference)")
     p.add_argument("--peers", default=",".join(PEERS), help="comma list of keras,torch,jax "
@@ -112,10 +113,17 @@ def _share(gflops, limit_gflops):
     return 100 * gflops / limit_gflops if limit_gflops else None
 
 
-def summarise_training(r, w, peak_gflops=None, ceiling=None):
-    """Adds steady-state samples/s, GFLOP/s and the shares of the limits to a raw result."""
+def summarise_training(r, w, peak_gflops=None, ceiling=None, predict_ceiling=None):
+    """Adds steady-state samples/s, GFLOP/s and the shares of the limits to a raw result
+    (and to its "predict" throughput, W7's, from the forward FLOPs)."""
     if "error" in r:
         return r
+    p = r.get("predict")
+    if p and "error" not in p:
+        p["gflops"] = p["samples_per_s"] * w.forward_flops_per_sample / 1e9
+        p["pct_peak"] = _share(p["gflops"], peak_gflops)
+        p["pct_matmul_ceiling"] = _share(p["gflops"],
+                                         predict_ceiling and predict_ceiling["gflops"])
     times = r["epoch_times"]
     steady = times[1:] if len(times) > 1 else times
     r["first_epoch_s"] = times[0]
@@ -145,6 +153,9 @@ def matmul_ceiling(wids, timeout=600):
         if wid in WORKLOADS:
             w = WORKLOADS[wid]
             spec.append({"id": wid, "batch": w.batch_size, "shapes": w.matmul_shapes()})
+            if isinstance(w, WideDeepWorkload):
+                spec.append({"id": predict_ceiling_id(wid), "batch": w.predict_rows,
+                             "shapes": w.matmul_shapes(w.predict_rows, training=False)})
         else:
             iw = INFERENCE[wid]
             spec.append({"id": wid, "batch": iw.batch_size, "shapes":
@@ -204,7 +215,8 @@ def main(args):
                     gflops = fma.measure() if fma else None
                     if wid in WORKLOADS:
                         r = summarise_training(_train(fw, wid, args), WORKLOADS[wid], peak,
-                                               ceilings.get(wid))
+                                               ceilings.get(wid),
+                                               ceilings.get(predict_ceiling_id(wid)))
                     else:
                         r = summarise_inference(_infer(fw, wid, args),
                                                 WORKLOADS[INFERENCE[wid].model], peak,
@@ -224,6 +236,7 @@ def main(args):
               "every framework once (the JSON keeps each round).")
     if training:
         report.print_training(training, peers, ceilings, args.epochs)
+        report.print_predict(training, peers, ceilings)
     if inference:
         report.print_latency(inference, peers, args.calls or INFERENCE["W5"].latency_calls)
         report.print_throughput(inference, peers, ceilings.get("W5"))

@@ -4,6 +4,7 @@ each peer, from the harness's summarised results."""
 from __future__ import annotations
 
 from . import probe
+from .workloads import predict_ceiling_id
 
 NOISY_SHARE = 0.05   # flag runs during which other processes used more of the CPUs
 
@@ -53,6 +54,41 @@ def print_training(rows, peers, ceilings, epochs):
             print(f"{wid:<8} {'numpy matmuls':<20} {c['samples_per_s']:>11,.0f} "
                   f"{c['gflops']:>8.1f} {_pct(c.get('pct_peak')):>6} {'100.0%':>8}"
                   "   (matmul-only ceiling)")
+
+
+def print_predict(rows, peers, ceilings):
+    """Predict throughput measured after training (W7's "predict"), one table per workload;
+    nothing for workloads without it. Failed training runs are named in the training table."""
+    for wid in dict.fromkeys(r["workload"] for r in rows):
+        group = [r for r in rows if r["workload"] == wid]
+        if not any("predict" in r for r in group):
+            continue
+        ok = [r for r in group if "error" not in r.get("predict", {"error": ""})]
+        n = ok[0]["predict"]["rows"] if ok else "?"
+        print(f"\n{wid} predict on {n} rows in one call with the trained model: samples/s "
+              "(median of repeated calls)")
+        print(f"{'framework':<20} {'call':<40} {'samples/s':>11} {'GFLOP/s':>8} {'%peak':>6} "
+              f"{'%matmul':>8}" + "".join(f" {'vs ' + p:>9}" for p in peers))
+        peer_values = {r["framework"]: r["predict"]["samples_per_s"] for r in ok
+                       if not _is_fastkeras(r)}
+        for r in group:
+            if "error" in r:
+                continue
+            t = r.get("predict")
+            if t is None or "error" in t:
+                print(f"{r['framework']:<20} error: {t['error'] if t else 'not measured'}")
+                continue
+            ratios = _ratio_cells(t["samples_per_s"], peer_values, peers) \
+                if _is_fastkeras(r) else [""] * len(peers)
+            print(f"{r['framework']:<20} {t['call']:<40} {t['samples_per_s']:>11,.0f} "
+                  f"{t['gflops']:>8.1f} {_pct(t.get('pct_peak')):>6} "
+                  f"{_pct(t.get('pct_matmul_ceiling')):>8}"
+                  + "".join(f" {c:>9}" for c in ratios))
+        c = ceilings.get(predict_ceiling_id(wid))
+        if c:
+            print(f"{'numpy matmuls':<20} {'forward matmuls only':<40} "
+                  f"{c['samples_per_s']:>11,.0f} {c['gflops']:>8.1f} "
+                  f"{_pct(c.get('pct_peak')):>6} {'100.0%':>8}")
 
 
 def print_latency(rows, peers, calls):

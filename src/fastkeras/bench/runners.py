@@ -2,8 +2,15 @@
 
 Every runner uses the same data, model, batch size and Adam settings (lr=1e-3,
 beta_1=0.9, beta_2=0.999, eps=1e-7) and shuffles each epoch. Each is run in its own
-process by the harness (`python -m fastkeras.bench.runners FRAMEWORK WORKLOAD ...`), so
-frameworks never share threads or allocator state."""
+process by the harness (`python -m fastkeras.bench.runners FRAMEWORK WORKLOAD EPOCHS
+[SAMPLES] [--check]`), so frameworks never share threads or allocator state.
+
+W7 (WideDeepWorkload) trains on whole batches only and, after the timed epochs, times one
+predict call on `make_data(w, predict_rows)`'s inputs with the trained model (inference.py's
+`_throughput`), under "predict" in the result. `--check` adds "check": the final epoch's
+mean training loss and the accuracy on the training data (inference mode), to see that a
+framework learns; it costs time outside the timed epochs (and, for torch, reading each
+step's loss), so the harness does not ask for it."""
 
 from __future__ import annotations
 
@@ -11,15 +18,29 @@ import json
 import sys
 import time
 
-from .models import jax_logits, jax_params, keras_model, torch_model
-from .workloads import WORKLOADS, make_data
+import numpy as np
+
+from .models import (jax_logits, jax_params, jax_wide_deep_init, jax_wide_deep_logits,
+                     keras_model, keras_wide_deep, torch_model, torch_wide_deep)
+from .workloads import WORKLOADS, WideDeepWorkload, make_data
 
 
-def _keras_api(keras, w, epochs, n):
-    """The workload with any Keras-API module (fastkeras or Keras 3): epoch times."""
+def _predict_throughput(fn, rows):
+    from .inference import _throughput  # inference imports this module: import when used
+    return _throughput(fn, rows)
+
+
+def _accuracy(p, y):
+    return float(((np.asarray(p).reshape(-1) > 0.5) == (y.reshape(-1) > 0.5)).mean())
+
+
+def _keras_api(keras, w, epochs, n, check=False):
+    """The workload with any Keras-API module (fastkeras or Keras 3): epoch times (and for
+    W7 the predict throughput and --check's numbers)."""
     keras.utils.set_random_seed(0)
     x, y = make_data(w, n)
-    model = keras_model(keras, w)
+    wide_deep = isinstance(w, WideDeepWorkload)
+    model = keras_wide_deep(keras, w) if wide_deep else keras_model(keras, w)
     times = []
 
     class Timer(keras.callbacks.Callback):
@@ -29,25 +50,52 @@ def _keras_api(keras, w, epochs, n):
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - self.t0)
 
-    model.fit(x, y, batch_size=w.batch_size, epochs=epochs, verbose=0, callbacks=[Timer()])
-    return times
+    history = model.fit(x, y, batch_size=w.batch_size, epochs=epochs, verbose=0,
+                        callbacks=[Timer()])
+    if not wide_deep:
+        return times, None, {}
+    extras = {}
+    try:
+        xp, _ = make_data(w, w.predict_rows)
+        extras["predict"] = dict(_predict_throughput(
+            lambda: model.predict(xp, batch_size=w.predict_rows, verbose=0), w.predict_rows),
+            call=f"predict(x, batch_size={w.predict_rows}, verbose=0)")
+    except Exception as e:  # keep the training numbers
+        extras["predict"] = {"error": f"{type(e).__name__}: {e}"}
+    if check:
+        extras["check"] = {"final_loss": float(history.history["loss"][-1]),
+                           "train_accuracy": _accuracy(
+                               model.predict(x, batch_size=4096, verbose=0), y)}
+    return times, None, extras
 
 
-def _fastkeras(w, epochs, n, backend):
+def _fastkeras(w, epochs, n, backend, check=False):
     import fastkeras as keras
     keras.config.set_backend(backend)
-    return _keras_api(keras, w, epochs, n), f"fastkeras {keras.__version__} ({backend})"
+    times, _, extras = _keras_api(keras, w, epochs, n, check)
+    return times, f"fastkeras {keras.__version__} ({backend})", None, extras
 
 
-def _keras(w, epochs, n):
+def _keras(w, epochs, n, check=False):
     import os
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
-    return _keras_api(keras, w, epochs, n), f"keras {keras.__version__} ({keras.backend.backend()})"
+    times, _, extras = _keras_api(keras, w, epochs, n, check)
+    return times, f"keras {keras.__version__} ({keras.backend.backend()})", None, extras
 
 
-def _torch(w, epochs, n):
+def _torch_adam(torch, model):
+    try:
+        return torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, fused=True), "fused Adam"
+    except (RuntimeError, TypeError):
+        return (torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, foreach=True),
+                "foreach Adam")
+
+
+def _torch(w, epochs, n, check=False):
     import torch
+    if isinstance(w, WideDeepWorkload):
+        return _torch_wide_deep(torch, w, epochs, n, check)
     torch.manual_seed(0)
     x_np, y_np = make_data(w, n)
     x = torch.from_numpy(x_np)
@@ -58,12 +106,7 @@ def _torch(w, epochs, n):
     else:
         y = torch.from_numpy(y_np).long()
         loss_fn = torch.nn.CrossEntropyLoss()
-    try:
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, fused=True)
-        setup = "fused Adam"
-    except (RuntimeError, TypeError):
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, foreach=True)
-        setup = "foreach Adam"
+    opt, setup = _torch_adam(torch, model)
     times = []
     bs = w.batch_size
     for _ in range(epochs):
@@ -79,9 +122,52 @@ def _torch(w, epochs, n):
     return times, f"torch {torch.__version__} (eager, logits loss, {setup})"
 
 
-def _jax(w, epochs, n):
+def _torch_wide_deep(torch, w, epochs, n, check):
+    torch.manual_seed(0)
+    (xn_np, xc_np), y_np = make_data(w, n)
+    xn, xc, y = torch.from_numpy(xn_np), torch.from_numpy(xc_np), torch.from_numpy(y_np)
+    model = torch_wide_deep(torch, w)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    opt, setup = _torch_adam(torch, model)
+    times, bs, loss_sum = [], w.batch_size, 0.0
+    model.train()
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        perm = torch.randperm(len(y))
+        loss_sum = 0.0
+        for lo in range(0, len(y), bs):
+            idx = perm[lo:lo + bs]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xn[idx], xc[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            if check:
+                loss_sum += loss.item() * len(idx)
+        times.append(time.perf_counter() - t0)
+    model.eval()
+
+    def forward(a, b):
+        with torch.inference_mode():
+            return torch.sigmoid(model(a, b))
+
+    extras = {}
+    rows = w.predict_rows
+    pn, pc = map(torch.from_numpy, make_data(w, rows)[0])
+    extras["predict"] = dict(_predict_throughput(lambda: forward(pn, pc), rows),
+                             call="eval(), model(x) in inference_mode")
+    if check:
+        p = torch.cat([forward(xn[lo:lo + 4096], xc[lo:lo + 4096])
+                       for lo in range(0, len(y), 4096)])
+        extras["check"] = {"final_loss": loss_sum / len(y),
+                           "train_accuracy": _accuracy(p.numpy(), y_np)}
+    return times, f"torch {torch.__version__} (eager, logits loss, {setup})", None, extras
+
+
+def _jax(w, epochs, n, check=False):
     import jax
     import jax.numpy as jnp
+    if isinstance(w, WideDeepWorkload):
+        return _jax_wide_deep(jax, jnp, w, epochs, n, check)
     x_np, y_np = make_data(w, n)
     params = jax_params(w)
     binary = w.loss == "binary_crossentropy"
@@ -129,6 +215,65 @@ def _jax(w, epochs, n):
     return times, label, steps * w.batch_size
 
 
+def _jax_wide_deep(jax, jnp, w, epochs, n, check):
+    (xn_np, xc_np), y_np = make_data(w, n)
+    params, stats = jax_wide_deep_init(w)
+
+    def loss_fn(p, s, xn_b, xc_b, yb, key):
+        logits, s = jax_wide_deep_logits(w, p, s, xn_b, xc_b, key)
+        return jnp.mean(jax.nn.softplus(logits) - yb * logits), s
+
+    b1, b2, eps, lr = 0.9, 0.999, 1e-7, 1e-3
+    tmap = jax.tree_util.tree_map
+
+    def step(state, inp):
+        p, s, m, v, t = state
+        idx, key = inp
+        (loss, s), g = jax.value_and_grad(loss_fn, has_aux=True)(
+            p, s, xn[idx], xc[idx], y[idx], key)
+        t = t + 1
+        alpha = lr * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        m = tmap(lambda m_, g_: m_ + (g_ - m_) * (1 - b1), m, g)
+        v = tmap(lambda v_, g_: v_ + (g_ * g_ - v_) * (1 - b2), v, g)
+        p = tmap(lambda p_, m_, v_: p_ - alpha * m_ / (jnp.sqrt(v_) + eps), p, m, v)
+        return (p, s, m, v, t), loss
+
+    xn, xc, y = jnp.asarray(xn_np), jnp.asarray(xc_np), jnp.asarray(y_np)
+    steps = len(y_np) // w.batch_size
+
+    @jax.jit
+    def epoch(state, key):
+        kperm, kdrop = jax.random.split(key)
+        perm = jax.random.permutation(kperm, len(y_np))[:steps * w.batch_size]
+        return jax.lax.scan(step, state, (perm.reshape(steps, w.batch_size),
+                                          jax.random.split(kdrop, steps)))
+
+    zeros = tmap(jnp.zeros_like, params)
+    state = (params, stats, zeros, zeros, jnp.float32(0))
+    key = jax.random.PRNGKey(0)
+    times = []
+    for _ in range(epochs):
+        key, sub = jax.random.split(key)
+        t0 = time.perf_counter()
+        state, losses = epoch(state, sub)
+        jax.block_until_ready(state)
+        times.append(time.perf_counter() - t0)
+    params, stats = state[0], state[1]
+    forward = jax.jit(lambda p, s, a, b: jax.nn.sigmoid(jax_wide_deep_logits(w, p, s, a, b)[0]))
+    rows = w.predict_rows
+    pn, pc = map(jnp.asarray, make_data(w, rows)[0])
+    extras = {"predict": dict(_predict_throughput(
+        lambda: forward(params, stats, pn, pc).block_until_ready(), rows),
+        call="jit(forward)(x).block_until_ready()")}
+    if check:
+        p = np.concatenate([np.asarray(forward(params, stats, xn[lo:lo + 4096], xc[lo:lo + 4096]))
+                            for lo in range(0, len(y_np), 4096)])
+        extras["check"] = {"final_loss": float(jnp.mean(losses)),
+                           "train_accuracy": _accuracy(p, y_np)}
+    label = f"jax {jax.__version__} (hand-written jit, lax.scan epoch)"
+    return times, label, steps * w.batch_size, extras
+
+
 RUNNERS = {"keras": _keras, "torch": _torch, "jax": _jax}
 
 
@@ -157,21 +302,28 @@ def thread_info(framework):
     return info
 
 
-def run(framework, workload_id, epochs, n_samples=None):
+def run(framework, workload_id, epochs, n_samples=None, check=False):
     w = WORKLOADS[workload_id]
     # At least one full batch, so every framework runs the same steps.
     n = max(n_samples or w.n_samples, w.batch_size)
+    if isinstance(w, WideDeepWorkload):
+        # Whole batches only: BatchNormalization in training needs more than one row
+        # (torch's BatchNorm1d refuses a batch of one).
+        n -= n % w.batch_size
     if framework.startswith("fastkeras:"):
-        out = _fastkeras(w, epochs, n, framework.split(":", 1)[1])
+        out = _fastkeras(w, epochs, n, framework.split(":", 1)[1], check)
     else:
-        out = RUNNERS[framework](w, epochs, n)
+        out = RUNNERS[framework](w, epochs, n, check)
     times, label = out[:2]
-    trained = out[2] if len(out) > 2 else n
-    return {"framework": framework, "label": label, "workload": workload_id,
-            "n_samples": trained, "epoch_times": times, "threads": thread_info(framework)}
+    trained = out[2] if len(out) > 2 and out[2] else n
+    extras = out[3] if len(out) > 3 else {}
+    return dict({"framework": framework, "label": label, "workload": workload_id,
+                 "n_samples": trained, "epoch_times": times, "threads": thread_info(framework)},
+                **extras)
 
 
 if __name__ == "__main__":
-    fw, wid, ep = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    n = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] != "0" else None
-    print("RESULT " + json.dumps(run(fw, wid, ep, n)))
+    argv = [a for a in sys.argv[1:] if a != "--check"]
+    fw, wid, ep = argv[0], argv[1], int(argv[2])
+    n = int(argv[3]) if len(argv) > 3 and argv[3] != "0" else None
+    print("RESULT " + json.dumps(run(fw, wid, ep, n, check="--check" in sys.argv[1:])))

@@ -8,21 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Workload:
-    id: str
-    name: str
-    n_samples: int
-    in_dim: int
-    hidden: tuple          # hidden Dense widths (relu)
-    out_units: int
-    loss: str              # binary_crossentropy | sparse_categorical_crossentropy
-    batch_size: int
-
-    @property
-    def dims(self) -> tuple:
-        """Layer widths from the input to the output: (in, hidden..., out)."""
-        return (self.in_dim,) + self.hidden + (self.out_units,)
+class _DenseStack:
+    """FLOP counts and matmul shapes of a stack of Dense layers of widths `dims`."""
 
     @property
     def layers(self) -> list:
@@ -61,6 +48,94 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class Workload(_DenseStack):
+    """W1-W3: one float32 input through a Sequential Dense stack."""
+    id: str
+    name: str
+    n_samples: int
+    in_dim: int
+    hidden: tuple          # hidden Dense widths (relu)
+    out_units: int
+    loss: str              # binary_crossentropy | sparse_categorical_crossentropy
+    batch_size: int
+
+    @property
+    def dims(self) -> tuple:
+        """Layer widths from the input to the output: (in, hidden..., out)."""
+        return (self.in_dim,) + self.hidden + (self.out_units,)
+
+    def make_data(self, n_samples: int | None = None):
+        """float32 features from numpy seed 0; labels from a fixed random linear teacher."""
+        n = n_samples or self.n_samples
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((n, self.in_dim), dtype=np.float32)
+        teacher = rng.standard_normal((self.in_dim, max(self.out_units, 1))).astype(np.float32)
+        logits = x @ teacher
+        if self.loss == "binary_crossentropy":
+            y = (logits[:, :1] > 0).astype(np.float32)
+        else:
+            y = np.argmax(logits, axis=1).astype(np.int32)
+        return x, y
+
+
+@dataclass(frozen=True)
+class WideDeepWorkload(_DenseStack):
+    """W7: a float input and an int categorical input; the categorical ids share one
+    Embedding table (column j owns ids [j*vocab_per_col, (j+1)*vocab_per_col)), flattened and
+    concatenated with the float input, then Dense(relu) -> BatchNormalization -> Dropout per
+    hidden width and a Dense(1, sigmoid) output. Functional model, fit([x_num, x_cat], y).
+
+    FLOPs count the Dense matmuls only (WORKLOADS.md): the embedding gather and its
+    scatter-add gradient, BatchNormalization and Dropout are elementwise, memory bound."""
+    id: str
+    name: str
+    n_samples: int
+    num_dim: int           # float features
+    cat_cols: int          # categorical columns
+    vocab_per_col: int     # ids per column; the table has cat_cols * vocab_per_col rows
+    embed_dim: int
+    hidden: tuple          # hidden Dense widths, each followed by BatchNormalization, Dropout
+    dropout: float
+    batch_size: int
+    loss: str = "binary_crossentropy"
+    out_units: int = 1
+    bn_momentum: float = 0.99   # Keras's BatchNormalization defaults
+    bn_epsilon: float = 1e-3
+    predict_rows: int = 4096    # after training: predict throughput, one call on this many rows
+
+    @property
+    def vocab(self) -> int:
+        """Rows of the shared embedding table."""
+        return self.cat_cols * self.vocab_per_col
+
+    @property
+    def concat_dim(self) -> int:
+        """Width of Concatenate([num, Flatten(Embedding(cat))])."""
+        return self.num_dim + self.cat_cols * self.embed_dim
+
+    @property
+    def dims(self) -> tuple:
+        """Dense widths from the concatenation to the output: (concat, hidden..., out)."""
+        return (self.concat_dim,) + self.hidden + (self.out_units,)
+
+    def make_data(self, n_samples: int | None = None):
+        """([x_num float32 (n, num_dim), x_cat int32 (n, cat_cols)], y float32 (n, 1)) from
+        numpy seed 0. y = x_num @ t_num + sum_j t_cat[x_cat[:, j]] > 0, teacher t_num
+        (num_dim,), t_cat (vocab,) standard normal, drawn first (the same for any n)."""
+        n = n_samples or self.n_samples
+        rng = np.random.default_rng(0)
+        t_num = rng.standard_normal(self.num_dim).astype(np.float32)
+        t_cat = rng.standard_normal(self.vocab).astype(np.float32)
+        x_num = rng.standard_normal((n, self.num_dim), dtype=np.float32)
+        offsets = np.arange(self.cat_cols, dtype=np.int32) * self.vocab_per_col
+        x_cat = (rng.integers(0, self.vocab_per_col, (n, self.cat_cols), dtype=np.int32)
+                 + offsets)
+        logits = x_num @ t_num + t_cat[x_cat].sum(axis=1)
+        y = (logits > 0).astype(np.float32)[:, None]
+        return [x_num, x_cat], y
+
+
+@dataclass(frozen=True)
 class InferenceWorkload:
     """W5: predict with an (untrained) training workload's model."""
     id: str
@@ -75,20 +150,21 @@ WORKLOADS = {
                    "sparse_categorical_crossentropy", 128),
     "W3": Workload("W3", "wide-mlp", 32768, 1024, (2048, 2048), 10,
                    "sparse_categorical_crossentropy", 512),
+    "W7": WideDeepWorkload("W7", "tabular-wide-and-deep", 131072, num_dim=16, cat_cols=8,
+                           vocab_per_col=1000, embed_dim=8, hidden=(256, 128), dropout=0.2,
+                           batch_size=256),
 }
 
 INFERENCE = {"W5": InferenceWorkload("W5", "W2", 2000, 4096)}
 
 
-def make_data(w: Workload, n_samples: int | None = None):
-    """float32 features from numpy seed 0; labels from a fixed random linear teacher."""
-    n = n_samples or w.n_samples
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((n, w.in_dim), dtype=np.float32)
-    teacher = rng.standard_normal((w.in_dim, max(w.out_units, 1))).astype(np.float32)
-    logits = x @ teacher
-    if w.loss == "binary_crossentropy":
-        y = (logits[:, :1] > 0).astype(np.float32)
-    else:
-        y = np.argmax(logits, axis=1).astype(np.int32)
-    return x, y
+def predict_ceiling_id(wid: str) -> str:
+    """Key of the matmul ceiling of the predict a training workload times after training
+    (W7's)."""
+    return f"{wid} predict"
+
+
+def make_data(w, n_samples: int | None = None):
+    """(x, y) of a training workload: numpy seed 0, labels from a fixed random teacher. x is
+    one float32 array for a Dense-stack workload, [x_num, x_cat] for W7."""
+    return w.make_data(n_samples)
