@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..saving.identifiers import identifier_functions
 
 _EPSILON = 1e-7
 
@@ -123,31 +124,7 @@ _NAMES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
           "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm}
 
 
-def serialize(constraint):
-    from ..saving import serialize_keras_object
-    return serialize_keras_object(constraint)
-
-
-def deserialize(config, custom_objects=None):
-    from ..saving import deserialize_keras_object
-    return deserialize_keras_object(config, custom_objects, module_objects=_NAMES)
-
-
-def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = _NAMES.get(identifier)
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret constraint identifier: {identifier}")
-    return obj
-
+serialize, deserialize, get = identifier_functions("constraint", _NAMES)
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get",
            "max_norm", "min_max_norm", "non_neg", "serialize", "unit_norm"]

@@ -3,6 +3,8 @@ their functional forms (keras.layers.add(...), ...). Each takes a list of tensor
 
 from __future__ import annotations
 
+import functools
+
 from .. import ops
 from .layer import Layer
 
@@ -58,16 +60,14 @@ class Merge(Layer):
             xs.append(x)
         return self._merge_function(xs)
 
+    _combine = None  # the elementwise op folding the inputs left to right
+
     def _merge_function(self, inputs):
-        raise NotImplementedError
+        return functools.reduce(type(self)._combine, inputs)
 
 
 class Add(Merge):
-    def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.add(out, x)
-        return out
+    _combine = staticmethod(ops.add)
 
 
 class Subtract(Merge):
@@ -85,35 +85,22 @@ class Subtract(Merge):
 
 
 class Multiply(Merge):
-    def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.multiply(out, x)
-        return out
+    _combine = staticmethod(ops.multiply)
 
 
 class Average(Merge):
+    _combine = staticmethod(ops.add)
+
     def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.add(out, x)
-        return ops.divide(out, float(len(inputs)))
+        return ops.divide(super()._merge_function(inputs), float(len(inputs)))
 
 
 class Maximum(Merge):
-    def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.maximum(out, x)
-        return out
+    _combine = staticmethod(ops.maximum)
 
 
 class Minimum(Merge):
-    def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.minimum(out, x)
-        return out
+    _combine = staticmethod(ops.minimum)
 
 
 class Concatenate(Layer):

@@ -10,11 +10,41 @@ from .. import constraints, initializers, ops, regularizers
 from .layer import Layer
 
 
-def _serialize_all(obj, names, module):
-    return {n: module.serialize(getattr(obj, n)) for n in names}
+class _Affine:
+    """gamma (scale) and beta (offset) weights with their initializers, regularizers and
+    constraints: BatchNormalization's and LayerNormalization's shared arguments."""
+
+    def _affine_arguments(self, beta_initializer, gamma_initializer, beta_regularizer,
+                          gamma_regularizer, beta_constraint, gamma_constraint):
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.gamma = self.beta = None
+
+    def _affine_weights(self, shape, scale, center):
+        if scale:
+            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if center:
+            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+
+    def _affine_config(self, extra_initializers=()):
+        config = {n: initializers.serialize(getattr(self, n))
+                  for n in ("beta_initializer", "gamma_initializer") + tuple(extra_initializers)}
+        config.update({n: regularizers.serialize(getattr(self, n))
+                       for n in ("beta_regularizer", "gamma_regularizer")})
+        config.update({n: constraints.serialize(getattr(self, n))
+                       for n in ("beta_constraint", "gamma_constraint")})
+        return config
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(_Affine, Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -31,15 +61,10 @@ class BatchNormalization(Layer):
         self.synchronized = synchronized
         self.renorm, self.renorm_clipping, self.renorm_momentum = renorm, renorm_clipping, \
             renorm_momentum
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._affine_arguments(beta_initializer, gamma_initializer, beta_regularizer,
+                               gamma_regularizer, beta_constraint, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.gamma = self.beta = None
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -52,14 +77,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization {self.name!r}: axis {self.axis} of the input "
                              f"shape {tuple(input_shape)} must be known")
         shape = (channels,)
-        if self.scale:
-            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        self._affine_weights(shape, self.scale, self.center)
         self.moving_mean = self.add_weight(shape, self.moving_mean_initializer,
                                            name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight(shape, self.moving_variance_initializer,
@@ -88,18 +106,14 @@ class BatchNormalization(Layer):
         config = super().get_config()
         config.update(axis=self.axis, momentum=self.momentum, epsilon=self.epsilon,
                       center=self.center, scale=self.scale)
-        config.update(_serialize_all(self, ("beta_initializer", "gamma_initializer",
-                                            "moving_mean_initializer",
-                                            "moving_variance_initializer"), initializers))
-        config.update(_serialize_all(self, ("beta_regularizer", "gamma_regularizer"),
-                                     regularizers))
-        config.update(_serialize_all(self, ("beta_constraint", "gamma_constraint"), constraints))
+        config.update(self._affine_config(("moving_mean_initializer",
+                                           "moving_variance_initializer")))
         config.update(synchronized=self.synchronized, renorm=self.renorm,
                       renorm_clipping=self.renorm_clipping, renorm_momentum=self.renorm_momentum)
         return config
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(_Affine, Layer):
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
@@ -113,13 +127,8 @@ class LayerNormalization(Layer):
                             f"but received: {axis}")
         self.epsilon = epsilon
         self.center, self.scale, self.rms_scaling = center, scale, rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.gamma = self.beta = None
+        self._affine_arguments(beta_initializer, gamma_initializer, beta_regularizer,
+                               gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
@@ -130,14 +139,8 @@ class LayerNormalization(Layer):
                                  f"for input shape {tuple(input_shape)}")
         shape = tuple(input_shape[a] for a in axes)
         self.axis = axes  # Keras: the built layer keeps a list
-        if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        self._affine_weights(shape, self.scale or self.rms_scaling,
+                             self.center and not self.rms_scaling)
         self.built = True
 
     def call(self, inputs):
@@ -148,11 +151,7 @@ class LayerNormalization(Layer):
         config = super().get_config()
         config.update(axis=self.axis, epsilon=self.epsilon, center=self.center,
                       scale=self.scale, rms_scaling=self.rms_scaling)
-        config.update(_serialize_all(self, ("beta_initializer", "gamma_initializer"),
-                                     initializers))
-        config.update(_serialize_all(self, ("beta_regularizer", "gamma_regularizer"),
-                                     regularizers))
-        config.update(_serialize_all(self, ("beta_constraint", "gamma_constraint"), constraints))
+        config.update(self._affine_config())
         return config
 
 

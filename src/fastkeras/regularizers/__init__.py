@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import ops
+from ..saving.identifiers import identifier_functions
 
 
 def _non_negative(value, name):
@@ -107,32 +108,7 @@ _NAMES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": Orthogona
           "L1": L1, "L2": L2, "L1L2": L1L2, "OrthogonalRegularizer": OrthogonalRegularizer}
 
 
-def serialize(regularizer):
-    from ..saving import serialize_keras_object
-    return serialize_keras_object(regularizer)
-
-
-def deserialize(config, custom_objects=None):
-    from ..saving import deserialize_keras_object
-    return deserialize_keras_object(config, custom_objects, module_objects=_NAMES)
-
-
-def get(identifier):
-    """None, a name ('l2'), a config dict, a class or a callable (Keras's get)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = _NAMES.get(identifier)
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
-    return obj
-
+serialize, deserialize, get = identifier_functions("regularizer", _NAMES)
 
 __all__ = ["L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get",
            "l1", "l1_l2", "l2", "orthogonal_regularizer", "serialize"]
