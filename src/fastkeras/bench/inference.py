@@ -15,11 +15,9 @@ import sys
 import time
 
 from .models import jax_logits, jax_params, keras_model, torch_model
-from .runners import thread_info
+from .timing import thread_info, throughput
 from .workloads import INFERENCE, WORKLOADS, make_data
 
-_MIN_REPEAT_S = 1.0   # throughput: repeat the batch call for at least this long ...
-_MIN_REPEATS = 5      # ... and at least this many times
 _WARMUP_S = 0.5       # latency: warm up for at least this long
 
 
@@ -39,18 +37,6 @@ def _latency(fn, calls):
         times.append(clock() - t0)
     return {"mean_us": 1e6 * sum(times) / calls, "median_us": 1e6 * statistics.median(times),
             "min_us": 1e6 * min(times), "calls": calls}
-
-
-def _throughput(fn, rows):
-    for _ in range(2):  # warm-up: compilation, plan creation, allocator
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < _MIN_REPEATS or time.perf_counter() - start < _MIN_REPEAT_S:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return {"rows": rows, "times": times, "samples_per_s": rows / statistics.median(times)}
 
 
 def _fastkeras(w, x1, xb, backend):
@@ -125,7 +111,7 @@ def run(framework, workload_id="W5", calls=None, batch=None):
     else:
         one, (batch_call, batch_fn), label = RUNNERS[framework](w, x1, x)
     latency = {name: _latency(fn, calls) for name, fn in one.items()}
-    tput = dict(_throughput(batch_fn, batch), call=batch_call)
+    tput = dict(throughput(batch_fn, batch), call=batch_call)
     return {"framework": framework, "label": label, "workload": workload_id, "model": iw.model,
             "latency": latency, "throughput": tput, "threads": thread_info(framework)}
 

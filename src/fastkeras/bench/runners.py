@@ -25,9 +25,7 @@ from .models import (jax_logits, jax_params, jax_wide_deep_init, jax_wide_deep_l
 from .workloads import WORKLOADS, WideDeepWorkload, make_data
 
 
-def _predict_throughput(fn, rows):
-    from .inference import _throughput  # inference imports this module: import when used
-    return _throughput(fn, rows)
+from .timing import thread_info, throughput as _predict_throughput
 
 
 def _accuracy(p, y):
@@ -275,31 +273,6 @@ def _jax_wide_deep(jax, jnp, w, epochs, n, check):
 
 
 RUNNERS = {"keras": _keras, "torch": _torch, "jax": _jax}
-
-
-def thread_info(framework):
-    """How many threads the framework computes with (read after it ran, in its process)."""
-    import os
-    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "MKL_NUM_THREADS",
-             "XLA_FLAGS")
-    info = {k: os.environ[k] for k in names if k in os.environ}
-    if hasattr(os, "sched_getaffinity"):
-        info["cpus"] = len(os.sched_getaffinity(0))
-    if framework == "torch":
-        import torch
-        info["intra_op"] = torch.get_num_threads()
-        info["inter_op"] = torch.get_num_interop_threads()
-    elif framework in ("jax", "keras") and "jax" in sys.modules:
-        import jax
-        info["jax_devices"] = [str(d) for d in jax.devices()]
-    elif framework.startswith("fastkeras:"):
-        from .. import config
-        if hasattr(config, "get_num_threads"):
-            info["fastkeras"] = config.get_num_threads()
-        if framework.endswith(":numba"):
-            import numba
-            info["numba"] = numba.get_num_threads()
-    return info
 
 
 def run(framework, workload_id, epochs, n_samples=None, check=False):
