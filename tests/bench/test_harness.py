@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from fastkeras.bench import ceiling, harness, inference, machine, report
+from fastkeras.bench import ceiling, harness, inference, machine, report, timing
 from fastkeras.bench.workloads import INFERENCE, WORKLOADS, make_data
 
 CPUINFO = """\
@@ -125,8 +125,8 @@ def test_ceiling_measure_small(monkeypatch):
 
 
 def test_inference_runner_reference(monkeypatch):
-    monkeypatch.setattr(inference, "_MIN_REPEAT_S", 0.0)
-    monkeypatch.setattr(inference, "_MIN_REPEATS", 2)
+    monkeypatch.setattr(timing, "_MIN_REPEAT_S", 0.0)
+    monkeypatch.setattr(timing, "_MIN_REPEATS", 2)
     r = inference.run("fastkeras:reference", "W5", calls=5, batch=64)
     assert set(r["latency"]) == {"predict(x, verbose=0)", "model(x)", "predict_on_batch(x)"}
     assert all(v["mean_us"] > 0 for v in r["latency"].values())
