@@ -182,6 +182,31 @@ TABLE = {
         * g + b, [_f(3, 5), _f(5), _f(5)], True),
     "normalize": (lambda o, x: o.normalize(x, axis=-1),
                   lambda x: x / np.sqrt((x ** 2).sum(-1, keepdims=True)), [_f(3, 4)], True),
+    "celu": (lambda o, x: o.celu(x, alpha=1.5), lambda x: np.maximum(x, 0) + np.minimum(
+        1.5 * np.expm1(x / 1.5), 0), [_f(3, 4) * 2], True),
+    "glu": (lambda o, x: o.glu(x), lambda x: x[:, :2] / (1 + np.exp(-x[:, 2:])), [_f(3, 4)],
+            True),
+    "hard_shrink": (lambda o, x: o.hard_shrink(x), lambda x: np.where(np.abs(x) > 0.5, x, 0),
+                    [_f(3, 4)], True),
+    "hard_silu": (lambda o, x: o.hard_silu(x), lambda x: x * np.clip(x / 6 + 0.5, 0, 1),
+                  [_f(3, 4) * 2], True),
+    "hard_swish": (lambda o, x: o.hard_swish(x), lambda x: x * np.clip(x / 6 + 0.5, 0, 1),
+                   [_f(3, 4) * 2], True),
+    "hard_tanh": (lambda o, x: o.hard_tanh(x), lambda x: np.clip(x, -1, 1), [_f(3, 4)], True),
+    "log_sigmoid": (lambda o, x: o.log_sigmoid(x), lambda x: -np.logaddexp(-x, 0),
+                    [_f(3, 4) * 5], True),
+    "soft_shrink": (lambda o, x: o.soft_shrink(x, threshold=0.3),
+                    lambda x: np.where(x > 0.3, x - 0.3, np.where(x < -0.3, x + 0.3, 0)),
+                    [_f(3, 4)], True),
+    "sparse_plus": (lambda o, x: o.sparse_plus(x), lambda x: np.where(
+        x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4)), [_f(3, 4)], True),
+    "sparse_sigmoid": (lambda o, x: o.sparse_sigmoid(x), lambda x: np.clip((x + 1) / 2, 0, 1),
+                       [_f(3, 4)], True),
+    "squareplus": (lambda o, x: o.squareplus(x, b=2), lambda x: (x + np.sqrt(x * x + 2)) / 2,
+                   [_f(3, 4)], True),
+    "tanh_shrink": (lambda o, x: o.tanh_shrink(x), lambda x: x - np.tanh(x), [_f(3, 4)], True),
+    "threshold": (lambda o, x: o.threshold(x, 0.2, -3.0), lambda x: np.where(x > 0.2, x, -3.0),
+                  [_f(3, 4)], True),
 }
 
 # Public names that are not numeric ops (conversions, shape queries, constructors).

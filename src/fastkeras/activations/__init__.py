@@ -94,9 +94,64 @@ def gelu(x, approximate=False):
     return ops.gelu(x, approximate=approximate)
 
 
+def celu(x, alpha=1.0):
+    return ops.celu(x, alpha=alpha)
+
+
+def glu(x, axis=-1):
+    return ops.glu(x, axis=axis)
+
+
+def hard_shrink(x, threshold=0.5):
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+def hard_silu(x):
+    return ops.hard_silu(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    return ops.hard_tanh(x)
+
+
+def log_sigmoid(x):
+    return ops.log_sigmoid(x)
+
+
+def soft_shrink(x, threshold=0.5):
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+def sparse_plus(x):
+    return ops.sparse_plus(x)
+
+
+def sparse_sigmoid(x):
+    return ops.sparse_sigmoid(x)
+
+
+def squareplus(x, b=4):
+    return ops.squareplus(x, b=b)
+
+
+def tanh_shrink(x):
+    return ops.tanh_shrink(x)
+
+
+def threshold(x, threshold, default_value):
+    return ops.threshold(x, threshold, default_value)
+
+
 _ACTIVATIONS = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, log_softmax,
                                         exponential, relu6, leaky_relu, elu, selu, softplus,
-                                        softsign, silu, swish, hard_sigmoid, mish, gelu)}
+                                        softsign, silu, swish, hard_sigmoid, mish, gelu, celu,
+                                        glu, hard_shrink, hard_silu, hard_tanh, log_sigmoid,
+                                        soft_shrink, sparse_plus, sparse_sigmoid, squareplus,
+                                        tanh_shrink)}
+_ACTIVATIONS["hard_swish"] = hard_silu
 
 
 def get(identifier):

@@ -3,8 +3,10 @@
 import numpy as np
 
 from ..graph import Tensor, Variable
-from .activations import (elu, erf, gelu, hard_sigmoid, leaky_relu, relu6, selu, silu,
-                          softplus, softsign, swish)
+from .activations import (celu, elu, erf, gelu, glu, hard_shrink, hard_sigmoid, hard_silu,
+                          hard_swish, hard_tanh, leaky_relu, log_sigmoid, relu6, selu, silu,
+                          soft_shrink, softplus, softsign, sparse_plus, sparse_sigmoid,
+                          squareplus, swish, tanh_shrink, threshold)
 from .loops import scan
 from . import random
 from .nn import (batch_normalization, binary_crossentropy, categorical_crossentropy,

@@ -84,3 +84,94 @@ def gelu(x, approximate=True):
                          _SQRT_2_OVER_PI)
         return multiply(multiply(x, 0.5), add(tanh(inner), 1.0))
     return multiply(multiply(x, 0.5), add(erf(multiply(x, 1.0 / math.sqrt(2.0))), 1.0))
+
+
+def _where_greater(x, threshold):
+    """1.0 where x > threshold, else 0.0 (x's dtype): a mask to multiply by."""
+    return bind("cast", bind("greater", x, threshold), dtype=x.dtype)
+
+
+def celu(x, alpha=1.0):
+    """max(x, 0) + min(alpha * (exp(x / alpha) - 1), 0); exp sees only min(x, 0)."""
+    x = _float(x)
+    neg = multiply(subtract(exp(divide(minimum(x, 0.0), alpha)), 1.0), alpha)
+    return add(relu(x), neg)
+
+
+def glu(x, axis=-1):
+    """a * sigmoid(b), the two halves of `axis`."""
+    x = _float(x)
+    shape = x.shape
+    axis = axis % len(shape)
+    if shape[axis] % 2:
+        raise ValueError(f"axis size must be divisible by 2. Received: x.shape={tuple(shape)} "
+                         f"with axis={axis}")
+    half = shape[axis] // 2
+    a = bind("slice", x, axis=axis, start=0, stop=half)
+    b = bind("slice", x, axis=axis, start=half, stop=2 * half)
+    return multiply(a, sigmoid(b))
+
+
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    x = _float(x)
+    return multiply(x, _where_greater(abs(x), threshold))
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x) (x * relu6(x + 3) / 6)."""
+    x = _float(x)
+    return multiply(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    return minimum(maximum(_float(x), -1.0), 1.0)
+
+
+def log_sigmoid(x):
+    """-softplus(-x), never overflowing."""
+    from .numpy import negative
+    return negative(softplus(negative(_float(x))))
+
+
+def soft_shrink(x, threshold=0.5):
+    """x - threshold above it, x + threshold below -threshold, 0 between."""
+    x = _float(x)
+    above = multiply(subtract(x, threshold), _where_greater(x, threshold))
+    below = multiply(add(x, threshold), _where_greater(multiply(x, -1.0), threshold))
+    return add(above, below)
+
+
+def sparse_plus(x):
+    """0 for x <= -1, x for x >= 1, (x + 1)**2 / 4 between."""
+    x = _float(x)
+    c = minimum(maximum(x, -1.0), 1.0)
+    quad = multiply(multiply(add(c, 1.0), add(c, 1.0)), 0.25)
+    return add(quad, relu(subtract(x, 1.0)))
+
+
+def sparse_sigmoid(x):
+    """clip((x + 1) / 2, 0, 1)."""
+    return minimum(maximum(multiply(add(_float(x), 1.0), 0.5), 0.0), 1.0)
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x**2 + b)) / 2."""
+    from .numpy import sqrt
+    x = _float(x)
+    return multiply(add(x, sqrt(add(multiply(x, x), float(b)))), 0.5)
+
+
+def tanh_shrink(x):
+    x = _float(x)
+    return subtract(x, tanh(x))
+
+
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else default_value."""
+    x = _float(x)
+    keep = _where_greater(x, threshold)
+    return add(multiply(x, keep), multiply(subtract(1.0, keep), float(default_value)))
