@@ -207,6 +207,13 @@ TABLE = {
     "tanh_shrink": (lambda o, x: o.tanh_shrink(x), lambda x: x - np.tanh(x), [_f(3, 4)], True),
     "threshold": (lambda o, x: o.threshold(x, 0.2, -3.0), lambda x: np.where(x > 0.2, x, -3.0),
                   [_f(3, 4)], True),
+    "one_hot": (lambda o, x: o.multiply(o.one_hot(np.array([2, 0, 4, 1], np.int32), 4), x),
+                lambda x: np.eye(5)[[2, 0, 4, 1]][:, :4] * x, [_f(4, 4)], True),
+    "multi_hot": (lambda o, x: o.multiply(
+        o.multi_hot(np.array([[1, 1, 3], [0, 2, 2]], np.int32), 4), x),
+                  lambda x: np.array([[0, 1, 0, 1], [1, 0, 1, 0]]) * x, [_f(2, 4)], True),
+    "digitize": (lambda o, x: o.digitize(x, [-1.0, 0.0, 0.5]),
+                 lambda x: np.digitize(x, [-1.0, 0.0, 0.5]), [_f(3, 4)], False),
 }
 
 # Public names that are not numeric ops (conversions, shape queries, constructors).

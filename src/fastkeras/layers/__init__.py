@@ -10,7 +10,7 @@ from .layer import Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                       average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
-from .preprocessing import Normalization, Rescaling
+from .preprocessing import CategoryEncoding, Discretization, Normalization, Rescaling
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from .reshaping import Flatten, Permute, RepeatVector, Reshape

@@ -125,3 +125,107 @@ class Normalization(Layer):
                       mean=np.array(self.input_mean).tolist(),
                       variance=np.array(self.input_variance).tolist())
         return config
+
+
+_ENCODINGS = ("int", "one_hot", "multi_hot", "count")
+
+
+def _encode(ids, output_mode, depth):
+    """Keras's encode_categorical_inputs: int ids as they are, or one/multi-hot or counts
+    over `depth` classes (float32)."""
+    if output_mode == "int":
+        return ops.cast(ids, "int32")
+    shape = ops.shape(ids)
+    if not shape:
+        ids = ops.expand_dims(ids, -1)
+        shape = (1,)
+    if output_mode == "multi_hot":
+        return ops.multi_hot(ids, depth)
+    if output_mode == "one_hot":
+        if len(shape) > 1 and shape[-1] == 1:
+            ids = ops.reshape(ids, shape[:-1])
+        return ops.one_hot(ids, depth)
+    return ops.sum(ops.one_hot(ids, depth), axis=1 if len(shape) > 1 else 0)  # count
+
+
+class CategoryEncoding(Layer):
+    """Integer ids -> one-hot, multi-hot or count vectors over `num_tokens` classes."""
+
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        if output_mode == "binary":
+            output_mode = "multi_hot"
+        if output_mode not in ("count", "one_hot", "multi_hot"):
+            raise ValueError(f"Unknown arg for output_mode: {output_mode}")
+        if num_tokens is None:
+            raise ValueError("num_tokens must be set to use this layer. If the number of "
+                             "tokens is not known beforehand, use the IntegerLookup layer "
+                             "instead.")
+        if num_tokens < 1:
+            raise ValueError(f"`num_tokens` must be >= 1. Received: num_tokens={num_tokens}.")
+        if sparse:
+            raise NotImplementedError("CategoryEncoding(sparse=True): fastkeras has no sparse "
+                                      "tensors")
+        self.num_tokens, self.output_mode, self.sparse = num_tokens, output_mode, sparse
+        self.built = True
+
+    def call(self, inputs, count_weights=None):
+        if count_weights is not None:
+            raise NotImplementedError("CategoryEncoding(count_weights=...) is not supported "
+                                      "yet by fastkeras")
+        return _encode(inputs, self.output_mode, self.num_tokens)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(num_tokens=self.num_tokens, output_mode=self.output_mode,
+                      sparse=self.sparse)
+        return config
+
+
+class Discretization(Layer):
+    """Bins numbers by `bin_boundaries` (bin i holds boundaries[i-1] <= x < boundaries[i]),
+    or boundaries from adapt(): the `num_bins`-quantiles of the data (exact quantiles;
+    Keras's are approximate within `epsilon`)."""
+
+    def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
+                 sparse=False, dtype=None, name=None):
+        super().__init__(name=name, dtype=dtype)
+        if output_mode not in _ENCODINGS:
+            raise ValueError(f"Invalid value for argument `output_mode`. Expected one of "
+                             f"{list(_ENCODINGS)}. Received: output_mode={output_mode}")
+        if sparse:
+            raise NotImplementedError("Discretization(sparse=True): fastkeras has no sparse "
+                                      "tensors")
+        if num_bins is not None and num_bins < 0:
+            raise ValueError(f"`num_bins` must be greater than or equal to 0. Received: "
+                             f"`num_bins={num_bins}`")
+        if num_bins is not None and bin_boundaries is not None:
+            raise ValueError(f"Both `num_bins` and `bin_boundaries` should not be set. "
+                             f"Received: `num_bins={num_bins}` and "
+                             f"`bin_boundaries={bin_boundaries}`")
+        if num_bins is None and bin_boundaries is None:
+            raise ValueError("You need to set either `num_bins` or `bin_boundaries`.")
+        self.bin_boundaries = None if bin_boundaries is None else list(bin_boundaries)
+        self.num_bins, self.epsilon = num_bins, epsilon
+        self.output_mode, self.sparse = output_mode, sparse
+        self.built = True
+
+    def adapt(self, data, steps=None):
+        data = np.asarray(data, dtype="float64").reshape(-1)
+        quantiles = np.linspace(0, 1, self.num_bins + 1)[1:-1]
+        self.bin_boundaries = [float(b) for b in np.quantile(data, quantiles)]
+
+    def call(self, inputs):
+        if self.bin_boundaries is None:
+            raise ValueError("You need to either pass the `bin_boundaries` argument at "
+                             "construction time or call `adapt(dataset)` before you can start "
+                             "using the `Discretization` layer.")
+        ids = ops.digitize(inputs, self.bin_boundaries)
+        return _encode(ids, self.output_mode, len(self.bin_boundaries) + 1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(bin_boundaries=self.bin_boundaries, num_bins=self.num_bins,
+                      epsilon=self.epsilon, output_mode=self.output_mode, sparse=self.sparse)
+        config.pop("trainable", None)
+        return config

@@ -10,10 +10,10 @@ from .activations import (celu, elu, erf, gelu, glu, hard_shrink, hard_sigmoid, 
 from .loops import scan
 from . import random
 from .nn import (batch_normalization, binary_crossentropy, categorical_crossentropy,
-                 layer_normalization, log_softmax, moments, normalize, relu, sigmoid, softmax,
-                 sparse_categorical_crossentropy)
+                 layer_normalization, log_softmax, moments, multi_hot, normalize, one_hot, relu,
+                 sigmoid, softmax, sparse_categorical_crossentropy)
 from .numpy import (abs, absolute, add, amax, amin, argmax, broadcast_to, cast, clip, concatenate,
-                    divide, dot, equal, exp, expand_dims, greater, greater_equal, less, less_equal,
+                    digitize, divide, dot, equal, exp, expand_dims, greater, greater_equal, less, less_equal,
                     log, matmul, max, maximum, mean, min, minimum, multiply, negative, ones,
                     reshape, rsqrt, shape, sign, size, sqrt, square, squeeze, std, subtract, sum,
                     take, tanh, transpose, true_divide, var, zeros)

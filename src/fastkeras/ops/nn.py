@@ -181,3 +181,28 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     square_sum = np_ops.sum(np_ops.square(x), axis=axis, keepdims=True)
     inv_norm = np_ops.minimum(np_ops.rsqrt(square_sum), 1.0 / epsilon)
     return np_ops.multiply(x, inv_norm)
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    """1 where the class id equals the position along a new `axis` of size num_classes (ids
+    outside [0, num_classes) give a row of zeros, as Keras)."""
+    import numpy as np
+    if sparse:
+        raise NotImplementedError("one_hot(sparse=True): fastkeras has no sparse tensors")
+    ids = convert(x, "int32")
+    classes = np.arange(int(num_classes), dtype=np.int32)
+    hot = bind("equal", np_ops.expand_dims(ids, -1), classes)
+    out = np_ops.cast(hot, dtype or "float32")
+    nd = len(shape_of(out))
+    axis = axis % nd
+    if axis != nd - 1:
+        out = np_ops.transpose(out, [i for i in range(nd - 1) if i < axis] + [nd - 1] +
+                               [i for i in range(nd - 1) if i >= axis])
+    return out
+
+
+def multi_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    """1 for every class id present in each sample (ids over axis 1, or the whole of a rank-1
+    input), Keras's op."""
+    hot = one_hot(x, num_classes, axis=axis, dtype=dtype or "float32", sparse=sparse)
+    return np_ops.max(hot, axis=1 if len(shape_of(convert(x))) > 1 else 0)

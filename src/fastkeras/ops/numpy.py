@@ -116,6 +116,18 @@ def rsqrt(x):
     return divide(np.asarray(1, dtype=dtype_of(a)), sqrt(a))
 
 
+def digitize(x, bins):
+    """The index of the bin of each element: how many of the increasing `bins` are <= x
+    (np.digitize with right=False), int32."""
+    edges = np.asarray(bins, dtype=dtype_of(convert(x)) if dtype_of(convert(x)).startswith(
+        "float") else "float32")
+    (a,) = promote(x, float_only=True)
+    if edges.dtype.name != dtype_of(a):
+        edges = edges.astype(dtype_of(a))
+    below = greater_equal(expand_dims(a, -1), edges)
+    return cast(sum(cast(below, dtype_of(a)), axis=-1), "int32")
+
+
 def argmax(x, axis=None, keepdims=False):
     a = convert(x)
     if axis is None:
