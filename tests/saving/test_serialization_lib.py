@@ -134,3 +134,45 @@ def test_keras_utils_aliases_are_the_same_objects():
     assert keras.utils.custom_object_scope is custom_object_scope
     assert keras.utils.register_keras_serializable is register_keras_serializable
     assert keras.utils.get_registered_object is get_registered_object
+
+
+def test_keras_special_values_round_trip():
+    x = keras.Input(shape=(3,), name="special_in")
+    tensor = serialize_keras_object(x)
+    assert tensor == {"class_name": "__keras_tensor__",
+                      "config": {"shape": (None, 3), "dtype": "float32",
+                                 "keras_history": ["special_in", 0, 0]}}
+    revived = deserialize_keras_object(tensor)
+    assert revived.shape == (None, 3)
+    assert revived._pre_serialization_keras_history == ["special_in", 0, 0]
+    array = np.arange(6, dtype="int32").reshape(2, 3)
+    config = serialize_keras_object(array)
+    assert config["class_name"] == "__numpy__"
+    np.testing.assert_array_equal(deserialize_keras_object(config), array)
+    assert deserialize_keras_object(serialize_keras_object(slice(1, None, 2))) == slice(1, None, 2)
+    assert deserialize_keras_object(serialize_keras_object(Ellipsis)) is Ellipsis
+    assert serialize_keras_object((1, [2, 3])) == (1, [2, 3])  # tuples stay tuples, as Keras
+
+
+def test_layers_are_built_from_their_build_config():
+    dense = keras.layers.Dense(3)
+    dense.build((None, 4))
+    config = serialize_keras_object(dense)
+    assert config["build_config"] == {"input_shape": (None, 4)}
+    again = deserialize_keras_object(config)
+    assert again.built and again.kernel.shape == (4, 3)
+    assert "build_config" not in serialize_keras_object(keras.layers.Dense(3))
+
+
+def test_from_config_type_errors_say_the_object_could_not_be_deserialized():
+    @register_keras_serializable("tests")
+    class Needs(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def get_config(self):
+            return super().get_config()  # forgets units
+
+    with pytest.raises(TypeError, match="could not be deserialized properly"):
+        deserialize_keras_object(serialize_keras_object(Needs(3)))

@@ -7,10 +7,26 @@ from .keras_tensor import KerasTensor, LayerCall
 from .layer import Layer
 
 
+def _refuse(sparse, ragged, optional):
+    for arg, value in (("sparse", sparse), ("ragged", ragged), ("optional", optional)):
+        if value:
+            raise NotImplementedError(f"Input({arg}=True) is not supported yet by fastkeras")
+
+
 class InputLayer(Layer):
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
+        _refuse(sparse, ragged, optional)
+        if input_tensor is not None:
+            raise NotImplementedError("InputLayer(input_tensor=...) is not supported yet by "
+                                      "fastkeras; pass the tensor's Input itself")
         input_shape = kwargs.pop("input_shape", None)
-        batch_shape = kwargs.pop("batch_shape", None)
+        batch_shape = kwargs.pop("batch_input_shape", batch_shape)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_size is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `batch_size` and `batch_shape` at the same "
+                             "time.")
         if batch_shape is not None and shape is None and input_shape is None:
             batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
         super().__init__(name=name, **kwargs)
@@ -43,12 +59,16 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "name": self.name}
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": False,
+                "ragged": False, "name": self.name, "optional": False}
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, tensor=None):
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
     """A symbolic input of the given per-sample `shape` (batch dimension excluded)."""
-    if batch_shape is not None:
-        batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name)
+    _refuse(sparse, ragged, optional)
+    if tensor is not None:
+        raise NotImplementedError("Input(tensor=...) is not supported yet by fastkeras")
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
+                       batch_shape=batch_shape)
     return layer.output_tensor

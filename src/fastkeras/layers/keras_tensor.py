@@ -10,14 +10,15 @@ from __future__ import annotations
 class LayerCall:
     """One call of a layer in a functional graph."""
 
-    __slots__ = ("layer", "inputs", "structure", "kwargs", "outputs")
+    __slots__ = ("layer", "inputs", "structure", "kwargs", "outputs", "args")
 
-    def __init__(self, layer, inputs, kwargs, outputs, structure=None):
+    def __init__(self, layer, inputs, kwargs, outputs, structure=None, args=()):
         self.layer = layer
         self.inputs = inputs      # list[KerasTensor], flattened
         self.structure = structure  # the call's first argument as passed (tensor or list)
         self.kwargs = kwargs
         self.outputs = outputs    # list[KerasTensor]
+        self.args = tuple(args)   # any further positional arguments (not tensors)
 
 
 class KerasTensor:

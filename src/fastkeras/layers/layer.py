@@ -18,6 +18,9 @@ from .. import initializers, ops, regularizers
 from ..ops.random import SeedGenerator
 from ..graph import Graph, Tensor, Variable, bind, current_graph
 from ..utils.naming import to_snake_case, unique_name
+from ..saving.object_config import (auto_config, automatic_config, build_config,
+                                    build_shapes, built_at_init, dtype_policy_config,
+                                    policy_name, recording_build, shape_record)
 from .keras_tensor import KerasTensor, LayerCall
 
 # Batch size used when tracing a layer only to learn its output shape.
@@ -44,6 +47,7 @@ def _compute_dtype(layer_type, dtype):
     are refused here, when the layer is made, rather than deep inside a kernel later."""
     if dtype is None:
         return "float32"
+    dtype = policy_name(dtype, layer_type)  # Keras 3 writes a DTypePolicy config
     name = getattr(dtype, "name", dtype)
     name = name if isinstance(name, str) else np.dtype(name).name
     if name == "float32":
@@ -56,11 +60,34 @@ def _compute_dtype(layer_type, dtype):
                      "in 'float32'.")
 
 
+def _layers_in(value, strict):
+    """The Layers in `value` (itself, or in a list/tuple/dict, recursively); with `strict`,
+    none unless every leaf is a Layer."""
+    found = []
+
+    def walk(v):
+        if isinstance(v, Layer):
+            found.append(v)
+            return True
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, (list, tuple)):
+            return all([walk(i) for i in v])
+        return False
+
+    only_layers = walk(value)
+    return found if only_layers or not strict else []
+
+
 class _Building(threading.local):
     depth = 0  # > 0 while some layer's build() runs on this thread
 
 
-_building = _Building()
+class _CallContext(threading.local):
+    training = None  # the `training` of the layer call in progress on this thread
+
+
+_building, _context = _Building(), _CallContext()
 
 
 @functools.lru_cache(maxsize=None)
@@ -71,6 +98,19 @@ def _accepts_training(layer_type) -> bool:
 
 
 class Layer:
+    def __new__(cls, *args, **kwargs):
+        obj = object.__new__(cls)
+        # Only a class without its own get_config() needs Keras's automatic config.
+        object.__setattr__(obj, "_auto_config", auto_config(cls, args, kwargs) if getattr(
+            cls.get_config, "_default_config", False) else None)
+        object.__setattr__(obj, "_build_shapes_dict", None)
+        return obj
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = recording_build(cls.__dict__["build"])
+
     def __init__(self, activity_regularizer=None, trainable=True, name=None, dtype=None,
                  input_shape=None, input_dim=None, **kwargs):
         kwargs.pop("batch_input_shape", None)
@@ -93,17 +133,34 @@ class Layer:
 
     # ---- tracking ------------------------------------------------------------------------
     def __setattr__(self, name, value):
-        if isinstance(value, Layer) and name != "_outer":
-            if value not in self._layers:
-                self._layers.append(value)
-        elif isinstance(value, SeedGenerator):
+        """Tracks sublayers as Keras does: a layer, or the layers in a list, tuple or dict
+        (its values; nested too). A public attribute's list or dict is looked at again
+        when the layers are read, so layers appended to it later are tracked too; a
+        private one's (`_name`) is tracked only when it holds nothing but layers."""
+        if isinstance(value, SeedGenerator):
             if value not in self._seed_generators:
                 self._seed_generators.append(value)
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
-            for v in value:
-                if v not in self._layers:
-                    self._layers.append(v)
+        elif name != "_outer" and isinstance(value, (Layer, list, tuple, dict)):
+            private = name.startswith("_")
+            self._track(_layers_in(value, strict=private))
+            if not private and isinstance(value, (list, dict)):
+                watched = self.__dict__.setdefault("_watched_attrs", [])
+                if name not in watched:
+                    watched.append(name)
         object.__setattr__(self, name, value)
+
+    def _track(self, layers):
+        for layer in layers:
+            if layer is not self and all(layer is not t for t in self._layers):
+                self._layers.append(layer)
+
+    def _tracked_layers(self):
+        """The direct sublayers, with any added since to a watched list or dict."""
+        for name in self.__dict__.get("_watched_attrs", ()):
+            value = self.__dict__.get(name)
+            if isinstance(value, (list, dict)):
+                self._track(_layers_in(value, strict=False))
+        return self._layers
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
                    name=None, regularizer=None, constraint=None):
@@ -149,7 +206,7 @@ class Layer:
         out = list(self._eager_losses)
         out.extend(np.asarray(w.regularizer(w.value), dtype="float32")
                    for w in self._own_weights if getattr(w, "regularizer", None) is not None)
-        for layer in self._layers:
+        for layer in self._tracked_layers():
             out.extend(layer.losses)
         return out
 
@@ -168,13 +225,13 @@ class Layer:
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        for layer in self._layers:
+        for layer in self._tracked_layers():
             layer.trainable = value
 
     @property
     def layers_flat(self):
         out = []
-        for layer in self._layers:
+        for layer in self._tracked_layers():
             out.append(layer)
             out.extend(layer.layers_flat)
         return out
@@ -189,7 +246,7 @@ class Layer:
         if not self.trainable:
             return []
         out = [w for w in self._own_weights if w.trainable]
-        for layer in self._layers:
+        for layer in self._tracked_layers():
             out.extend(w for w in layer.trainable_weights if w not in out)
         return out
 
@@ -198,7 +255,7 @@ class Layer:
         if not self.trainable:
             return self._ordered_weights()
         out = [w for w in self._own_weights if not w.trainable]
-        for layer in self._layers:
+        for layer in self._tracked_layers():
             out.extend(w for w in layer.non_trainable_weights if w not in out)
         return out
 
@@ -223,7 +280,7 @@ class Layer:
         """All weights, layer by layer (Keras get_weights order)."""
         out = [w for w in self._own_weights if w.trainable] + \
             [w for w in self._own_weights if not w.trainable]
-        for layer in self._layers:
+        for layer in self._tracked_layers():
             out.extend(w for w in layer._ordered_weights() if w not in out)
         return out
 
@@ -245,8 +302,9 @@ class Layer:
 
     def count_params(self):
         if not self.built:
-            raise ValueError(f"Layer {self.name!r} is not built yet; call it on an input "
-                             "first (or build it) to count its parameters.")
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but "
+                             "the layer isn't built. You can build it manually via: "
+                             "`layer.build(input_shape)`.")
         return int(sum(np.prod(w.shape) for w in self.weights))
 
     # ---- building and calling ------------------------------------------------------------
@@ -257,10 +315,14 @@ class Layer:
         return inputs
 
     def _maybe_build(self, inputs):
+        if self.built and self.__dict__.get("_build_shapes_dict") is None and \
+                not self._calls and not built_at_init(type(self)):
+            # Built without build() (a weightless layer): Keras builds it at its first
+            # call, and keeps those shapes as its "build_config".
+            object.__setattr__(self, "_build_shapes_dict",
+                               {"input_shape": shape_record(build_shapes(inputs))})
         if not self.built:
-            shapes = _map_structure(lambda t: tuple(t.shape), inputs)
-            if isinstance(inputs, (KerasTensor, Tensor)):
-                shapes = (None,) + tuple(shapes[1:])
+            shapes = build_shapes(inputs)
             _building.depth += 1
             try:
                 self.build(shapes)
@@ -269,6 +331,19 @@ class Layer:
             self.built = True
 
     def __call__(self, inputs, *args, **kwargs):
+        # Keras's call context: a call given `training` passes it on to the layers its
+        # call() calls without one (a subclassed model's `self.dropout(x)` trains in fit).
+        outer = _context.training
+        if kwargs.get("training") is None and outer is not None:
+            if _accepts_training(type(self)):
+                kwargs["training"] = outer
+        _context.training = kwargs.get("training", outer)
+        try:
+            return self._call(inputs, *args, **kwargs)
+        finally:
+            _context.training = outer
+
+    def _call(self, inputs, *args, **kwargs):
         flat = _flatten(inputs)
         if any(isinstance(x, KerasTensor) for x in flat):
             return self._symbolic_call(inputs, *args, **kwargs)
@@ -319,7 +394,8 @@ class Layer:
             traced_out = self.call(traced_in, *args, **self._call_kwargs(kwargs))
         flat_out = _flatten(traced_out)
         outputs = [KerasTensor((None,) + tuple(t.shape[1:]), t.dtype) for t in flat_out]
-        call = LayerCall(self, _flatten(inputs), dict(kwargs), outputs, structure=inputs)
+        call = LayerCall(self, _flatten(inputs), dict(kwargs), outputs, structure=inputs,
+                         args=args)
         for i, kt in enumerate(outputs):
             kt._history = (call, i)
         self._calls.append(call)
@@ -354,14 +430,43 @@ class Layer:
 
     # ---- config --------------------------------------------------------------------------
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """name, trainable, dtype; a class that does not override get_config() also gets
+        its constructor's arguments (Keras's automatic config), when they are plain values."""
+        config = {"name": self.name}
+        if getattr(type(self).get_config, "_default_config", False):
+            config = automatic_config(self)
+        config.update(trainable=self.trainable, dtype=dtype_policy_config(self.dtype))
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
+    get_config._default_config = True
+
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        if isinstance(config.get("dtype"), dict):  # Keras passes a DTypePolicy's name
+            config = {**config, "dtype": policy_name(config["dtype"], cls.__name__)}
+        try:
+            return cls(**config)
+        except NotImplementedError:
+            raise  # fastkeras lacks an option: say so, not "cannot deserialize"
+        except Exception as e:
+            raise TypeError(f"Error when deserializing class '{cls.__name__}' using config="
+                            f"{config}.\n\nException encountered: {e}") from e
+
+    def get_build_config(self):
+        """The shapes the layer was built for (Keras's "build_config"), None if unbuilt."""
+        return build_config(self.__dict__.get("_build_shapes_dict"))
+
+    def build_from_config(self, config):
+        """Creates the weights from get_build_config()'s record (Keras's default)."""
+        if config and config.get("input_shape") is not None:
+            self.build(config["input_shape"])
+        elif config and config.get("shapes_dict"):
+            self.build(**config["shapes_dict"])
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+Layer.build = recording_build(Layer.build)

@@ -41,6 +41,8 @@ def _full_batch(value, ndim):
 
 class FunctionalGraph:
     def __init__(self, inputs, outputs):
+        # As given (Keras's `_inputs_struct`/`_outputs_struct`): what the config writes.
+        self.inputs_struct, self.outputs_struct = inputs, outputs
         self.inputs, self.input_keys, self._given_input_keys = _flat(inputs)
         self.outputs, self.output_keys, _ = _flat(outputs)
         # A list of one is one input or output, as in Keras (unpacked); a dict stays a dict.
@@ -228,8 +230,10 @@ class FunctionalGraph:
         for call in self.calls:
             args = _map_structure(lambda kt: env[id(kt)], call.structure)
             kwargs = dict(call.kwargs)
-            kwargs.setdefault("training", training)
-            result = call.layer(args, **kwargs)
+            if training is not None or "training" not in kwargs:
+                # Keras: the model's training flag, when given, overrides the call's own.
+                kwargs["training"] = training
+            result = call.layer(args, *call.args, **kwargs)
             for kt, v in zip(call.outputs, _as_list(result)):
                 env[id(kt)] = v
         return self.pack_outputs([env[id(t)] for t in self.outputs])

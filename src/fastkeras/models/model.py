@@ -3,23 +3,48 @@ functional (`Model(inputs=..., outputs=...)`), Sequential, or subclassed (overri
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..graph import Graph, Tensor
 from ..layers.keras_tensor import KerasTensor
 from ..layers.layer import Layer, _flatten
+from ..layers.op_layer import OpLayer
 from ..trainers.trainer import Trainer
+from ..utils.naming import unique_name
 from .functional import FunctionalGraph
 
 # Batch size of the throwaway traces that learn output shapes.
 _SPEC_BATCH = 2
 
 
+def _functional_init_arguments(args, kwargs):
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _functional_like_constructor(cls):
+    """Keras's test: can `cls(inputs, outputs, name=..., ...)` rebuild it from a config?"""
+    import inspect
+    spec = inspect.getfullargspec(cls.__init__)
+    if spec.args[1:] == ["inputs", "outputs", "name"]:
+        return True
+    return spec.varargs is not None and spec.varkw is not None
+
+
 class Model(Trainer, Layer):
+    def __new__(cls, *args, **kwargs):
+        # Keras: `Model(inputs, outputs)` makes a Functional (named "functional").
+        if cls is Model and _functional_init_arguments(args, kwargs):
+            return Layer.__new__(Functional, *args, **kwargs)
+        return Layer.__new__(cls, *args, **kwargs)
+
     def __init__(self, *args, **kwargs):
         inputs = kwargs.pop("inputs", args[0] if len(args) > 0 else None)
         outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
-        Layer.__init__(self, **kwargs)
+        trainable = kwargs.pop("trainable", None)
+        Layer.__init__(self, trainable=True if trainable is None else trainable, **kwargs)
         self._init_trainer()
         self._functional = None
         self._build_shape = None
@@ -29,30 +54,67 @@ class Model(Trainer, Layer):
             if inputs is None or outputs is None:
                 raise ValueError("A functional Model needs both `inputs` and `outputs`.")
             self._functional = FunctionalGraph(inputs, outputs)
+            self._name_ops()
             for layer in self._functional.layers:
                 self._layers.append(layer)
+            if trainable is not None and not trainable:
+                self.trainable = False  # freezes every layer, as Keras
             self.built = True
             # Several inputs or outputs (or a dict of them): fit/evaluate/predict take the
             # general path (trainers/io.py) beside the single-array one.
             self._structured_io = not (self._functional.single_input and
                                        self._functional.single_output)
 
+    def _name_ops(self):
+        """Keras names a `keras.ops` call after its op ("relu", "add_1"...): so do we, for
+        the ops this model applies that still have their automatic name."""
+        taken = {call.layer.name for call in self._functional.calls}
+        taken.update(t.name for t in self._functional.inputs)
+        for call in self._functional.calls:
+            layer = call.layer
+            if isinstance(layer, OpLayer) and layer.name.startswith("op_layer"):
+                name = unique_name(getattr(layer.fn, "__name__", "op_layer"))
+                while name in taken:
+                    name = unique_name(getattr(layer.fn, "__name__", "op_layer"))
+                taken.add(name)
+                layer.name = name
+
     # ---- structure -----------------------------------------------------------------------
     @property
     def layers(self):
-        return list(self._layers)
+        """The direct sublayers (a functional model's InputLayers too); the ops applied to
+        KerasTensors are not layers in Keras, and are left out here as there."""
+        return [layer for layer in self._tracked_layers() if not isinstance(layer, OpLayer)]
 
     def get_layer(self, name=None, index=None):
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index. Received: "
+                             f"index={index}, name={name}.")
+        layers = self.layers
         if index is not None:
-            if not 0 <= index < len(self.layers):
+            if len(layers) <= index:
                 raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
-                                 f"has {len(self.layers)} layers.")
-            return self.layers[index]
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: "
-                         f"{[layer.name for layer in self.layers]}.")
+                                 f"has {len(layers)} layers.")
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{[layer.name for layer in layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    @property
+    def input(self):
+        if self._functional is not None:
+            return self._functional.inputs_struct
+        return Layer.input.fget(self)
+
+    @property
+    def output(self):
+        if self._functional is not None:
+            return self._functional.outputs_struct
+        return Layer.output.fget(self)
 
     @property
     def inputs(self):
@@ -176,31 +238,68 @@ class Model(Trainer, Layer):
             flat = _flatten(inputs)
             self._build_for(flat[0].shape)
 
-    # ---- summary -------------------------------------------------------------------------
-    def summary(self, print_fn=None):
-        print_fn = print_fn or print
-        rows = [("Layer (type)", "Output Shape", "Param #")]
-        shape = self._input_shape()
-        for layer in self.layers:
-            if type(layer).__name__ == "InputLayer":
-                continue
-            try:
-                shape = layer.compute_output_shape(shape)
-            except Exception:  # a layer that cannot be traced alone
-                shape = "?"
-            rows.append((f"{layer.name} ({type(layer).__name__})", str(shape),
-                         str(layer.count_params() if layer.built else 0)))
-        widths = [max(len(r[i]) for r in rows) + 2 for i in range(3)]
-        line = "─" * sum(widths)
-        print_fn(f'Model: "{self.name}"')
-        print_fn(line)
-        for i, r in enumerate(rows):
-            print_fn("".join(c.ljust(w) for c, w in zip(r, widths)))
-            if i == 0:
-                print_fn(line)
-        print_fn(line)
-        total = sum(int(np.prod(w.shape)) for w in self.weights)
-        trainable = sum(int(np.prod(w.shape)) for w in self.trainable_weights)
-        print_fn(f" Total params: {total}")
-        print_fn(f" Trainable params: {trainable}")
-        print_fn(f" Non-trainable params: {total - trainable}")
+    # ---- summary and config -------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints Keras 3's table of the layers, their output shapes and parameter counts."""
+        from .summary import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
+
+    def get_config(self):
+        """A functional model's graph (Keras's "layers", "input_layers", "output_layers");
+        for a subclassed model, its constructor's arguments (Keras's automatic config)."""
+        if self._functional is not None and _functional_like_constructor(type(self)):
+            from .functional_config import functional_get_config
+            return functional_get_config(self)
+        return Layer.get_config(self)
+
+    get_config._default_config = True
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from .functional_config import from_model_config
+        return from_model_config(cls, config, custom_objects)
+
+    def to_json(self, **kwargs):
+        """The model's config (`keras.saving.serialize_keras_object`) as a JSON string."""
+        import json
+        from ..saving.serialization_lib import serialize_keras_object
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
+    def get_build_config(self):
+        if self._functional is not None:
+            return {"input_shape": None}  # built from its Inputs (Keras writes the same)
+        if self.built and self._build_shape is not None:
+            return {"input_shape": tuple(self._build_shape)}
+        return None
+
+    def build_from_config(self, config):
+        shape = (config or {}).get("input_shape")
+        if self._functional is None and shape is not None:
+            self.build(shape)
+
+    # ---- compile config ------------------------------------------------------------------
+    @functools.wraps(Trainer.compile)
+    def compile(self, *args, **kwargs):
+        Trainer.compile(self, *args, **kwargs)
+        from .compile_config import compile_arguments
+        self._compile_args = compile_arguments(Trainer.compile, self, args, kwargs)
+
+    def get_compile_config(self):
+        """What compile() was given (Keras's keys), {} before compile()."""
+        from .compile_config import compile_config
+        return compile_config(self) if self.compiled else {}
+
+    def compile_from_config(self, config):
+        from .compile_config import compile_from_config
+        compile_from_config(self, config)
+
+
+class Functional(Model):
+    """What `keras.Model(inputs, outputs)` makes: a model defined by a graph of layer calls
+    (Keras 3's class of this name; its configs name it "Functional")."""
+
+    def __init__(self, inputs, outputs, name=None, **kwargs):
+        Model.__init__(self, inputs=inputs, outputs=outputs, name=name, **kwargs)

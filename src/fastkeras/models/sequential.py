@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..graph import Graph
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
-from ..layers.layer import Layer
+from ..layers.layer import Layer, dtype_policy_config
 from .model import _SPEC_BATCH, Model
 
 
@@ -96,22 +96,39 @@ class Sequential(Model):
         return [self._input_layer.output_tensor] if self._input_layer is not None else None
 
     def get_config(self):
-        """Keras's layout: the InputLayer first when the model has one."""
-        config = super().get_config()
-        layers = ([self._input_layer] if self._input_layer is not None else []) + self._layers
-        config["layers"] = [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                            for layer in layers]
-        if self._build_shape is not None:
-            config["build_input_shape"] = tuple(self._build_shape)
+        """Keras's layout: each layer serialized (its build_config too), the InputLayer
+        first when the model has one, and the input shape it was built for."""
+        from ..saving.serialization_lib import serialize_keras_object
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policy_config(self.dtype)}
+        input_layer = self._config_input_layer()
+        layers = ([input_layer] if input_layer is not None else []) + self._layers
+        config["layers"] = [serialize_keras_object(layer) for layer in layers]
+        if input_layer is not None:
+            config["build_input_shape"] = tuple(input_layer.batch_shape)
         return config
+
+    def _config_input_layer(self):
+        """The InputLayer the config lists first: the model's own, or for a model built
+        from a shape alone the one Keras's build() would have made (made once)."""
+        if self._input_layer is not None or self._build_shape is None or not self.built:
+            return self._input_layer
+        made = self.__dict__.get("_built_input_layer")
+        if made is None or made.batch_shape != tuple(self._build_shape):
+            made = InputLayer(batch_shape=tuple(self._build_shape))
+            object.__setattr__(self, "_built_input_layer", made)
+        return made
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         from ..layers import deserialize
-        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        if "name" not in config:
+            raise ValueError("A Sequential model configuration must be a dictionary "
+                             f"containing the 'name' and 'layers' keys. Received: config={config}")
+        model = cls(name=config["name"], trainable=config.get("trainable", True))
         for layer_config in config.get("layers", []):
             model.add(deserialize(layer_config, custom_objects))
         shape = config.get("build_input_shape")
-        if shape is not None and model._build_shape is None and model._layers:
+        if shape and model._input_layer is None and model._layers:
             model.build(shape)
         return model

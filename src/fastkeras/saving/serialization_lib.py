@@ -29,8 +29,16 @@ _PUBLIC_MODULES = {
 _BUILTIN_FUNCTION_MODULES = ("activations", "initializers", "losses", "metrics", "optimizers")
 
 
+# Classes Keras writes under a private module name (it exports no public one).
+_KERAS_PRIVATE = {("keras.src.models.functional", "Functional"): ("fastkeras.models.model",
+                                                                   "Functional")}
+
+
 def _public_module_of(cls) -> str | None:
     """Keras's module name for a fastkeras class, None for anything else."""
+    for (keras_module, name), (module, _) in _KERAS_PRIVATE.items():
+        if cls.__module__ == module and cls.__name__ == name:
+            return keras_module
     parts = cls.__module__.split(".")
     if parts[0] != "fastkeras" or len(parts) < 2:
         return None
@@ -41,12 +49,33 @@ def _public_module_of(cls) -> str | None:
 def serialize_keras_object(obj):
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    if isinstance(obj, (list, tuple)):
-        return [serialize_keras_object(x) for x in obj]
+    if isinstance(obj, (list, tuple)):  # a tuple stays one, as in Keras (JSON: a list)
+        items = [serialize_keras_object(x) for x in obj]
+        return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     if isinstance(obj, np.generic):
         return obj.item()
+    if isinstance(obj, np.ndarray):
+        if obj.ndim == 0:
+            return obj.item()
+        return {"class_name": "__numpy__",
+                "config": {"value": obj.tolist(), "dtype": obj.dtype.name}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(obj, slice):
+        return {"class_name": "__slice__", "config": {
+            "start": serialize_keras_object(obj.start),
+            "stop": serialize_keras_object(obj.stop),
+            "step": serialize_keras_object(obj.step)}}
+    from ..layers.keras_tensor import KerasTensor
+    if isinstance(obj, KerasTensor):
+        history = None
+        if obj._history is not None:
+            call, index = obj._history
+            history = [call.layer.name, _index(call.layer._calls, call), index]
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": obj.shape, "dtype": obj.dtype, "keras_history": history}}
     if isinstance(obj, types.FunctionType):
         if obj.__name__ == "<lambda>":
             raise ValueError("fastkeras does not serialize lambdas (they cannot be loaded "
@@ -62,10 +91,25 @@ def serialize_keras_object(obj):
     public = _public_module_of(cls)
     if registered is not None:  # Keras: a registered class is found by its name alone
         module = None
+    elif (public, cls.__name__) in _KERAS_PRIVATE:
+        module, registered = public, cls.__name__  # as Keras writes its non-public classes
     else:
         module, registered = (public, None) if public else (cls.__module__, cls.__name__)
-    return {"module": module, "class_name": cls.__name__,
-            "config": serialize_keras_object(obj.get_config()), "registered_name": registered}
+    config = {"module": module, "class_name": cls.__name__,
+              "config": serialize_keras_object(obj.get_config()),
+              "registered_name": registered}
+    # Keras's get_build_and_compile_config: what rebuilds the weights and recompiles.
+    build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
+    if build_config is not None:
+        config["build_config"] = serialize_keras_object(build_config)
+    compile_config = obj.get_compile_config() if hasattr(obj, "get_compile_config") else None
+    if compile_config is not None:
+        config["compile_config"] = serialize_keras_object(compile_config)
+    return config
+
+
+def _index(items, item):
+    return next(i for i, x in enumerate(items) if x is item)
 
 
 def _public_names(keras_module):
@@ -79,6 +123,12 @@ def _locate(config, custom_objects, module_objects):
     is_function = class_name == "function"
     name = config["config"] if is_function else class_name
     registered = name if is_function else (config.get("registered_name") or class_name)
+    private = _KERAS_PRIVATE.get((module, class_name))
+    if private is not None:
+        return getattr(importlib.import_module(private[0]), private[1])
+    if isinstance(module, str) and module.startswith("keras.src.ops."):
+        from ..models.op_nodes import keras_op  # an op of a functional graph
+        return keras_op(class_name, config)
     obj = registry.get_registered_object(registered, custom_objects, module_objects)
     if obj is None and registered != name:
         obj = registry.get_registered_object(name, custom_objects, module_objects)
@@ -116,6 +166,9 @@ def deserialize_keras_object(config, custom_objects=None, module_objects=None, *
         return [deserialize_keras_object(c, custom_objects, module_objects) for c in config]
     if not isinstance(config, dict) or "class_name" not in config:
         raise TypeError(f"Could not parse config: {config}")
+    special = _SPECIAL.get(config["class_name"])
+    if special is not None:
+        return special(config.get("config") or {}, custom_objects)
     obj = _locate(config, custom_objects, module_objects)
     if config["class_name"] == "function":
         return obj
@@ -123,4 +176,48 @@ def deserialize_keras_object(config, custom_objects=None, module_objects=None, *
     if not isinstance(inner, dict):
         raise TypeError(f"Could not parse config: {config}")
     with registry.CustomObjectScope(custom_objects):
-        return obj.from_config(inner)
+        try:
+            if "custom_objects" in inspect.signature(obj.from_config).parameters:
+                instance = obj.from_config(inner, custom_objects=custom_objects)
+            else:
+                instance = obj.from_config(inner)
+        except TypeError as e:
+            raise TypeError(
+                f"{obj} could not be deserialized properly. Please ensure that components "
+                "that are Python object instances (layers, models, etc.) returned by "
+                "`get_config()` are explicitly deserialized in the model's `from_config()` "
+                f"method.\n\nconfig={config}.\n\nException encountered: {e}") from e
+        # Keras: the weights are made from "build_config", the model compiled from
+        # "compile_config", as the object was when it was saved.
+        build_config = config.get("build_config")
+        if build_config and not getattr(instance, "built", True):
+            instance.build_from_config(build_config)
+            instance.built = True
+        compile_config = config.get("compile_config")
+        if compile_config and hasattr(instance, "compile_from_config"):
+            instance.compile_from_config(compile_config)
+    return instance
+
+
+def _revive_keras_tensor(config, custom_objects):
+    """A `__keras_tensor__` entry: a KerasTensor of that shape and dtype that remembers
+    where it came from (`keras_history`), for the functional model that reconnects it."""
+    from ..layers.keras_tensor import KerasTensor
+    tensor = KerasTensor(config["shape"], config.get("dtype") or "float32")
+    tensor._pre_serialization_keras_history = config.get("keras_history")
+    return tensor
+
+
+def _slice(config, custom_objects):
+    return slice(*(deserialize_keras_object(config.get(k), custom_objects)
+                   for k in ("start", "stop", "step")))
+
+
+_SPECIAL = {
+    "__keras_tensor__": _revive_keras_tensor,
+    "__numpy__": lambda c, _: np.array(c["value"], dtype=c["dtype"]),
+    "__tensor__": lambda c, _: np.array(c["value"], dtype=c["dtype"]),
+    "__bytes__": lambda c, _: c["value"].encode("utf-8"),
+    "__ellipsis__": lambda c, _: Ellipsis,
+    "__slice__": _slice,
+}
