@@ -8,6 +8,7 @@ from ..layers.input_layer import Input, InputLayer
 from ..layers.keras_tensor import KerasTensor
 from ..layers.op_layer import OpLayer
 from ..saving import serialization_lib
+from . import kinds
 from .functional_config import is_functional
 
 
@@ -15,7 +16,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
                 recursive=False, **kwargs):
     """A copy of a Sequential or functional `model` built from new layers (Keras 3's
     arguments and errors); any other model is rebuilt from its config."""
-    from .sequential import Sequential
+    Sequential = kinds.get("Sequential")
     cache = kwargs.pop("cache", None)
     if kwargs:
         raise ValueError(f"Unexpected keyword argument(s): {tuple(kwargs.keys())}")
@@ -59,7 +60,7 @@ def _default_clone(layer):
 def _wrap_clone_function(clone_function, call_function=None, recursive=False, cache=None):
     """Each layer cloned once (a shared layer stays shared); inner models cloned with
     clone_model() when `recursive`."""
-    from .sequential import Sequential
+    Sequential = kinds.get("Sequential")
     clone_function = clone_function or _default_clone
     cache = {} if cache is None else cache
 
@@ -89,7 +90,7 @@ def _from_input(tensor, what):
 
 
 def _clone_sequential(model, clone_function, input_tensors=None):
-    from .sequential import Sequential
+    Sequential = kinds.get("Sequential")
     if not callable(clone_function):
         raise ValueError("Expected `clone_function` argument to be a callable. "
                          f"Received: clone_function={clone_function}")
@@ -132,7 +133,7 @@ def _flat(struct):
 
 
 def _clone_functional(model, clone_function, input_tensors=None, call_function=None):
-    from .model import Functional, _functional_like_constructor
+    Functional = kinds.get("Functional")
     if not callable(clone_function):
         raise ValueError("Expected `clone_function` argument to be a callable. "
                          f"Received: clone_function={clone_function}")
@@ -159,7 +160,7 @@ def _clone_functional(model, clone_function, input_tensors=None, call_function=N
             else layer(*args, **kwargs)
         new.update((id(old), t) for old, t in zip(call.outputs, _flat(out)))
     outputs = _map(lambda t: new[id(t)], fg.outputs_struct)
-    cls = type(model) if _functional_like_constructor(type(model)) else Functional
+    cls = type(model) if kinds.functional_like_constructor(type(model)) else Functional
     clone = cls(input_tensors, outputs, name=model.name)
     if model.compiled:
         clone.compile_from_config(model.get_compile_config())

@@ -7,6 +7,7 @@ import inspect
 import warnings
 
 from ..saving import serialization_lib
+from . import kinds
 
 # Keras's keys, in its order (trainers/trainer.py `_compile_config`).
 _KEYS = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly",
@@ -41,8 +42,7 @@ def _revive(value):
 
 
 def compile_from_config(model, config):
-    from .model import Model
-    if type(model).compile is not Model.compile:
+    if type(model).compile is not kinds.get("Model").compile:
         warnings.warn("`compile()` was not called as part of model loading because the "
                       "model's `compile()` method is custom. All subclassed Models that have "
                       "`compile()` overridden should also override `get_compile_config()` and "
@@ -50,5 +50,5 @@ def compile_from_config(model, config):
                       "manually after loading.", stacklevel=2)
         return
     config = {k: _revive(v) for k, v in config.items()}
-    params = inspect.signature(Model.compile).parameters
+    params = inspect.signature(kinds.get("Model").compile).parameters
     model.compile(**{k: v for k, v in config.items() if k in params})

@@ -18,15 +18,13 @@ from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
 from ..layers.op_layer import OpLayer
 from ..saving import serialization_lib
-from . import op_nodes
+from . import kinds, op_nodes
 
 
 def is_functional(layer):
     """A functional model (not Sequential, not subclassed): Keras's `Functional`."""
-    from .model import Model
-    from .sequential import Sequential
-    return (isinstance(layer, Model) and layer._functional is not None
-            and not isinstance(layer, Sequential))
+    return (isinstance(layer, kinds.get("Model")) and layer._functional is not None
+            and not isinstance(layer, kinds.get("Sequential")))
 
 
 def _map(fn, struct):
@@ -87,14 +85,13 @@ def _recorded_kwargs(call):
     """The call's keyword arguments as Keras records them: `training` at the default of
     the layer's call() when that is not None, and `mask=None` for a layer whose call()
     takes a mask (a nested model's does) called on one tensor."""
-    from .model import Model
     kwargs = dict(call.kwargs)
     params = inspect.signature(type(call.layer).call).parameters
     training = params.get("training")
     if "training" not in kwargs and training is not None and \
             training.default not in (None, inspect.Parameter.empty):
         kwargs["training"] = training.default
-    takes_mask = "mask" in params or (isinstance(call.layer, Model) and (
+    takes_mask = "mask" in params or (isinstance(call.layer, kinds.get("Model")) and (
         is_functional(call.layer) or type(call.layer).__name__ == "Sequential"))
     if takes_mask and "mask" not in kwargs and len(call.inputs) == 1:
         kwargs["mask"] = None
@@ -107,11 +104,9 @@ class _NotReady(Exception):
 
 
 def _model_classes():
-    from .model import Functional, Model
-    from .sequential import Sequential
     from .. import layers
     names = {k: v for k, v in vars(layers).items() if isinstance(v, type)}
-    names.update(Functional=Functional, Model=Model, Sequential=Sequential)
+    names.update(kinds.CLASSES)
     return names
 
 
@@ -234,11 +229,11 @@ def from_model_config(cls, config, custom_objects=None):
     """Keras's `Model.from_config`: a functional model from a functional config (for
     `Model`, `Functional` and subclasses with a functional-like constructor), else the
     class called with the config as keyword arguments."""
-    from .model import Functional, Model, _functional_like_constructor
+    Functional, Model = kinds.get("Functional"), kinds.get("Model")
     is_functional_config = all(k in config for k in ("name", "layers", "input_layers",
                                                      "output_layers"))
     if is_functional_config and (cls in (Functional, Model) or
-                                 _functional_like_constructor(cls)):
+                                 kinds.functional_like_constructor(cls)):
         return functional_from_config(Functional if cls is Model else cls, config,
                                       custom_objects)
     config = dict(config)

@@ -13,6 +13,7 @@ from ..layers.layer import Layer, _flatten
 from ..layers.op_layer import OpLayer
 from ..trainers.trainer import Trainer
 from ..utils.naming import unique_name
+from . import kinds
 from .functional import FunctionalGraph
 
 # Batch size of the throwaway traces that learn output shapes.
@@ -24,15 +25,7 @@ def _functional_init_arguments(args, kwargs):
             or ("inputs" in kwargs and "outputs" in kwargs))
 
 
-def _functional_like_constructor(cls):
-    """Keras's test: can `cls(inputs, outputs, name=..., ...)` rebuild it from a config?"""
-    import inspect
-    spec = inspect.getfullargspec(cls.__init__)
-    if spec.args[1:] == ["inputs", "outputs", "name"]:
-        return True
-    return spec.varargs is not None and spec.varkw is not None
-
-
+@kinds.register
 class Model(Trainer, Layer):
     def __new__(cls, *args, **kwargs):
         # Keras: `Model(inputs, outputs)` makes a Functional (named "functional").
@@ -250,7 +243,7 @@ class Model(Trainer, Layer):
     def get_config(self):
         """A functional model's graph (Keras's "layers", "input_layers", "output_layers");
         for a subclassed model, its constructor's arguments (Keras's automatic config)."""
-        if self._functional is not None and _functional_like_constructor(type(self)):
+        if self._functional is not None and kinds.functional_like_constructor(type(self)):
             from .functional_config import functional_get_config
             return functional_get_config(self)
         return Layer.get_config(self)
@@ -297,6 +290,7 @@ class Model(Trainer, Layer):
         compile_from_config(self, config)
 
 
+@kinds.register
 class Functional(Model):
     """What `keras.Model(inputs, outputs)` makes: a model defined by a graph of layer calls
     (Keras 3's class of this name; its configs name it "Functional")."""

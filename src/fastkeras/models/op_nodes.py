@@ -132,3 +132,6 @@ def keras_op(class_name, full_config=None):
         raise TypeError(f"Could not locate class '{class_name}': fastkeras has no "
                         f"`keras.ops.{name}` yet. Full object config: {full_config}")
     return _KerasOpClass(class_name, fn)
+
+
+serialization_lib.set_op_reader(keras_op)

@@ -6,9 +6,11 @@ from ..graph import Graph
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
 from ..layers.layer import Layer, dtype_policy_config
+from . import kinds
 from .model import _SPEC_BATCH, Model
 
 
+@kinds.register
 class Sequential(Model):
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)

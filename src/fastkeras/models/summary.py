@@ -13,6 +13,7 @@ import numpy as np
 
 from ..graph import Graph
 from ..layers.op_layer import OpLayer
+from . import kinds
 
 
 def count_params(weights):
@@ -90,9 +91,8 @@ def _is_chain(fg):
 
 
 def _rows(model, expand_nested, show_trainable, layer_range):
-    from .sequential import Sequential
     fg = model._functional
-    if isinstance(model, Sequential):
+    if isinstance(model, kinds.get("Sequential")):
         layers, chain, traced = model.layers, True, _sequential_shapes(model)
     elif fg is None:
         layers, chain, traced = model.layers, True, {}
@@ -125,7 +125,7 @@ def _rows(model, expand_nested, show_trainable, layer_range):
         rows = [fields(layer, "   " * level + "└ " if level else "", nested_traced)]
         sublayers = getattr(layer, "layers", None) if expand_nested else None
         if sublayers and hasattr(layer, "_functional"):
-            inner = _sequential_shapes(layer) if isinstance(layer, Sequential) else {}
+            inner = _sequential_shapes(layer) if isinstance(layer, kinds.get("Sequential")) else {}
             inner_fg = layer._functional
             for sub in (inner_fg.layers if inner_fg is not None else sublayers):
                 rows.extend(rows_of(sub, level + 1, inner))

@@ -117,6 +117,15 @@ def _public_names(keras_module):
     return vars(importlib.import_module(name)) if name else {}
 
 
+# How a `keras.src.ops.*` entry of a functional config is read: models/op_nodes.py sets it
+# when it is imported (the models sit above this module; it does not import them).
+_OP_READER = []
+
+
+def set_op_reader(fn):
+    _OP_READER[:] = [fn]
+
+
 def _locate(config, custom_objects, module_objects):
     """The class or function a config names, or TypeError (Keras's words)."""
     class_name, module = config.get("class_name"), config.get("module")
@@ -126,9 +135,8 @@ def _locate(config, custom_objects, module_objects):
     private = _KERAS_PRIVATE.get((module, class_name))
     if private is not None:
         return getattr(importlib.import_module(private[0]), private[1])
-    if isinstance(module, str) and module.startswith("keras.src.ops."):
-        from ..models.op_nodes import keras_op  # an op of a functional graph
-        return keras_op(class_name, config)
+    if isinstance(module, str) and module.startswith("keras.src.ops.") and _OP_READER:
+        return _OP_READER[0](class_name, config)  # an op of a functional graph
     obj = registry.get_registered_object(registered, custom_objects, module_objects)
     if obj is None and registered != name:
         obj = registry.get_registered_object(name, custom_objects, module_objects)
