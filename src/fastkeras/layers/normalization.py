@@ -10,6 +10,15 @@ from .. import constraints, initializers, ops, regularizers
 from .layer import Layer
 
 
+def _axis_argument(axis, message):
+    """An int axis, or a list of them (Keras keeps a list); else TypeError(message)."""
+    if isinstance(axis, (list, tuple)):
+        return list(axis)
+    if isinstance(axis, int):
+        return axis
+    raise TypeError(message)
+
+
 class _Affine:
     """gamma (scale) and beta (offset) weights with their initializers, regularizers and
     constraints: BatchNormalization's and LayerNormalization's shared arguments."""
@@ -118,13 +127,8 @@ class LayerNormalization(_Affine, Layer):
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = list(axis)
-        elif isinstance(axis, int):
-            self.axis = axis
-        else:
-            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', "
-                            f"but received: {axis}")
+        self.axis = _axis_argument(axis, f"Expected an int or a list/tuple of ints for the "
+                                         f"argument 'axis', but received: {axis}")
         self.epsilon = epsilon
         self.center, self.scale, self.rms_scaling = center, scale, rms_scaling
         self._affine_arguments(beta_initializer, gamma_initializer, beta_regularizer,
@@ -160,13 +164,8 @@ class UnitNormalization(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = list(axis)
-        elif isinstance(axis, int):
-            self.axis = axis
-        else:
-            raise TypeError(f"Invalid value for `axis` argument: expected an int or a "
-                            f"list/tuple of ints. Received: axis={axis}")
+        self.axis = _axis_argument(axis, f"Invalid value for `axis` argument: expected an int "
+                                         f"or a list/tuple of ints. Received: axis={axis}")
         self.built = True
 
     def call(self, inputs):

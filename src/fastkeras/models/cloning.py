@@ -9,7 +9,7 @@ from ..layers.keras_tensor import KerasTensor
 from ..layers.op_layer import OpLayer
 from ..saving import serialization_lib
 from . import kinds
-from .functional_config import is_functional
+from .functional_config import is_functional, map_tensors
 
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
@@ -114,16 +114,6 @@ def _clone_sequential(model, clone_function, input_tensors=None):
     return clone
 
 
-def _map(fn, struct):
-    if isinstance(struct, KerasTensor):
-        return fn(struct)
-    if isinstance(struct, dict):
-        return {k: _map(fn, v) for k, v in struct.items()}
-    if isinstance(struct, (list, tuple)):
-        return type(struct)(_map(fn, v) for v in struct)
-    return struct
-
-
 def _flat(struct):
     if isinstance(struct, dict):
         return [t for k in sorted(struct) for t in _flat(struct[k])]
@@ -149,17 +139,17 @@ def _clone_functional(model, clone_function, input_tensors=None, call_function=N
         for t in _flat(input_tensors):
             _from_input(t, "input_tensors")
     else:
-        input_tensors = _map(lambda t: Input(batch_shape=t.shape, dtype=t.dtype, name=t.name),
+        input_tensors = map_tensors(lambda t: Input(batch_shape=t.shape, dtype=t.dtype, name=t.name),
                              fg.inputs_struct)
     new = {id(old): t for old, t in zip(fg.inputs, _flat(input_tensors))}
     for call in fg.calls:
         layer = clone_function(call.layer)
-        args = _map(lambda t: new[id(t)], [call.structure, *call.args])
-        kwargs = _map(lambda t: new[id(t)], dict(call.kwargs))
+        args = map_tensors(lambda t: new[id(t)], [call.structure, *call.args])
+        kwargs = map_tensors(lambda t: new[id(t)], dict(call.kwargs))
         out = call_function(layer, *args, **kwargs) if call_function is not None \
             else layer(*args, **kwargs)
         new.update((id(old), t) for old, t in zip(call.outputs, _flat(out)))
-    outputs = _map(lambda t: new[id(t)], fg.outputs_struct)
+    outputs = map_tensors(lambda t: new[id(t)], fg.outputs_struct)
     cls = type(model) if kinds.functional_like_constructor(type(model)) else Functional
     clone = cls(input_tensors, outputs, name=model.name)
     if model.compiled:

@@ -27,13 +27,14 @@ def is_functional(layer):
             and not isinstance(layer, kinds.get("Sequential")))
 
 
-def _map(fn, struct):
+def map_tensors(fn, struct):
+    """fn applied to every KerasTensor of a nest of lists, tuples and dicts."""
     if isinstance(struct, KerasTensor):
         return fn(struct)
     if isinstance(struct, dict):
-        return {k: _map(fn, v) for k, v in struct.items()}
+        return {k: map_tensors(fn, v) for k, v in struct.items()}
     if isinstance(struct, (list, tuple)):
-        return type(struct)(_map(fn, v) for v in struct)
+        return type(struct)(map_tensors(fn, v) for v in struct)
     return struct
 
 
@@ -60,15 +61,15 @@ def functional_get_config(model):
     for layer in fg.layers:
         if isinstance(layer, OpLayer):
             call = next(c for c in layer._calls if id(c) in own_ids)
-            layers.append(op_nodes.op_layer_config(layer, call, lambda v: _map(tensor_ref, v)))
+            layers.append(op_nodes.op_layer_config(layer, call, lambda v: map_tensors(tensor_ref, v)))
             continue
         entry = serialization_lib.serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
             {"args": serialization_lib.serialize_keras_object(
-                _map(tensor_ref, (call.structure, *call.args))),
+                map_tensors(tensor_ref, (call.structure, *call.args))),
              "kwargs": serialization_lib.serialize_keras_object(
-                 _map(tensor_ref, _recorded_kwargs(call)))}
+                 map_tensors(tensor_ref, _recorded_kwargs(call)))}
             for call in layer._calls if id(call) in own_ids and call.inputs]
         layers.append(entry)
 
@@ -77,8 +78,8 @@ def functional_get_config(model):
         return [name, node + (1 if is_functional(t._history[0].layer) else 0), index]
 
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
-            "input_layers": _map(io_ref, fg.inputs_struct),
-            "output_layers": _map(io_ref, fg.outputs_struct)}
+            "input_layers": map_tensors(io_ref, fg.inputs_struct),
+            "output_layers": map_tensors(io_ref, fg.outputs_struct)}
 
 
 def _recorded_kwargs(call):
@@ -164,8 +165,8 @@ def functional_from_config(cls, config, custom_objects=None):
         def link(value):
             history = getattr(value, "_pre_serialization_keras_history", None)
             return node_tensor(*history) if history is not None else value
-        args = _map(link, _revive(node_data.get("args", [])))
-        kwargs = _map(link, _revive(node_data.get("kwargs", {})))
+        args = map_tensors(link, _revive(node_data.get("args", [])))
+        kwargs = map_tensors(link, _revive(node_data.get("kwargs", {})))
         return args, kwargs
 
     while pending:
