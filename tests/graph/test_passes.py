@@ -131,3 +131,33 @@ def test_a_column_slice_of_a_matmul_narrows_the_matmul(transpose_b):
     mm = [n for n in nodes if n.prim.name == "matmul"]
     assert len(mm) == 1 and mm[0].outputs[0].shape == (6, 4)
     np.testing.assert_allclose(evaluate([out], feed, REF)[0], want, rtol=1e-6)
+
+
+def test_a_per_column_affine_before_a_dense_folds_into_its_weights():
+    """bias_add(matmul(x * s + t, w), b) -> bias_add(matmul(x, s[:, None] * w), b + t @ w)
+    (BatchNormalization in inference before a Dense); an affine value read elsewhere too
+    (a training step's weight gradient) is left alone."""
+    def build(extra_reader):
+        g = Graph()
+        with g:
+            x = g.placeholder((16, 5), "float32")
+            s, t, w, b = (g.placeholder(sh, "float32") for sh in ((5,), (5,), (5, 3), (3,)))
+            a = bind("bias_add", bind("multiply", x, s), t)
+            out = bind("relu", bind("bias_add", bind("matmul", a, w), b))
+            roots = [out] + ([bind("sum", a, axes=None)] if extra_reader else [])
+        feed = {x: rng.normal(size=(16, 5)).astype("float32"),
+                s: rng.normal(size=(5,)).astype("float32"),
+                t: rng.normal(size=(5,)).astype("float32"),
+                w: rng.normal(size=(5, 3)).astype("float32"),
+                b: rng.normal(size=(3,)).astype("float32")}
+        return g, [x, s, t, w, b], roots, feed
+    for extra in (False, True):
+        g, ins, roots, feed = build(extra)
+        want = evaluate(roots, feed, REF)
+        optimize(g, ins + roots)
+        big = [n for n in schedule(g, live_nodes(g, roots))
+               if n.prim.name in ("dense", "matmul") and n.inputs[0].shape == (16, 5)]
+        assert len(big) == 1
+        assert (big[0].inputs[0] is ins[0]) is not extra  # folded only when it may be
+        for got, exp in zip(evaluate(roots, feed, REF), want):
+            np.testing.assert_allclose(got, exp, rtol=1e-5, atol=1e-5)

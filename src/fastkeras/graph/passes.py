@@ -179,6 +179,47 @@ def narrow_matmuls(graph: Graph, uses: _Uses):
         graph.sort()  # the weight's slice was appended after its reader
 
 
+def fold_affine_into_matmul(graph: Graph, uses: _Uses):
+    """bias_add(matmul(x * s + t, w), b) -> bias_add(matmul(x, s[:, None] * w), b + t @ w)
+    for per-column vectors s, t (K,) of x (M, K), when the affine value feeds only that
+    matmul: BatchNormalization in inference (a predict plan) followed by a Dense. The
+    (M, K) pass of the affine becomes a (K, N) scaling of the weight and a (1, K) @ (K, N)
+    product, once per call. Training plans keep the affine value for the weight gradient,
+    so they never match."""
+    changed = False
+    for node in list(graph.nodes):
+        if node.prim is None or node.prim.name != "bias_add":
+            continue
+        z, b = node.inputs
+        mm = _op(z, "matmul")
+        if mm is None or mm.attrs["transpose_a"] or mm.attrs["transpose_b"] or \
+                not uses.only_consumer(z, node):
+            continue
+        a, w = mm.inputs
+        shift = _op(a, "bias_add")
+        if shift is None or len(a.shape) != 2 or not uses.only_consumer(a, mm):
+            continue
+        scaled, t = shift.inputs
+        scale = _op(scaled, "multiply")
+        if scale is None or not uses.only_consumer(scaled, shift):
+            continue
+        x, s = scale.inputs
+        k = a.shape[1]
+        if tuple(x.shape) != tuple(a.shape) or tuple(s.shape) not in ((k,), (1, k)) or \
+                tuple(t.shape) != (k,):
+            continue
+        with graph:
+            w_scaled = bind("multiply", w, bind("reshape", s, shape=(k, 1)))
+            shift_out = bind("matmul", bind("reshape", t, shape=(1, k)), w,
+                             transpose_a=False, transpose_b=False)
+            new_b = bind("add", b, bind("reshape", shift_out, shape=(w.shape[1],)))
+        mm.inputs = [x, w_scaled]
+        node.inputs = [z, new_b]
+        changed = True
+    if changed:
+        graph.sort()
+
+
 def prepare_programs(graph: Graph, uses: _Uses):
     """Shapes elementwise work for the fusion pass: a bias_add left over by fuse_dense is
     the broadcasting add (same bits, and `add` is a program op), and a program op reading a
@@ -209,6 +250,7 @@ def prepare_programs(graph: Graph, uses: _Uses):
 
 def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
-    for fn in (lower, fold_constants, narrow_matmuls, fuse_loss_activation,
-               fuse_backward_matmul, fuse_dense, prepare_programs, fuse_elementwise):
+    for fn in (lower, fold_constants, narrow_matmuls, fold_affine_into_matmul,
+               fuse_loss_activation, fuse_backward_matmul, fuse_dense, prepare_programs,
+               fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes
