@@ -222,3 +222,14 @@ def test_float64_input_is_cast_by_the_first_layer_as_in_keras(backend):
     p64 = models[0].predict(x.astype("float64"), verbose=0)
     assert p64.dtype == np.float32
     np.testing.assert_allclose(p64, models[1].predict(x, verbose=0), rtol=1e-6)
+
+
+def test_a_sequential_given_several_input_arrays_is_refused():
+    import fastkeras as keras
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((4, 3), np.float32)
+    with pytest.raises(ValueError, match="takes one input array, but received 2 arrays"):
+        model.fit([x, x], np.ones((4, 1)), verbose=0)
+    with pytest.raises(ValueError, match="takes one input array"):
+        model.predict({"a": x, "b": x}, verbose=0)

@@ -17,9 +17,11 @@ def as_array(data, name, dtype="float32"):
     if isinstance(data, dict) or (isinstance(data, (list, tuple)) and data and
                                   all(isinstance(d, np.ndarray) and d.ndim > 1 for d in data)
                                   and len(data) > 1):
-        raise NotImplementedError(f"`{name}`: a list or dict of arrays is for a functional "
-                                  "model with several inputs or outputs (keras.Model(inputs="
-                                  "..., outputs=...)); this model takes one array")
+        # Keras warns and reads the first array only: a silent wrong answer, refused here.
+        raise ValueError(f"`{name}`: this model takes one input array, but received "
+                         f"{len(data)} {'arrays in a dict' if isinstance(data, dict) else 'arrays'}"
+                         "; a list or dict of arrays is for a functional model with several "
+                         "inputs or outputs (keras.Model(inputs=[...], outputs=...))")
     try:
         arr = np.asarray(data)
     except ValueError as e:
