@@ -346,3 +346,24 @@ def test_a_subclassed_models_layers_train_without_being_passed_training(backend)
     assert np.abs(model.norm.moving_mean.numpy()).max() > 0.01  # batch statistics used
     before = model.predict(x, verbose=0)
     np.testing.assert_array_equal(model.predict(x, verbose=0), before)  # inference: no noise
+
+
+def test_a_training_call_on_data_runs_the_layers_in_training_mode():
+    """model(x, training=True) on arrays: dropout drawn, BatchNormalization's moving
+    statistics updated (Keras's eager call); the compiled predict then sees the new
+    statistics, and training=False / no flag stay the deterministic inference."""
+    import fastkeras as keras
+    inp = keras.Input((8,))
+    h = keras.layers.BatchNormalization()(keras.layers.Dense(16)(inp))
+    out = keras.layers.Dense(2)(keras.layers.Dropout(0.5, seed=1)(h))
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(0).standard_normal((32, 8)).astype(np.float32)
+    bn = model.layers[2]
+    before = bn.moving_mean.numpy().copy()
+    first, second = (np.asarray(model(x, training=True)) for _ in range(2))
+    assert not np.allclose(first, second)  # a new dropout mask each call
+    assert np.abs(bn.moving_mean.numpy() - before).max() > 0
+    after = np.asarray(model(x))
+    np.testing.assert_array_equal(after, np.asarray(model(x, training=False)))
+    eager = np.asarray(keras.layers.Layer.__call__(model, x, training=False))
+    np.testing.assert_allclose(after, eager, rtol=1e-5, atol=1e-5)

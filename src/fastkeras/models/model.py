@@ -208,6 +208,13 @@ class Model(Trainer, Layer):
         return self._functional.run(inputs, training=training)
 
     def __call__(self, inputs, *args, **kwargs):
+        if kwargs.get("training") is True and not any(
+                isinstance(x, (KerasTensor, Tensor)) for x in _flatten(
+                    list(inputs.values()) if isinstance(inputs, dict) else inputs)):
+            # Keras: a training-mode call on data runs eagerly, layer by layer (dropout
+            # masks drawn, BatchNormalization's moving statistics updated); the compiled
+            # forward plan is inference only.
+            return Layer.__call__(self, inputs, *args, **kwargs)
         if type(inputs) is np.ndarray:  # the compiled forward plan, as for any array below
             return self._forward_arrays(inputs)
         if isinstance(inputs, dict) and self._functional is not None and any(
