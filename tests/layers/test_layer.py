@@ -2,6 +2,7 @@
 call() (their numbers against real Keras are in tests/trainers/test_keras_semantics.py)."""
 
 import numpy as np
+import pytest
 
 import fastkeras as keras
 from fastkeras.graph import Variable
@@ -55,3 +56,13 @@ def test_variable_arithmetic_and_assign_helpers():
     v.assign_add(np.ones(2, "float32"))
     v.assign_sub(np.array([0.5, 0.5], "float32"))
     np.testing.assert_array_equal(v.numpy(), [1.5, 2.5])
+
+
+def test_shape_errors_of_a_symbolic_call_show_the_batch_as_none():
+    import fastkeras as keras
+    dense = keras.layers.Dense(3)
+    dense.build((None, 4))
+    with pytest.raises(ValueError, match=r"received input with shape \(None, 5\)"):
+        dense(keras.Input((5,)))
+    with pytest.raises(ValueError, match=r"got shape \(None, 5, 3\)"):
+        keras.layers.RepeatVector(2)(keras.Input((5, 3)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import activations, constraints, initializers, ops, regularizers
-from .layer import Layer
+from .layer import Layer, shown_shape
 
 
 class Dense(Layer):
@@ -46,7 +46,7 @@ class Dense(Layer):
         if inputs.shape[-1] != self.input_dim:
             raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
                              f"expected axis -1 of input shape to have value {self.input_dim}, "
-                             f"but received input with shape {tuple(inputs.shape)}")
+                             f"but received input with shape {shown_shape(inputs)}")
         x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)

@@ -29,6 +29,16 @@ from .layer_state import LayerState
 _SPEC_BATCH = 2
 
 
+def shown_shape(x):
+    """x's shape for an error message: the batch axis as None while a layer is traced only
+    for its output shape (its placeholder's batch of _SPEC_BATCH is not the user's)."""
+    shape = tuple(x.shape)
+    graph = current_graph()
+    if graph is not None and graph.name == "spec" and shape:
+        return (None,) + shape[1:]
+    return shape
+
+
 def _flatten(x):
     if isinstance(x, (list, tuple)):
         out = []

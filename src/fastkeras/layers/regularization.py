@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import ops, regularizers
 from ..ops import random
-from .layer import Layer
+from .layer import Layer, shown_shape
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -73,7 +73,7 @@ class _SpatialDropout(Dropout):
     def call(self, inputs, training=False):
         if len(ops.shape(inputs)) != self.rank + 2:
             raise ValueError(f"{type(self).__name__} {self.name!r} expects inputs of rank "
-                             f"{self.rank + 2}, got shape {ops.shape(inputs)}")
+                             f"{self.rank + 2}, got shape {shown_shape(inputs)}")
         return super().call(inputs, training)
 
     def _noise_shape(self, inputs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import ops
-from .layer import Layer
+from .layer import Layer, shown_shape
 
 
 class Flatten(Layer):
@@ -73,7 +73,7 @@ class Permute(Layer):
     def call(self, inputs):
         if len(ops.shape(inputs)) != len(self.dims) + 1:
             raise ValueError(f"Layer {self.name!r} expects inputs of rank "
-                             f"{len(self.dims) + 1}, got shape {ops.shape(inputs)}")
+                             f"{len(self.dims) + 1}, got shape {shown_shape(inputs)}")
         return ops.transpose(inputs, (0,) + self.dims)
 
     def get_config(self):
@@ -96,7 +96,7 @@ class RepeatVector(Layer):
         shape = ops.shape(inputs)
         if len(shape) != 2:
             raise ValueError(f"Layer {self.name!r} expects inputs of rank 2 (batch, features), "
-                             f"got shape {shape}")
+                             f"got shape {shown_shape(inputs)}")
         return ops.broadcast_to(ops.expand_dims(inputs, 1), (shape[0], self.n, shape[1]))
 
     def get_config(self):
