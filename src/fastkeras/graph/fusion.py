@@ -21,7 +21,6 @@ beats a program), in four steps (decisions.md, "Elementwise programs"):
 from __future__ import annotations
 
 from .core import Graph, Tensor
-from .order import ancestors
 from .primitive import FLOAT_DTYPES
 from .primitive import get as get_primitive
 from .primitives.program import CONST
@@ -68,13 +67,7 @@ class _Fuser:
         self.uses = uses
         self.pos = {n.id: i for i, n in enumerate(graph.nodes)}
         self.group_of = {}
-        self.live = self._live_ids()
-
-    def _live_ids(self):
-        """Nodes the roots or an effect need (dead consumers must not force outputs)."""
-        return ancestors([n for n in self.graph.nodes
-                          if any(_key(t) in self.uses.roots for t in n.outputs)] +
-                         list(self.graph.effects))
+        self.live = uses.live_ids(graph)
 
     # ---- 1. grouping -------------------------------------------------------------------
     def _depends_on_group(self, start, group):

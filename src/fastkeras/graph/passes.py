@@ -16,6 +16,7 @@ import numpy as np
 from .core import Graph, Tensor, bind
 from .fusion import fuse_elementwise
 from .lowering import lower
+from .order import ancestors
 from .primitive import get as get_primitive
 from .primitives.fused import ACTIVATIONS, GRAD_HELPER
 
@@ -48,6 +49,12 @@ class _Uses:
 
     def consumers(self, t: Tensor):
         return [n for n, _ in self.by_tensor[_key(t)]]
+
+    def live_ids(self, graph: Graph):
+        """Ids of the nodes the roots or an effect need: a dead consumer (a gradient nobody
+        asked for) must not block a rewrite or force a stored output."""
+        return ancestors([n for n in graph.nodes if any(_key(t) in self.roots for t in n.outputs)]
+                         + list(graph.effects))
 
     def replace(self, old: Tensor, new: Tensor):
         for node, i in self.by_tensor.pop(_key(old), []):
@@ -128,16 +135,26 @@ def _reduces_rows(sum_node, dz):
             sorted(a % 2 for a in axes) == [0])
 
 
+def _biased_matmul(node, uses):
+    """(matmul node, bias) when `node` is bias_add(matmul(x, w), b) with neither operand
+    transposed and the product read by the bias_add alone, else None."""
+    if node.prim is None or node.prim.name != "bias_add":
+        return None
+    z, b = node.inputs
+    mm = _op(z, "matmul")
+    if mm is None or mm.attrs["transpose_a"] or mm.attrs["transpose_b"] or \
+            not uses.only_consumer(z, node):
+        return None
+    return mm, b
+
+
 def fuse_dense(graph: Graph, uses: _Uses):
     """activation(bias_add(matmul(x, w), b)) -> dense(x, w, b, activation)."""
     for node in graph.nodes:
-        if node.prim is None or node.prim.name != "bias_add":
+        found = _biased_matmul(node, uses)
+        if found is None:
             continue
-        z, b = node.inputs
-        mm = _op(z, "matmul")
-        if mm is None or mm.attrs["transpose_a"] or mm.attrs["transpose_b"] or \
-                not uses.only_consumer(z, node):
-            continue
+        mm, b = found
         target, activation = node, "linear"
         out = node.outputs[0]
         consumers = uses.consumers(out)
@@ -153,9 +170,7 @@ def narrow_matmuls(graph: Graph, uses: _Uses):
     computed. A Concatenate before a Dense makes one: the Dense's input gradient is wanted
     for some of the joined inputs only (W7: the embedding's 64 of 80 columns), and the
     GEMM shrinks by the columns dropped; the slice of the weight is a small copy."""
-    from .order import ancestors
-    live = ancestors([n for n in graph.nodes if any(_key(t) in uses.roots for t in n.outputs)]
-                     + list(graph.effects))
+    live = uses.live_ids(graph)
     changed = False
     for node in list(graph.nodes):
         if node.prim is None or node.prim.name != "slice":
@@ -188,13 +203,10 @@ def fold_affine_into_matmul(graph: Graph, uses: _Uses):
     so they never match."""
     changed = False
     for node in list(graph.nodes):
-        if node.prim is None or node.prim.name != "bias_add":
+        found = _biased_matmul(node, uses)
+        if found is None:
             continue
-        z, b = node.inputs
-        mm = _op(z, "matmul")
-        if mm is None or mm.attrs["transpose_a"] or mm.attrs["transpose_b"] or \
-                not uses.only_consumer(z, node):
-            continue
+        mm, b = found
         a, w = mm.inputs
         shift = _op(a, "bias_add")
         if shift is None or len(a.shape) != 2 or not uses.only_consumer(a, mm):
@@ -214,7 +226,7 @@ def fold_affine_into_matmul(graph: Graph, uses: _Uses):
                              transpose_a=False, transpose_b=False)
             new_b = bind("add", b, bind("reshape", shift_out, shape=(w.shape[1],)))
         mm.inputs = [x, w_scaled]
-        node.inputs = [z, new_b]
+        node.inputs = [node.inputs[0], new_b]
         changed = True
     if changed:
         graph.sort()
