@@ -32,6 +32,18 @@ def _elu(x, alpha=1.0):
     return np.where(x >= 0, x, alpha * np.expm1(x))
 
 
+def _sparsemax(x, axis=-1):
+    """Martins & Astudillo's Algorithm 1: sort, find the support size k, tau from the k-th
+    cumulative sum."""
+    z = np.moveaxis(x, axis, -1)
+    srt = -np.sort(-z, axis=-1)
+    cums = np.cumsum(srt, axis=-1)
+    r = np.arange(1, z.shape[-1] + 1)
+    k = (1 + r * srt > cums).sum(-1, keepdims=True)
+    tau = (np.take_along_axis(cums, k - 1, -1) - 1) / k
+    return np.moveaxis(np.maximum(z - tau, 0), -1, axis)
+
+
 def _gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
@@ -204,6 +216,8 @@ TABLE = {
                        [_f(3, 4)], True),
     "squareplus": (lambda o, x: o.squareplus(x, b=2), lambda x: (x + np.sqrt(x * x + 2)) / 2,
                    [_f(3, 4)], True),
+    "sparsemax": (lambda o, x: o.sparsemax(x, axis=0), lambda x: _sparsemax(x, axis=0),
+                  [_f(5, 3) * 0.6], True),
     "tanh_shrink": (lambda o, x: o.tanh_shrink(x), lambda x: x - np.tanh(x), [_f(3, 4)], True),
     "threshold": (lambda o, x: o.threshold(x, 0.2, -3.0), lambda x: np.where(x > 0.2, x, -3.0),
                   [_f(3, 4)], True),

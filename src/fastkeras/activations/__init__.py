@@ -133,6 +133,10 @@ def sparse_sigmoid(x):
     return ops.sparse_sigmoid(x)
 
 
+def sparsemax(x, axis=-1):
+    return ops.sparsemax(x, axis=axis)
+
+
 def squareplus(x, b=4):
     return ops.squareplus(x, b=b)
 
@@ -149,7 +153,8 @@ _ACTIVATIONS = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, lo
                                         exponential, relu6, leaky_relu, elu, selu, softplus,
                                         softsign, silu, swish, hard_sigmoid, mish, gelu, celu,
                                         glu, hard_shrink, hard_silu, hard_tanh, log_sigmoid,
-                                        soft_shrink, sparse_plus, sparse_sigmoid, squareplus,
+                                        soft_shrink, sparse_plus, sparse_sigmoid, sparsemax,
+                                        squareplus,
                                         tanh_shrink)}
 _ACTIVATIONS["hard_swish"] = hard_silu
 

@@ -5,7 +5,7 @@ import numpy as np
 from ..graph import Tensor, Variable
 from .activations import (celu, elu, erf, gelu, glu, hard_shrink, hard_sigmoid, hard_silu,
                           hard_swish, hard_tanh, leaky_relu, log_sigmoid, relu6, selu, silu,
-                          soft_shrink, softplus, softsign, sparse_plus, sparse_sigmoid,
+                          soft_shrink, softplus, softsign, sparse_plus, sparse_sigmoid, sparsemax,
                           squareplus, swish, tanh_shrink, threshold)
 from .loops import scan
 from . import random

@@ -175,3 +175,29 @@ def threshold(x, threshold, default_value):
     x = _float(x)
     keep = _where_greater(x, threshold)
     return add(multiply(x, keep), multiply(subtract(1.0, keep), float(default_value)))
+
+
+def sparsemax(x, axis=-1):
+    """max(x - tau, 0) with tau chosen so that the output sums to 1 along `axis` (the
+    projection onto the simplex, Martins & Astudillo 2016). Without a sort: element i is in
+    the support when 1 + c_i * x_i > s_i, where c_i counts and s_i sums the elements >= x_i
+    (ties enter or leave together), so the (..., n, n) comparison costs n^2 per row: meant
+    for class axes. Keras 3.15.1's threshold summed the cumulative sums (wrong whenever the
+    support has more than one element); keras-team/keras PR 23469 fixed it to this."""
+    from .numpy import cast, expand_dims, greater_equal, sum as reduce_sum, transpose
+    x = _float(x)
+    nd = len(x.shape)
+    axis = axis % nd
+    perm = tuple(i for i in range(nd) if i != axis) + (axis,)
+    z = transpose(x, perm) if axis != nd - 1 else x  # (..., n), the axis last
+    at_least = cast(greater_equal(expand_dims(z, -2), expand_dims(z, -1)), z.dtype)  # [i, j]: z_j >= z_i
+    count = reduce_sum(at_least, axis=-1)  # (..., n): elements >= z_i
+    total = reduce_sum(multiply(at_least, expand_dims(z, -2)), axis=-1)
+    support = _where_greater(subtract(add(multiply(count, z), 1.0), total), 0.0)
+    tau = divide(subtract(reduce_sum(multiply(support, z), axis=-1, keepdims=True), 1.0),
+                 reduce_sum(support, axis=-1, keepdims=True))
+    out = relu(subtract(z, tau))
+    if axis == nd - 1:
+        return out
+    return transpose(out, tuple(perm.index(i) for i in range(nd)))
+
