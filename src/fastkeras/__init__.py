@@ -6,7 +6,7 @@
 __version__ = "0.1.0"
 
 from . import (activations, backends, callbacks, config, datasets, initializers, layers, losses,
-               metrics, models, ops, optimizers, saving, utils)
+               metrics, models, ops, optimizers, random, saving, utils)
 from .graph import Variable
 from .layers import Input, Layer
 from .models import Model, Sequential
@@ -14,4 +14,4 @@ from .trainers.tape import GradientTape
 
 __all__ = ["GradientTape", "Input", "Layer", "Model", "Sequential", "Variable", "activations", "backends",
            "callbacks", "config", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "ops", "optimizers", "saving", "utils", "__version__"]
+           "ops", "optimizers", "random", "saving", "utils", "__version__"]
