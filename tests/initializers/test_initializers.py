@@ -72,3 +72,16 @@ def test_identity_and_lecun_uniform():
         initializers.get("identity")((2, 2, 2))
     w = initializers.LecunUniform(seed=0)((400, 100))
     assert np.abs(w).max() <= np.sqrt(3 / 400) and np.abs(w).max() > 0.9 * np.sqrt(3 / 400)
+
+
+def test_snake_case_names_are_the_classes_and_deserialize():
+    from fastkeras import initializers as inits
+    assert inits.glorot_uniform is inits.GlorotUniform and inits.he_normal is inits.HeNormal
+    assert isinstance(inits.deserialize("glorot_uniform"), inits.GlorotUniform)
+    he = inits.deserialize({"class_name": "HeNormal", "config": {"seed": 3}})
+    assert isinstance(he, inits.HeNormal) and he.seed == 3
+    ones = inits.deserialize({"module": "keras.initializers", "class_name": "Ones",
+                              "config": {}, "registered_name": None})
+    assert isinstance(ones, inits.Ones)
+    with pytest.raises(ValueError, match="nope"):
+        inits.deserialize("nope")

@@ -177,6 +177,16 @@ def get(identifier):
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
 
 
+def deserialize(config, custom_objects=None):
+    """An activation function from its config: a name, or Keras's
+    {"module": "keras.activations", "class_name": "function", "config": name} dict."""
+    if isinstance(config, str) and not (custom_objects and config in custom_objects):
+        return get(config)
+    from ..saving import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects,
+                                    module_objects=globals())
+
+
 def serialize(activation):
     name = getattr(activation, "__name__", None)
     if _ACTIVATIONS.get(name) is activation:

@@ -261,6 +261,12 @@ class Identity(Initializer):
 
 
 OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+# Keras also exports each class under its snake_case name.
+(zeros, ones, constant, random_uniform, random_normal, glorot_uniform, glorot_normal, he_uniform,
+ he_normal, lecun_normal, lecun_uniform, variance_scaling, truncated_normal, orthogonal,
+ identity) = (Zeros, Ones, Constant, RandomUniform, RandomNormal, GlorotUniform, GlorotNormal,
+              HeUniform, HeNormal, LecunNormal, LecunUniform, VarianceScaling, TruncatedNormal,
+              Orthogonal, Identity)
 
 _ALIASES = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform,
@@ -288,6 +294,16 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def deserialize(config, custom_objects=None):
+    """An initializer from its config (Keras's dict, the older class_name/config pair, or
+    a name)."""
+    if isinstance(config, str) and not (custom_objects and config in custom_objects):
+        return get(config)
+    from ..saving import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects,
+                                    module_objects=globals())
 
 
 def serialize(initializer):
