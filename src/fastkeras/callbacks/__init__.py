@@ -3,5 +3,6 @@
 from .callback import Callback, CallbackList
 from .history import History
 from .progbar_logger import ProgbarLogger
+from .tensorboard import TensorBoard
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger"]
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "TensorBoard"]
