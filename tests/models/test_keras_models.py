@@ -94,13 +94,13 @@ def test_summary_holds_what_keras_prints(fresh_names, name, expanded):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_trainable_and_non_trainable_weights_as_keras(name):
+def test_trainable_and_non_trainable_weights_as_keras(fresh_names, name):
+    """Full paths, Keras's name scopes included ("sequential/dense/kernel" for a layer a
+    Sequential builds, "dense/kernel" in a functional model)."""
     model = model_cases.CASES[name](fastkeras)
-    short = lambda paths: ["/".join(p.split("/")[-2:]) for p in paths]  # noqa: E731
-    assert short(w.path for w in model.trainable_weights) == \
-        short(CASES[name]["trainable_weights"])
-    assert short(w.path for w in model.non_trainable_weights) == \
-        short(CASES[name]["non_trainable_weights"])
+    assert [w.path for w in model.trainable_weights] == CASES[name]["trainable_weights"]
+    assert [w.path for w in model.non_trainable_weights] == \
+        CASES[name]["non_trainable_weights"]
 
 
 def test_fixture_comes_from_keras_3():

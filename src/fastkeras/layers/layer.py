@@ -10,6 +10,7 @@ call a layer (what it holds and reports: layers/layer_state.py).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 
@@ -97,6 +98,28 @@ class _Building(threading.local):
 
 class _CallContext(threading.local):
     training = None  # the `training` of the layer call in progress on this thread
+    scopes = ()  # the layers whose call or build is in progress, outermost first
+
+
+@contextlib.contextmanager
+def name_scope(layer):
+    """Keras's name scope: weights a layer creates while `layer` calls or builds it get
+    `layer`'s name in their path ("sequential/dense/kernel"); entered once per layer."""
+    outer = _context.scopes
+    if outer and outer[-1] is layer:
+        yield
+        return
+    _context.scopes = outer + (layer,)
+    try:
+        yield
+    finally:
+        _context.scopes = outer
+
+
+def _weight_path(layer, name):
+    """The path of `layer`'s weight `name`: the enclosing scopes, the layer, the name."""
+    scopes = [l.name for l in _context.scopes if l is not layer]
+    return "/".join(scopes + [layer.name, name])
 
 
 _building, _context = _Building(), _CallContext()
@@ -189,7 +212,7 @@ class Layer(LayerState):
         init = initializers.get(initializer)
         var = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
                        name=name)
-        var.path = f"{self.name}/{var.name}"
+        var.path = _weight_path(self, var.name)
         var.regularizer = regularizers.get(regularizer)
         from .. import constraints  # deferred: constraints import ops, as this module does
         var.constraint = constraints.get(constraint)
@@ -214,7 +237,8 @@ class Layer(LayerState):
             shapes = build_shapes(inputs)
             _building.depth += 1
             try:
-                self.build(shapes)
+                with name_scope(self):
+                    self.build(shapes)
             finally:
                 _building.depth -= 1
             self.built = True
@@ -228,7 +252,8 @@ class Layer(LayerState):
                 kwargs["training"] = outer
         _context.training = kwargs.get("training", outer)
         try:
-            return self._call(inputs, *args, **kwargs)
+            with name_scope(self):
+                return self._call(inputs, *args, **kwargs)
         finally:
             _context.training = outer
 

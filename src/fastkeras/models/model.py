@@ -9,7 +9,7 @@ import numpy as np
 
 from ..graph import Graph, Tensor
 from ..layers.keras_tensor import KerasTensor
-from ..layers.layer import Layer, _flatten
+from ..layers.layer import Layer, _flatten, name_scope
 from ..layers.op_layer import OpLayer
 from ..trainers.trainer import Trainer
 from ..utils.naming import unique_name
@@ -193,7 +193,7 @@ class Model(Trainer, Layer):
             return
         shape = (None,) + tuple(data_shape[1:])
         graph = Graph("spec")
-        with graph:
+        with graph, name_scope(self):
             x = graph.placeholder((_SPEC_BATCH,) + shape[1:], "float32")
             self.call(x, **self._call_kwargs({"training": False}))
         self._build_shape = shape

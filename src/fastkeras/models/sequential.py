@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..graph import Graph
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
-from ..layers.layer import Layer, dtype_policy_config
+from ..layers.layer import Layer, dtype_policy_config, name_scope
 from . import kinds
 from .model import _SPEC_BATCH, Model
 
@@ -68,7 +68,7 @@ class Sequential(Model):
         if not layers:
             raise ValueError("Sequential model has no layers; add some with `add()`")
         graph = Graph("spec")
-        with graph:
+        with graph, name_scope(self):
             x = graph.placeholder((_SPEC_BATCH,) + tuple(in_spec[0][1:]), in_spec[1])
             for layer in layers:
                 x = layer(x, training=False)
