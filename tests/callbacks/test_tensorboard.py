@@ -148,7 +148,6 @@ def test_write_graph_false_and_subclassed_models_write_no_config(tmp_path):
 def test_batch_scalars_every_update_freq(tmp_path, update_freq, expected_steps):
     seen = BatchLogs()
     tb = TensorBoard(tmp_path, update_freq=update_freq, write_steps_per_second=True)
-    assert tb.wants_batch_hooks()
     # 40 rows in batches of 8: 5 steps an epoch; the batch count runs on across epochs.
     classifier().fit(*data(), batch_size=8, epochs=2, validation_data=data(16, seed=1),
                      verbose=0, callbacks=[tb, seen])
@@ -160,11 +159,6 @@ def test_batch_scalars_every_update_freq(tmp_path, update_freq, expected_steps):
     assert [s for s, _ in per_second] == expected_steps and all(v > 0 for _, v in per_second)
     assert [s for s, v in scalars(train, "epoch_steps_per_second") if v > 0] == [0, 1]
     assert not any(tag.startswith("batch_") for tag in read_run(tmp_path, "validation"))
-
-
-def test_epoch_logging_leaves_fit_free_to_run_steps_in_chunks():
-    assert not TensorBoard().wants_batch_hooks()
-    assert not TensorBoard(histogram_freq=1, write_steps_per_second=True).wants_batch_hooks()
 
 
 def test_histograms_every_histogram_freq_with_keras_tags(tmp_path):

@@ -1,8 +1,17 @@
 """Callbacks (keras.callbacks)."""
 
-from .callback import Callback, CallbackList
+from .callback import Callback
+from .callback_list import CallbackList
+from .csv_logger import CSVLogger
+from .early_stopping import EarlyStopping
 from .history import History
+from .lambda_callback import LambdaCallback
+from .learning_rate_scheduler import LearningRateScheduler
 from .progbar_logger import ProgbarLogger
+from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .tensorboard import TensorBoard
+from .terminate_on_nan import TerminateOnNaN
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "TensorBoard"]
+__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+           "LambdaCallback", "LearningRateScheduler", "ProgbarLogger",
+           "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN"]

@@ -1,9 +1,12 @@
-"""History: the per-epoch logs returned by fit()."""
+"""History: the per-epoch logs that fit() returns (keras.callbacks.History)."""
 
 from .callback import Callback
 
 
 class History(Callback):
+    """Records each epoch's logs: `history[name]` is the list of values, `epoch` the
+    epochs seen; fit adds one to every run and returns it (also as `model.history`)."""
+
     def __init__(self):
         super().__init__()
         self.history = {}
@@ -16,5 +19,4 @@ class History(Callback):
         self.epoch.append(epoch)
         for k, v in (logs or {}).items():
             self.history.setdefault(k, []).append(v)
-        if self.model is not None:
-            self.model.history = self
+        self.model.history = self

@@ -146,6 +146,9 @@ class TensorBoard(Callback):
         self.write_images = write_images
         self.write_steps_per_second = write_steps_per_second
         self.update_freq = _check_update_freq(update_freq)
+        # Chunks of steps end every `update_freq` steps (Callback._batch_hook_interval), not
+        # after every step; with 'epoch' the batch hook has nothing to do.
+        self._batch_hook_interval = None if self.update_freq == "epoch" else self.update_freq
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata
         self._writers = {}  # run name ("train", "validation") -> _RunWriter, made on use
@@ -153,11 +156,6 @@ class TensorBoard(Callback):
         self._steps_seen = 0  # train steps of this fit up to the last batch hook
         self._batch_start = (0.0, 0)  # (time, steps seen) when the current batch began
         self._epoch_start = (0.0, 0)  # (time, optimizer.iterations) when the epoch began
-        self._tested_this_epoch = False
-
-    def wants_batch_hooks(self) -> bool:
-        # Answered per instance: only per-batch logging makes fit stop after every step.
-        return self.update_freq != "epoch"
 
     # ---- writers -------------------------------------------------------------------------
     def _writer(self, run):
@@ -227,16 +225,11 @@ class TensorBoard(Callback):
         self._close_writers()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._tested_this_epoch = False
         self._epoch_start = (time.perf_counter(), self._iterations() or 0)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         val_logs = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
-        if val_logs and not self._tested_this_epoch:
-            # fit's validation ran without the test hooks: log what Keras's on_test_end
-            # would have logged, from the same values.
-            self._log_evaluation(val_logs)
         self._log_epoch_metrics(epoch, logs, val_logs)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
@@ -244,7 +237,6 @@ class TensorBoard(Callback):
         self._flush_writers()
 
     def on_test_end(self, logs=None):
-        self._tested_this_epoch = True
         self._log_evaluation(logs)
         self._flush_writers()
 

@@ -132,9 +132,10 @@ def check_batch_size(batch_size):
 
 
 def check_verbose(verbose):
-    """Keras's verbose: 'auto' (1 here), 0, 1 or 2."""
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
+    """Keras's verbose: 'auto', 0, 1 or 2, returned as given ('auto' is what callbacks see
+    in `params`; the progress bar takes it as 1)."""
+    if isinstance(verbose, str) and verbose == "auto":
+        return verbose
+    if isinstance(verbose, str) or verbose not in (0, 1, 2):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received: {verbose!r}")
     return verbose

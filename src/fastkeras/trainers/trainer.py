@@ -1,27 +1,15 @@
-"""compile / fit / evaluate / predict and the *_on_batch methods, with Keras 3 signatures.
-
-Python runs once per chunk of steps, not once per step: an executor call runs as many
-steps as fit in ~1 s (~0.1 s with a live progress bar; one step when a callback has per-batch
-hooks)."""
+"""compile / fit / evaluate / predict and the *_on_batch methods, with Keras 3 signatures:
+arguments checked and data prepared here, the epoch and batch loops (chunks of native
+steps, callbacks, progress) in loops.py."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 
 from .. import losses as losses_module, optimizers
-from ..callbacks import Callback, CallbackList, History, ProgbarLogger
-from ..utils.random import generator
-from . import compile_utils, data as data_utils, io, weights
+from . import compile_utils, data as data_utils, io, loops, weights
 from .forward import BatchCache, ForwardCache, run_checked
 from .steps import StepCache, custom_compute_loss, default_loss, overridden, supervised_step
-
-# A progress bar is redrawn about this often; chunks of steps are sized to match.
-_PROGRESS_INTERVAL = 0.1
-# Without a live bar a chunk still returns to Python about this often, so that Ctrl-C and
-# stop_training are honoured within a second even on long epochs.
-_CHUNK_INTERVAL = 1.0
 
 
 def _not_supported(**kwargs):
@@ -170,7 +158,7 @@ class Trainer(io.TrainerData):
                 "created weights after the model was first trained. Create every weight in "
                 "build(), or call `model.compile(...)` again after adding layers or weights.")
 
-    # ---- fit -----------------------------------------------------------------------------
+    # ---- fit / evaluate / predict: argument checks and data; the loops are loops.py ---
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -184,6 +172,7 @@ class Trainer(io.TrainerData):
             raise ValueError("fit() needs targets: pass `y` (datasets and generators are not "
                              "supported yet by fastkeras)")
         batch_size = data_utils.check_batch_size(batch_size)
+        verbose = data_utils.check_verbose(verbose)
         if shuffle not in (True, False):
             raise NotImplementedError(f"shuffle={shuffle!r} is not supported yet; use a bool")
         x, y = self._prepare_xy(x, y)
@@ -196,68 +185,19 @@ class Trainer(io.TrainerData):
         elif validation_split:
             (x, y, sw), val = io.split(x, y, sw, validation_split, sample_weight is not None)
         self._ensure_optimizer_built()
-        n = io.rows(x)
-        full, rem = divmod(n, batch_size)
-        steps = full + (1 if rem else 0)
-        history = History()
-        user_cbs = list(callbacks or [])
-        for cb in user_cbs:
-            if not isinstance(cb, Callback):
-                raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
-        verbose = data_utils.check_verbose(verbose)
-        cbs = CallbackList(user_cbs + ([ProgbarLogger()] if verbose else []) + [history], self,
-                           {"verbose": verbose, "epochs": epochs, "steps": steps, "in_fit": True})
-        per_batch = any(cb.wants_batch_hooks() for cb in user_cbs)
-        live_bar = verbose == 1 and _is_tty()
-        interval = _PROGRESS_INTERVAL if live_bar else _CHUNK_INTERVAL
-        self.stop_training = False
-        xs, ys, weighted = self._spec(x), self._spec(y), sw is not None
-        data = io.data(x, y, sw)
-        train_full = self._steps.executor("train", batch_size, xs, ys, weighted) if full else None
-        train_rem = self._steps.executor("train", rem, xs, ys, weighted) if rem else None
-        cbs.on_train_begin()
-        logs = {}
-        chunk = 1  # steps per executor call, adapted to the measured step time
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            cbs.on_epoch_begin(epoch)
-            perm = generator().permutation(n).astype(np.int64) if shuffle else None
-            done = 0
-            while done < full:
-                k = 1 if per_batch else min(chunk, full - done)
-                if per_batch:
-                    cbs.on_train_batch_begin(done)
-                t0 = time.perf_counter()
-                self._steps.claim()  # a callback may have run a model sharing our weights
-                train_full.run(data, perm, done * batch_size, k, [])
-                done += k
-                if not per_batch:
-                    chunk = _next_chunk(chunk, k, time.perf_counter() - t0, interval)
-                if per_batch or live_bar:
-                    cbs.on_train_batch_end(done - 1, self._logs())
-                if self.stop_training:
-                    break
-            if rem and not self.stop_training:
-                if per_batch:
-                    cbs.on_train_batch_begin(full)
-                self._steps.claim()
-                train_rem.run(data, perm, full * batch_size, 1, [])
-                if per_batch:
-                    cbs.on_train_batch_end(full, self._logs())
-            logs = self._logs()
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                vx, vy, vsw = val
-                val_logs = self._evaluate_arrays(vx, vy, validation_batch_size or batch_size, vsw)
-                logs.update({"val_" + k: v for k, v in val_logs.items()})
-            logs = dict(sorted(logs.items()))
-            cbs.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        cbs.on_train_end(logs)
-        self.history = history
-        return history
+        train = self._batches_of("train", x, y, sw, batch_size)
+        if val is not None:
+            val = self._batches_of("test", *val, validation_batch_size or batch_size)
+        cbs = loops.callback_list(self, callbacks, verbose, epochs, train.steps,
+                                  add_history=True)
+        return loops.fit(self, cbs, train, val, epochs, initial_epoch, shuffle,
+                         validation_freq)
 
-    # ---- evaluate ------------------------------------------------------------------------
+    def _batches_of(self, kind, x, y, sw, batch_size):
+        """The train or test steps over prepared x, y and sample weights (or None)."""
+        return loops.Batches(self, kind, io.data(x, y, sw), io.rows(x), batch_size,
+                             (self._spec(x), self._spec(y), sw is not None))
+
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         self._assert_compiled("evaluate")
@@ -267,15 +207,13 @@ class Trainer(io.TrainerData):
         if y is None:
             raise ValueError("evaluate() needs targets: pass `y`")
         batch_size = data_utils.check_batch_size(batch_size)
-        x, y = self._prepare_xy(x, y)
-        sw = weights.sample_weights(y, io.rows(x), sample_weight)
         verbose = data_utils.check_verbose(verbose)
-        n_steps = -(-io.rows(x) // batch_size)
-        cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
-                           {"verbose": verbose, "epochs": 1, "steps": n_steps})
-        cbs.on_test_begin()
-        logs = self._evaluate_arrays(x, y, batch_size, sw)
-        cbs.on_test_end(logs)
+        x, y = self._prepare_xy(x, y)
+        batches = self._batches_of("test", x, y, weights.sample_weights(y, io.rows(x),
+                                                                        sample_weight),
+                                   batch_size)
+        cbs = loops.callback_list(self, callbacks, verbose, 1, batches.steps)
+        logs = loops.evaluate(self, cbs, batches)
         if return_dict:
             return logs
         values = self._ordered(logs)
@@ -287,26 +225,14 @@ class Trainer(io.TrainerData):
             return self._compiled_outputs.ordered(logs)
         return [logs[m.name] for m in self.metrics]
 
-    def _evaluate_arrays(self, x, y, batch_size, sw=None):
-        self.reset_metrics()
-        full, rem = divmod(io.rows(x), batch_size)
-        xs, ys, weighted = self._spec(x), self._spec(y), sw is not None
-        data = io.data(x, y, sw)
-        if full:
-            self._steps.executor("test", batch_size, xs, ys, weighted).run(data, None, 0, full, [])
-        if rem:
-            self._steps.executor("test", rem, xs, ys, weighted).run(
-                data, None, full * batch_size, 1, [])
-        return self._logs()
-
     def _logs(self):
+        """The metrics' current results by log name, sorted (fit's and evaluate's logs)."""
         if self._compiled_outputs is not None:  # metrics named after their outputs
             names = self._compiled_outputs.log_names()
             return dict(sorted((names.get(id(m), m.name), float(m.result()))
                                for m in self.metrics))
         return dict(sorted((m.name, float(m.result())) for m in self.metrics))
 
-    # ---- predict -------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         if verbose == 0 and steps is None and not callbacks:  # fast path: a known shape
             out = self._forward.fast(x, 32 if batch_size is None else batch_size)
@@ -317,14 +243,7 @@ class Trainer(io.TrainerData):
         verbose = data_utils.check_verbose(verbose)
         if verbose == 0 and not callbacks:
             return self._forward_arrays(x, batch_size)
-        xs = self._prepare_x(x)
-        n_steps = -(-io.rows(xs) // batch_size)
-        cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []), self,
-                           {"verbose": verbose, "epochs": 1, "steps": n_steps})
-        cbs.on_predict_begin()
-        out = self._forward_arrays(x if self._structured_io else xs, batch_size)
-        cbs.on_predict_end()
-        return out
+        return loops.predict(self, callbacks, x, batch_size, verbose)
 
     def _forward_arrays(self, x, batch_size=None):
         """Forward pass over all rows of x, in batches of `batch_size` (default: one batch)."""
@@ -385,15 +304,3 @@ class Trainer(io.TrainerData):
             values = [float(m.result()) for m in self.metrics]
         return values[0] if len(values) == 1 else values
 
-
-def _is_tty():
-    import sys
-    return hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
-
-
-def _next_chunk(chunk, ran, seconds, interval):
-    """Grows (at most 8x) or shrinks the chunk so that one executor call takes ~interval."""
-    per_step = seconds / max(ran, 1)
-    if per_step <= 0:
-        return chunk * 8
-    return max(1, min(chunk * 8, int(interval / per_step)))

@@ -8,6 +8,7 @@ from ..saving.object_registration import (CustomObjectScope, custom_object_scope
 from .naming import to_snake_case, unique_name
 from .plotting import plot_history
 from .random import set_random_seed
+from ..callbacks.progbar import Progbar
 
 
 def to_categorical(x, num_classes=None):
@@ -36,6 +37,6 @@ def to_categorical(x, num_classes=None):
 
 
 __all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
-           "get_registered_name", "get_registered_object", "plot_history",
+           "get_registered_name", "get_registered_object", "plot_history", "Progbar",
            "register_keras_serializable", "set_random_seed", "to_categorical", "to_snake_case",
            "unique_name"]

@@ -1,0 +1,224 @@
+"""The loops of fit, evaluate and predict: epochs, batches, callbacks and progress, with
+Keras 3's hook order and logs (keras/src/backend/jax/trainer.py).
+
+Steps run natively in chunks: one executor call runs many steps, and Python comes back
+between chunks only where something needs it (`Chunks`). A batch-level hook no callback
+replaces is never called; one that is replaced is called per batch (or per N steps, or
+per chunk, as the callback declares: `Callback._batch_hook_interval`)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..callbacks import Callback, CallbackList
+from ..utils.random import generator
+from . import io
+
+# A live progress bar is redrawn about this often; chunks of steps are sized to match.
+PROGRESS_SECONDS = 0.1
+# Otherwise fit still returns to Python about this often, so that Ctrl-C and
+# stop_training are honoured within a second even on long epochs.
+CHUNK_SECONDS = 1.0
+
+
+def callback_list(model, callbacks, verbose, epochs, steps, add_history=False):
+    """Keras's CallbackList for one call: the user's callbacks (or their own CallbackList,
+    used as given), then a History (fit) and a ProgbarLogger (verbose != 0)."""
+    if isinstance(callbacks, CallbackList):
+        return callbacks
+    cbs = CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0)
+    for cb in cbs.callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
+    cbs.set_model(model)
+    cbs.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
+    return cbs
+
+
+class Chunks:
+    """How many steps each executor call of one loop runs, and which batch hooks it calls:
+    - one step per call when a callback replaces a batch-level hook of this loop and wants
+      every batch (the default: Keras calls those per batch);
+    - chunks ending on every multiple of N steps for a callback asking for every Nth;
+    - otherwise chunks sized to take about `seconds`: 0.1 s while a progress bar redraws,
+      1 s in fit (`bounded`), and evaluate or predict with nothing to call in between run
+      all their steps in one call."""
+
+    def __init__(self, callbacks, kind, bounded):
+        self.call_begin, self.call_end, intervals = callbacks.batch_hook_needs(kind)
+        live = callbacks.progress_live(kind)
+        self.call_end = self.call_end or live  # the bar redraws at chunk ends
+        self.every = sorted(intervals)
+        if live:
+            self.seconds = PROGRESS_SECONDS
+        elif bounded or self.call_begin or self.call_end:
+            self.seconds = CHUNK_SECONDS
+        else:
+            self.seconds = None
+        self.size = 1  # steps per call, adapted to the measured step time
+
+    @property
+    def any_call(self):
+        return self.call_begin or self.call_end
+
+    def next(self, remaining, seen):
+        """Steps for the next call, at most `remaining`; `seen` steps ran before it."""
+        if self.seconds is None:
+            return remaining
+        k = min(self.size, remaining)
+        for n in self.every:
+            k = min(k, n - seen % n)
+        return k
+
+    def ran(self, steps, seconds):
+        """Grows (at most 8x) or shrinks the chunk so that one call takes ~self.seconds."""
+        if self.seconds is None:
+            return
+        per_step = seconds / max(steps, 1)
+        self.size = self.size * 8 if per_step <= 0 else \
+            max(1, min(self.size * 8, int(self.seconds / per_step)))
+
+
+class Batches:
+    """One pass over `n` rows of the executors' arrays `data`: `full` batches of
+    `batch_size` rows, then one short batch of the `rem` rows left, each size run by its
+    own executor of step kind `kind` ('train', 'test', 'predict'); `specs` are the
+    executor's data specs after the batch size."""
+
+    def __init__(self, model, kind, data, n, batch_size, specs):
+        self.model, self.kind, self.data, self.n = model, kind, data, n
+        self.batch_size, self.specs = batch_size, specs
+        self.full, self.rem = divmod(n, batch_size)
+        self.steps = self.full + (1 if self.rem else 0)
+        self._version = None
+        self._executors()  # compiled now: a bad model fails before any callback runs
+
+    def _executors(self):
+        """(full-batch executor, short-batch executor), taken again whenever the model's
+        plans changed since (a new state block drops the executors built before it)."""
+        cache = self.model._steps
+        while self._version != cache.version:
+            version = cache.version
+            self._full = cache.executor(self.kind, self.batch_size, *self.specs) \
+                if self.full else None
+            self._rem = cache.executor(self.kind, self.rem, *self.specs) if self.rem else None
+            if cache.version == version:
+                self._version = version
+        return self._full, self._rem
+
+    def steps_in_call(self, first, chunks, seen):
+        """Steps of the call starting at step `first`: a chunk of whole batches, or the
+        short batch alone."""
+        return chunks.next(self.full - first, seen) if first < self.full else 1
+
+    def run(self, first, k, perm=None, outputs=()):
+        full, rem = self._executors()
+        self.model._steps.claim()  # a callback may have run a model sharing our weights
+        if first < self.full:
+            full.run(self.data, perm, first * self.batch_size, k, outputs)
+        else:
+            rem.run(self.data, perm, self.full * self.batch_size, 1, outputs)
+
+    def rows_before(self, steps):
+        """How many rows the first `steps` steps cover."""
+        return min(steps * self.batch_size, self.n)
+
+    def output_arrays(self):
+        """An empty array per predict output, for all n rows (the executors write theirs)."""
+        plan = (self._full or self._rem).plan
+        return [np.empty((self.n,) + tuple(plan.buffers[o].shape[1:]), plan.buffers[o].dtype)
+                for o in plan.outputs]
+
+
+def _pass(batches, chunks, on_begin, on_end, stopped, seen=0, perm=None, outputs=()):
+    """Runs the steps of `batches` in chunks, calling on_begin(first step) and
+    on_end(first step, steps) around each where `chunks` says; stops early once `stopped()`.
+    Returns the number of steps run."""
+    done = 0
+    while done < batches.steps:
+        k = batches.steps_in_call(done, chunks, seen + done)
+        if chunks.call_begin:
+            on_begin(done)
+        t0 = time.perf_counter()
+        batches.run(done, k, perm, outputs)
+        if done < batches.full:
+            chunks.ran(k, time.perf_counter() - t0)
+        done += k
+        if chunks.call_end:
+            on_end(done - k, k)
+        if stopped():
+            break
+    return done
+
+
+def fit(model, callbacks, train, val, epochs, initial_epoch, shuffle, validation_freq):
+    """fit's epochs over `train` (Batches), validating on `val` (Batches or None) every
+    `validation_freq` epochs through evaluate's loop, as Keras (the test hooks included)."""
+    model.stop_training = False
+    callbacks.on_train_begin()
+    chunks = Chunks(callbacks, "train", bounded=True)
+    logs = {}
+    seen = 0  # steps run in this fit: where a chunk must end for an every-N callback
+    for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
+        callbacks.on_epoch_begin(epoch)
+        perm = generator().permutation(train.n).astype(np.int64) if shuffle else None
+        seen += _pass(train, chunks, callbacks.on_train_batch_begin,
+                      lambda first, k: callbacks.on_train_batch_end(first + k - 1,
+                                                                    model._logs()),
+                      lambda: model.stop_training, seen, perm)
+        epoch_logs = model._logs()
+        if val is not None and (epoch + 1) % validation_freq == 0:
+            val_logs = evaluate(model, callbacks, val)
+            epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+        callbacks.on_epoch_end(epoch, epoch_logs)
+        logs = epoch_logs
+        if model.stop_training:
+            break
+    callbacks.on_train_end(logs)
+    return model.history
+
+
+def evaluate(model, callbacks, batches):
+    """One pass of test steps over `batches`: the metrics' results (sorted by name)."""
+    callbacks.on_test_begin()
+    model.stop_evaluating = False
+    model.reset_metrics()
+    _pass(batches, Chunks(callbacks, "test", bounded=False), callbacks.on_test_batch_begin,
+          lambda first, k: callbacks.on_test_batch_end(first + k - 1, model._logs()),
+          lambda: model.stop_evaluating)
+    logs = model._logs()
+    callbacks.on_test_end(logs)
+    return logs
+
+
+def predict(model, callbacks, x, batch_size, verbose):
+    """predict() with callbacks or a progress bar: the forward pass in one call where no
+    hook runs between batches, else in chunks, each followed by on_predict_batch_end with
+    {"outputs": that chunk's outputs}."""
+    xs = model._prepare_x(x)
+    n = io.rows(xs)
+    callbacks = callback_list(model, callbacks, verbose, 1, -(-n // batch_size))
+    callbacks.on_predict_begin()
+    model.stop_predicting = False
+    chunks = Chunks(callbacks, "predict", bounded=False)
+    if not chunks.any_call:
+        out = model._forward_arrays(x if model._structured_io else xs, batch_size)
+    else:
+        batches = Batches(model, "predict", io.flat(xs), n, batch_size, (io.spec(xs),))
+        outs = batches.output_arrays()
+        pack = model._functional.pack_outputs if model._structured_io else (lambda o: o[0])
+
+        def on_end(first, k):
+            lo, hi = batches.rows_before(first), batches.rows_before(first + k)
+            callbacks.on_predict_batch_end(first + k - 1,
+                                           {"outputs": pack([o[lo:hi] for o in outs])})
+
+        done = _pass(batches, chunks, callbacks.on_predict_batch_begin, on_end,
+                     lambda: model.stop_predicting, outputs=outs)
+        rows = batches.rows_before(done)
+        out = pack(outs if rows == n else [o[:rows] for o in outs])
+    callbacks.on_predict_end()
+    return out
