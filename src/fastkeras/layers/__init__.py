@@ -4,9 +4,12 @@ from .activation import Activation
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .core import Embedding, Identity, Lambda
 from .dense import Dense
+from .hashed_crossing import HashedCrossing
+from .hashing import Hashing
 from .input_layer import Input, InputLayer
 from .keras_tensor import KerasTensor
 from .layer import Layer
+from .lookups import IntegerLookup, StringLookup
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                       average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization, UnitNormalization

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ops.core import standardize_dtype
 from .keras_tensor import KerasTensor, LayerCall
 from .layer import Layer
+
+
+def input_dtype(dtype):
+    """What an Input holds: a graph dtype, or "string" (read by the lookup and hashing
+    layers on the host, models/host_stage.py)."""
+    if dtype in ("string", "str", str, bytes, np.str_, np.bytes_) or \
+            getattr(dtype, "name", None) == "string":  # tf.string too
+        return "string"
+    return standardize_dtype(dtype or "float32")
 
 
 def _refuse(sparse, ragged, optional):
@@ -30,7 +41,7 @@ class InputLayer(Layer):
         if batch_shape is not None and shape is None and input_shape is None:
             batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
         super().__init__(name=name, **kwargs)
-        self.dtype = standardize_dtype(dtype or "float32")  # what the data holds, any DTYPES
+        self.dtype = input_dtype(dtype)  # what the data holds: any DTYPES, or "string"
         shape = shape if shape is not None else input_shape
         if shape is None:
             raise ValueError("InputLayer needs a `shape` argument, e.g. Input(shape=(5,))")

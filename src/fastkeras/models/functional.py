@@ -12,9 +12,11 @@ import warnings
 
 import numpy as np
 
+from ..layers.host_layer import HostLayer
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
 from ..layers.layer import _map_structure
+from .host_stage import HostStage, StageValues, refuse_nested
 
 
 def _as_list(x):
@@ -66,6 +68,10 @@ class FunctionalGraph:
                               f"the tensor name to '{key}' (via `Input(..., name='{key}')`)",
                               stacklevel=3)
         self.calls = self._topological_calls()
+        # Lookup/hashing layers run in NumPy before the compiled step (models/host_stage.py).
+        refuse_nested(self.calls)
+        self.host = HostStage(self) if any(isinstance(c.layer, HostLayer) for c in self.calls) \
+            or any(t.dtype == "string" for t in self.inputs) else None
 
     # ---- names ---------------------------------------------------------------------------
     @property
@@ -158,6 +164,16 @@ class FunctionalGraph:
             return dict(zip(self.input_keys, flat))
         return flat[0] if self.single_input else list(flat)
 
+    def pack_step_inputs(self, flat):
+        """What a traced step gives the model for its data placeholders: the model's inputs,
+        or, with a host stage, that stage's outputs (`run` then skips the host calls)."""
+        return StageValues(flat) if self.host is not None else self.pack_inputs(flat)
+
+    @property
+    def compiled_inputs(self):
+        """The tensors the compiled steps start from, in the order of their data arrays."""
+        return self.host.outputs if self.host is not None else self.inputs
+
     def pack_outputs(self, flat):
         if self.output_keys is not None:
             return dict(zip(self.output_keys, flat))
@@ -224,10 +240,18 @@ class FunctionalGraph:
         return [layer for _, layer in order]
 
     def run(self, values, training=None):
-        flat = [values] if self.single_input and not isinstance(values, (list, tuple, dict)) \
-            else self.flat_inputs(values, flat_order=True)
-        env = {id(kt): v for kt, v in zip(self.inputs, flat)}
-        for call in self.calls:
+        calls = self.calls
+        if isinstance(values, StageValues):  # a traced step: the host stage has run
+            env = {id(kt): v for kt, v in zip(self.host.outputs, values)}
+            calls = self.host.compiled_calls
+        else:
+            flat = [values] if self.single_input and not isinstance(values, (list, tuple, dict)) \
+                else self.flat_inputs(values, flat_order=True)
+            env = {id(kt): v for kt, v in zip(self.inputs, flat)}
+        for call in calls:
+            if self.host is not None and id(call) in self.host.call_ids:
+                self.host.run_call(call, env)
+                continue
             args = _map_structure(lambda kt: env[id(kt)], call.structure)
             kwargs = dict(call.kwargs)
             if training is not None or "training" not in kwargs:

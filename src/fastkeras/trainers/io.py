@@ -78,12 +78,15 @@ def _sizes_check(named):
 def prepare_x(model, x, name="x", check_sizes=True):
     """x for a functional model as one array (one input) or a tuple (several), each of its
     Input's dtype and checked against its shape (a trailing axis of 1 added or dropped, as
-    in Keras)."""
+    in Keras). A model with a host stage gets that stage's outputs, always as a tuple."""
     fg = model._functional
     values = fg.flat_inputs(x, name)
     out = []
     for label, value, t in zip(_names(name, x, fg.input_names), values, fg.inputs):
-        arr = data_utils.as_array(value, label, t.dtype)
+        if t.dtype == "string":
+            arr = _strings(value, label)
+        else:
+            arr = data_utils.as_array(value, label, t.dtype)
         want = len(t.shape)
         if arr.ndim == want - 1 and t.shape[-1] == 1:
             arr = arr.reshape(arr.shape + (1,))
@@ -92,11 +95,22 @@ def prepare_x(model, x, name="x", check_sizes=True):
         data_utils.check_finite(arr, label)
         data_utils.check_features(arr, t.shape, label)
         out.append(arr)
-    if len(out) > 1:
-        if check_sizes:
-            _sizes_check([(name, out)])
-        return tuple(out)
-    return out[0]
+    if len(out) > 1 and check_sizes:
+        _sizes_check([(name, out)])
+    if fg.host is not None:  # once per call, on all rows: the steps start from its outputs
+        return tuple(fg.host.apply(out))
+    return tuple(out) if len(out) > 1 else out[0]
+
+
+def _strings(value, label):
+    """A string input's data as an array of str (refused: numbers, none, no samples)."""
+    from ..layers.host_layer import as_strings
+    if value is None:
+        raise ValueError(f"`{label}` is None; expected an array of samples")
+    arr = as_strings(value, f"`{label}`")
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise ValueError(f"`{label}` must be an array of samples, got {arr.shape}")
+    return arr
 
 
 def prepare_targets(model, x, y, name="y", xname="x"):
@@ -161,6 +175,18 @@ class TrainerData:
     """The Trainer's data preparation: one array for a model of one input and one output
     (unchanged, the fast path), the structured path above otherwise."""
 
+    @property
+    def _structured_io(self):
+        """True where x and y take the structured path: several inputs or outputs (as set
+        by the model), or a host stage, whose outputs are a tuple of arrays."""
+        fg = self.__dict__.get("_functional")
+        return self.__dict__.get("_structured_io_given", False) or (fg is not None and
+                                                           fg.host is not None)
+
+    @_structured_io.setter
+    def _structured_io(self, value):
+        self.__dict__["_structured_io_given"] = value
+
     def _prepare_x(self, x, name="x"):
         if self._functional is not None and (self._structured_io or type(x) in _STRUCTS):
             x = prepare_x(self, x, name)
@@ -183,9 +209,10 @@ class TrainerData:
                                      else name, layer)
 
     def _id_limits(self):
-        """(model input index, layer, id limit) for every layer reading a model input that
-        declares an index range (`index_limit()`)."""
-        inputs = self.inputs or []
+        """(data array index, layer, id limit) for every layer reading a model input (or a
+        host stage's output) that declares an index range (`index_limit()`)."""
+        fg = self._functional
+        inputs = fg.compiled_inputs if fg is not None else (self.inputs or [])
         found = []
         for layer in self.layers_flat:
             limit = getattr(layer, "index_limit", None)

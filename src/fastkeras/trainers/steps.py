@@ -44,7 +44,7 @@ def _packers(model):
     fg = model._functional
     if fg is None:
         return list, list
-    return fg.pack_inputs, fg.pack_outputs
+    return fg.pack_step_inputs, fg.pack_outputs
 
 
 def trace_predict(model, batch, x_spec):
