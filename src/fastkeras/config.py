@@ -45,6 +45,13 @@ def get_num_threads() -> int:
     return cpu_backend._cpu.get_num_threads() if cpu_backend.available() else 1
 
 
+def enable_unsafe_deserialization():
+    """Later loads accept what safe mode refuses (a Lambda's bytecode); a load already in
+    progress keeps its mode (saving/serialization_lib.py)."""
+    from .saving.serialization_lib import enable_unsafe_deserialization as enable
+    enable()
+
+
 def info() -> dict:
     """What was built, what hardware was found and what is running."""
     from .backends import cpu_backend, cuda_backend

@@ -77,8 +77,8 @@ class Identity(Layer):
 
 class Lambda(Layer):
     """Wraps a function of keras.ops as a layer. It is traced into the steps like any layer;
-    only named functions can be saved, and loading one needs it registered (a Lambda's code
-    is never deserialised: Keras's safe_mode, always on here)."""
+    only named functions can be saved, and loading one needs it registered (a lambda's
+    bytecode is loaded only with safe_mode=False, as Keras)."""
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
@@ -113,12 +113,8 @@ class Lambda(Layer):
     def from_config(cls, config, custom_objects=None, safe_mode=None):
         from ..saving import deserialize_keras_object
         config = dict(config)
-        fn = config.pop("function")
-        if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":
-            raise ValueError("Requested the deserialization of a `Lambda` layer whose "
-                             "`function` is a Python lambda. fastkeras never loads Python "
-                             "bytecode (Keras's safe_mode=True): define the function with "
-                             "`def`, register it with @keras.saving.register_keras_serializable"
-                             "(), and save the model again.")
-        config["function"] = deserialize_keras_object(fn, custom_objects)
+        # A lambda's bytecode loads only outside safe mode (serialization_lib decides).
+        config["function"] = deserialize_keras_object(
+            config.pop("function"), custom_objects,
+            safe_mode=True if safe_mode is None else safe_mode)
         return cls(**config)

@@ -113,6 +113,26 @@ class LayerState:
     def get_weights(self):
         return [w.numpy() for w in self._ordered_weights()]
 
+    # ---- saving (Keras 3's hooks: a layer may override them) -----------------------------
+    def _own_variables(self):
+        """This layer's own variables, trainable then non-trainable, each in creation
+        order (Keras's `_trainable_variables + _non_trainable_variables`)."""
+        return [w for w in self._own_weights if w.trainable] + \
+            [w for w in self._own_weights if not w.trainable]
+
+    def save_own_variables(self, store):
+        """Writes this layer's own variables (not its sublayers') into `store` as "0",
+        "1", ...; `model.save()` and `save_weights()` call it for every layer."""
+        for i, variable in enumerate(self._own_variables()):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        """Reads back what save_own_variables wrote. Every value is checked (count and
+        shapes) before any is assigned, so a mismatch leaves the layer as it was."""
+        from ..saving.state_values import assign_checked
+        assign_checked(self._own_variables(), store, f"Layer '{self.name}'",
+                       built=self.built)
+
     def set_weights(self, weights):
         params = self._ordered_weights()
         if len(weights) != len(params):

@@ -280,6 +280,24 @@ class Model(Trainer, Layer):
         if self._functional is None and shape is not None:
             self.build(shape)
 
+    # ---- saving (keras.saving) -----------------------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model (config, weights, optimizer state) as a `.keras` file."""
+        from ..saving import saving_api
+        return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped,
+                                     **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves the weights (and optimizer state) as a `.weights.h5` file."""
+        from ..saving import saving_api
+        return saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                       max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a `.weights.h5` or `.keras` file into this built model."""
+        from ..saving import saving_api
+        return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
     # ---- compile config ------------------------------------------------------------------
     @functools.wraps(Trainer.compile)
     def compile(self, *args, **kwargs):
@@ -295,6 +313,9 @@ class Model(Trainer, Layer):
     def compile_from_config(self, config):
         from .compile_config import compile_from_config
         compile_from_config(self, config)
+        if self.compiled and self.built and not self.optimizer.built:
+            # Keras: the optimizer's variables exist at once, for a saved state to load into.
+            self.optimizer.build(self.trainable_weights)
 
 
 @kinds.register

@@ -144,6 +144,29 @@ class Optimizer:
                  zip(grads, variables)]
         self.apply(grads, variables)
 
+    # ---- saving (Keras 3's hooks) ---------------------------------------------------------
+    def save_own_variables(self, store):
+        """iterations, learning_rate, then the slots in Keras's order, as "0", "1", ..."""
+        for i, variable in enumerate(self.variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        """Restores save_own_variables' values; a file for another number of variables
+        (an optimizer not built yet) is skipped with Keras's warning."""
+        variables = self.variables
+        if len(store.keys()) != len(variables):
+            import warnings
+            warnings.warn(f"Skipping variable loading for optimizer '{self.name}', because "
+                          f"it has {len(variables)} variables whereas the saved optimizer has "
+                          f"{len(store.keys())} variables. " + (
+                              "This is likely because the optimizer has not been called/built "
+                              "yet." if not self.built else ""), stacklevel=2)
+            return
+        from ..saving.state_values import checked_values
+        for variable, value in zip(variables, checked_values(
+                variables, store, f"Optimizer '{self.name}'")):
+            variable.assign(value)
+
     def get_config(self):
         """Keras 3's keys; the options fastkeras does not support yet are at their defaults
         (the constructor refuses any other value)."""

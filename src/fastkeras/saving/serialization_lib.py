@@ -4,18 +4,61 @@
 
 fastkeras's own objects are written under Keras's public module names ("keras.layers",
 "keras.initializers", ...) so that Keras reads them, and read from those names. Nothing is
-ever imported by name from a config: only fastkeras's public modules and registered or
-passed custom objects can be produced, and lambdas are refused."""
+ever imported by name from a config: only fastkeras's public classes and functions and
+registered or passed custom objects can be produced.
+
+Safe mode (Keras's `safe_mode`, on by default): a lambda's bytecode in a config is refused.
+The mode of a deserialization is fixed when it starts (a thread-local scope, as Keras's
+SafeModeScope) and nothing the config names can change it while it runs: the global
+`enable_unsafe_deserialization()` is read only when no deserialization is in progress
+(CVE-2025-9906: a config calling it to switch safe mode off for the rest of the load)."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import threading
 import types
 
 import numpy as np
 
 from . import object_registration as registry
+
+
+class _SafeMode(threading.local):
+    scope = None  # the safe mode of the deserialization running on this thread, if any
+
+
+_safe_mode = _SafeMode()
+_unsafe_by_default = [False]  # set by enable_unsafe_deserialization()
+
+
+class SafeModeScope:
+    """`with SafeModeScope(False):` deserializes in that mode (Keras's scope)."""
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = safe_mode
+        self.original_value = None
+
+    def __enter__(self):
+        self.original_value = _safe_mode.scope
+        _safe_mode.scope = bool(self.safe_mode)
+        return self
+
+    def __exit__(self, *exc):
+        _safe_mode.scope = self.original_value
+
+
+def enable_unsafe_deserialization():
+    """`keras.config.enable_unsafe_deserialization()`: later loads accept lambdas'
+    bytecode (a load already running keeps the mode it started with)."""
+    _unsafe_by_default[0] = True
+
+
+def in_safe_mode():
+    """The mode of the deserialization in progress; None when none is."""
+    return _safe_mode.scope
+
 
 # Keras's public module name -> fastkeras's module holding the same public names.
 _PUBLIC_MODULES = {
@@ -143,8 +186,8 @@ def _locate(config, custom_objects, module_objects):
     if obj is None and is_function and module == "builtins":
         for mod in _BUILTIN_FUNCTION_MODULES:
             obj = _public_names(f"keras.{mod}").get(name)
-            if inspect.isfunction(obj):
-                return obj
+            if inspect.isfunction(obj) and obj.__module__.startswith("fastkeras."):
+                return obj  # fastkeras's own functions only, not what a module imported
         obj = None
     if obj is None and module in _PUBLIC_MODULES:
         candidate = _public_names(module).get(name)
@@ -160,9 +203,19 @@ def _locate(config, custom_objects, module_objects):
     return obj
 
 
-def deserialize_keras_object(config, custom_objects=None, module_objects=None, **kwargs):
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
     """An object from its config (as serialize_keras_object writes it; the older
-    {"class_name", "config"} form is found through `module_objects`)."""
+    {"class_name", "config"} form is found through `module_objects=`). Inside another
+    deserialization, that one's safe mode holds; otherwise `safe_mode`, unless
+    `enable_unsafe_deserialization()` was called."""
+    module_objects = kwargs.pop("module_objects", None)
+    if _safe_mode.scope is not None:
+        return _deserialize(config, custom_objects, module_objects)
+    with SafeModeScope(bool(safe_mode) and not _unsafe_by_default[0]):
+        return _deserialize(config, custom_objects, module_objects)
+
+
+def _deserialize(config, custom_objects, module_objects):
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):
@@ -171,7 +224,7 @@ def deserialize_keras_object(config, custom_objects=None, module_objects=None, *
             raise TypeError(f"Could not locate object '{config}'.")
         return obj
     if isinstance(config, (list, tuple)):
-        return [deserialize_keras_object(c, custom_objects, module_objects) for c in config]
+        return [_deserialize(c, custom_objects, module_objects) for c in config]
     if not isinstance(config, dict) or "class_name" not in config:
         raise TypeError(f"Could not parse config: {config}")
     special = _SPECIAL.get(config["class_name"])
@@ -217,11 +270,42 @@ def _revive_keras_tensor(config, custom_objects):
 
 
 def _slice(config, custom_objects):
-    return slice(*(deserialize_keras_object(config.get(k), custom_objects)
+    return slice(*(_deserialize(config.get(k), custom_objects, None)
                    for k in ("start", "stop", "step")))
 
 
+def _lambda(config, custom_objects):
+    """A `__lambda__` entry: a Python function's bytecode. Refused in safe mode; otherwise
+    loaded (Keras's `func_load`): code, argument defaults and closure values."""
+    if _safe_mode.scope is not False:
+        raise ValueError(
+            "Requested the deserialization of a Python lambda. This carries a potential "
+            "risk of arbitrary code execution and thus it is disallowed by default. If you "
+            "trust the source of the artifact, you can override this error by passing "
+            "`safe_mode=False` to the loading function, or calling "
+            "`keras.config.enable_unsafe_deserialization()`.")
+    import base64
+    import builtins
+    import marshal
+    value = config.get("value")
+    code, defaults, closure = value if value is not None else (
+        config.get("code"), config.get("defaults"), config.get("closure"))
+    try:
+        code = marshal.loads(base64.b64decode(code))
+        if not isinstance(code, types.CodeType):
+            raise ValueError("not a code object")
+        import fastkeras
+        return types.FunctionType(
+            code, {"__builtins__": builtins, "keras": fastkeras}, code.co_name,
+            tuple(defaults) if defaults is not None else None,
+            tuple(types.CellType(v) for v in closure) if closure is not None else None)
+    except Exception as e:
+        raise ValueError(f"Could not load a lambda's bytecode (written by another Python "
+                         f"version?): {e}") from e
+
+
 _SPECIAL = {
+    "__lambda__": _lambda,
     "__keras_tensor__": _revive_keras_tensor,
     "__numpy__": lambda c, _: np.array(c["value"], dtype=c["dtype"]),
     "__tensor__": lambda c, _: np.array(c["value"], dtype=c["dtype"]),

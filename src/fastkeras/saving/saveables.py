@@ -1,0 +1,158 @@
+"""Which objects of a model hold saved state, and at which path of the weights file: Keras
+3's walk (keras/src/saving/saving_lib.py `_save_state` / `_walk_saveable`), so that a file
+written by either library lands on the same objects in the other.
+
+From the model, depth first, each object once: its own variables at its path, then its
+children. A Sequential's or functional model's children are first its `layers`; then, for
+every object, its attributes in sorted order (private ones last) leaving out what a plain
+Layer (or Model, Sequential) has itself: an attribute holding a layer or an optimizer
+adds its name to the path, a list/tuple/dict of them adds the attribute's name then one
+name per item, the item's class in snake case made unique within the container
+("dense", "dense_1", ...; a nested container is "container", "container_1", ...)."""
+
+from __future__ import annotations
+
+from ..utils.naming import to_snake_case
+
+# Attributes a fastkeras model sets that Keras's models do not have (compile() and fit()
+# set them after __init__, so a reference instance does not show them).
+_MODEL_INTERNALS = frozenset(("_compile_args", "_compiled_trainable_state",
+                              "_optimizer_built_before_compile", "_watched_attrs"))
+_WALKED_MODEL_ATTRIBUTES = frozenset(("layers", "optimizer"))
+_skipsets: dict = {}
+
+
+def _is_saveable(obj):
+    from ..layers.layer import Layer
+    from ..optimizers import Optimizer
+    return isinstance(obj, (Layer, Optimizer))
+
+
+def _reference_class(obj):
+    from ..layers.layer import Layer
+    from ..models import Model, Sequential
+    for cls in (Sequential, Model, Layer):
+        if isinstance(obj, cls):
+            return cls
+    return None
+
+
+def _skipset(cls):
+    """The attributes Keras's walk passes over on an object of this kind: those a plain
+    instance already has (Keras: `dir(Layer())`)."""
+    if cls not in _skipsets:
+        from ..layers.layer import Layer
+        reference = cls(name="__fastkeras_saving_reference__")  # named: no counter used
+        names = set(dir(reference))
+        if cls is not Layer:
+            names = (names | _MODEL_INTERNALS) - _WALKED_MODEL_ATTRIBUTES
+        _skipsets[cls] = frozenset(names)
+    return _skipsets[cls]
+
+
+def _layers_first(obj):
+    """Keras's Sequential and functional models walk their `layers` before anything."""
+    from ..models import Sequential
+    return isinstance(obj, Sequential) or getattr(obj, "_functional", None) is not None
+
+
+def _name_key(name):
+    return f"~{name}" if name.startswith("_") else name
+
+
+def _children(obj):
+    """(attribute name, value) pairs in Keras's order."""
+    cls = _reference_class(obj)
+    if cls is None:  # an optimizer: its variables are its own, it has no children
+        return
+    first = _layers_first(obj)
+    if first:
+        yield "layers", obj.layers
+    skip = _skipset(cls)
+    for name in sorted(dir(obj), key=_name_key):
+        if name.startswith("__") or name in skip or (first and name == "layers"):
+            continue
+        try:
+            value = getattr(obj, name)
+        except Exception:  # a property that fails is not state (as Keras)
+            continue
+        yield name, value
+
+
+def _join(path, name):
+    return f"{path}/{name}" if path else name
+
+
+def _unique(name, used):
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def _walk(obj, path, visited):
+    if id(obj) in visited:
+        return
+    visited.add(id(obj))
+    yield path, obj
+    for name, child in _children(obj):
+        if _is_saveable(child):
+            yield from _walk(child, _join(path, name), visited)
+        elif isinstance(child, (list, tuple, dict)):
+            yield from _walk_container(child, _join(path, name), visited, set())
+
+
+def _walk_container(container, path, visited, seen):
+    if id(container) in seen:
+        return
+    seen.add(id(container))
+    used = {}
+    for item in (container.values() if isinstance(container, dict) else container):
+        if _is_saveable(item):
+            name = _unique(to_snake_case(type(item).__name__), used)
+            yield from _walk(item, _join(path, name), visited)
+        elif isinstance(item, (list, tuple, dict)):
+            name = _unique("container", used)
+            yield from _walk_container(item, _join(path, name), visited, seen)
+
+
+def saveables(model, objects_to_skip=()):
+    """(path, object) for every object whose state is saved, in Keras's order; the
+    objects in `objects_to_skip` (and what only they reach) are left out."""
+    return _walk(model, "", {id(o) for o in objects_to_skip})
+
+
+def metadata(obj):
+    name = getattr(obj, "name", None)
+    return {"name": name} if isinstance(name, str) else None
+
+
+def save_state(model, writer, objects_to_skip=()):
+    """Every saveable's `save_own_variables(store)` into `writer.make(path, metadata)`."""
+    for path, obj in saveables(model, objects_to_skip):
+        if hasattr(obj, "save_own_variables"):
+            obj.save_own_variables(writer.make(path, metadata(obj)))
+
+
+def load_state(model, reader, objects_to_skip=()):
+    """Every saveable's `load_own_variables(reader.get(path))`; the failures as a list of
+    (object, exception), the others loaded (the caller decides to undo or warn)."""
+    failures = []
+    for path, obj in saveables(model, objects_to_skip):
+        if hasattr(obj, "load_own_variables"):
+            try:
+                obj.load_own_variables(reader.get(path))
+            except Exception as e:  # collected and reported together, as Keras
+                failures.append((obj, e))
+    return failures
+
+
+def state_variables(model):
+    """Every variable a load may change: the model's (weights and random state) and its
+    optimizer's."""
+    out = list(model.variables)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        out += [v for v in optimizer.variables if all(v is not w for w in out)]
+    return out
