@@ -19,6 +19,7 @@ from .lookup_adapt import VocabularyAdapt
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 _INT64_MAX = np.iinfo(np.int64).max  # the mask's index outside "int" mode: counted nowhere
+VOCABULARY_ASSET = "vocabulary.txt"  # Keras's asset file name (one token a line)
 
 
 def _check_choice(value, allowed, owner, arg):
@@ -191,16 +192,26 @@ class IndexLookup(VocabularyAdapt, HostLayer):
                              "from file.")
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()  # as TensorFlow's text file table: no special tokens
-        tokens = self._keys(self._parse(lines), f"vocabulary file {path}")
+        tokens = self._keys(self._parse(lines, f"Vocabulary file {path}"),
+                            f"vocabulary file {path}")
         repeated = [t for t, n in collections.Counter(tokens.tolist()).items() if n > 1]
         if repeated:
             raise ValueError(f"Vocabulary file {path} has repeated terms: {repeated}")
         self._set_tokens(tokens)
         self._record_vocabulary_size()
 
-    def _parse(self, lines):
+    def _parse(self, lines, source):
         """Tokens read from a text file's lines (integers in decimal)."""
-        return [int(line) for line in lines] if self.vocabulary_dtype == "int64" else lines
+        if self.vocabulary_dtype != "int64":
+            return lines
+        tokens = []
+        for number, line in enumerate(lines, 1):
+            try:
+                tokens.append(int(line))
+            except ValueError:
+                raise ValueError(f"{source} holds a token that is not an integer at line "
+                                 f"{number}: {line!r}.") from None
+        return tokens
 
     def _padded_idf(self, idf_weights, vocabulary_length, found_special):
         """The IDF weights given with a vocabulary, one per index: the special tokens' set to
@@ -344,21 +355,42 @@ class IndexLookup(VocabularyAdapt, HostLayer):
 
     def load_own_variables(self, store):
         if self.output_mode == "tf_idf":
-            self.idf_weights = np.asarray(store["idf_weights"], "float32")
+            idf = np.asarray(store["idf_weights"], "float32")
+            if self.idf_weights is not None and self.idf_weights.shape != idf.shape:
+                # Keras assigns into its variable: the shapes must match
+                raise ValueError(f"The shape of the target variable and the shape of the "
+                                 f"target value in `variable.assign(value)` must match. "
+                                 f"variable.shape={self.idf_weights.shape}, Received: "
+                                 f"value.shape={idf.shape}. Target variable: idf_weights of "
+                                 f"{type(self).__name__} {self.name!r}")
+            self.idf_weights = idf
 
     def save_assets(self, dir_path):
-        if self.input_vocabulary is None:
-            with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
+        if self.input_vocabulary is None:  # given: in the config
+            path = os.path.join(dir_path, VOCABULARY_ASSET)
+            with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(str(t) for t in self.get_vocabulary()))
 
     def load_assets(self, dir_path):
+        """The vocabulary of Keras's vocabulary.txt (special tokens first, as
+        get_vocabulary gives it); in "tf_idf" mode with the IDF weights loaded before."""
         if self.input_vocabulary is not None:
             return
-        with open(os.path.join(dir_path, "vocabulary.txt"), encoding="utf-8") as f:
-            lines = f.read().splitlines()
+        owner = f"{type(self).__name__} {self.name!r}"
+        path = None if dir_path is None else os.path.join(dir_path, VOCABULARY_ASSET)
+        if path is None or not os.path.isfile(path):
+            raise ValueError(f"The asset file {VOCABULARY_ASSET} of {owner} is missing: its "
+                             "vocabulary (not in the config, as it was adapted or set after "
+                             "the layer was made) cannot be restored.")
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except UnicodeDecodeError as e:
+            raise ValueError(f"The asset file {VOCABULARY_ASSET} of {owner} is not UTF-8 "
+                             f"text ({e}).") from None
         while lines and lines[-1] == "":
             lines.pop()
-        lines = self._parse(lines)
+        lines = self._parse(lines, f"The asset file {VOCABULARY_ASSET} of {owner}")
         if self.output_mode == "tf_idf":
             self.set_vocabulary(lines, idf_weights=self.idf_weights)
         else:

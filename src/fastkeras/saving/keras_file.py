@@ -1,8 +1,11 @@
 """The `.keras` archive (Keras 3's format, keras/src/saving/saving_lib.py): a zip holding
 `metadata.json`, `config.json` (the model's serialized config, with its "build_config" and
-"compile_config") and `model.weights.h5` (h5_store.py's layout), stored uncompressed.
+"compile_config"), `model.weights.h5` (h5_store.py's layout) and, for the objects that
+have some (lookup layers' vocabularies), `assets/<object path>/<file>` (assets_store.py),
+stored uncompressed.
 
-Reading happens in memory: nothing is extracted, every entry name is checked (no "..",
+Reading happens in memory: nothing is extracted (an object's asset files are written to a
+temporary directory of their own while it loads them), every entry name is checked (no "..",
 no absolute path), entries are refused when they declare far more data than they store,
 and the zip's CRC of every entry read is checked, so a damaged file fails here, before a
 model exists."""
@@ -31,6 +34,7 @@ class KerasFileError(ValueError):
 
 def model_to_bytes(model) -> bytes:
     """The `.keras` archive of `model`, as bytes (the caller writes them atomically)."""
+    from .assets_store import AssetsWriter
     from .h5_store import WeightsWriter
     from .saveables import save_state
     from .serialization_lib import serialize_keras_object
@@ -41,12 +45,16 @@ def model_to_bytes(model) -> bytes:
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
         "fastkeras_version": fastkeras.__version__})
     writer = WeightsWriter()
-    save_state(model, writer)
+    with AssetsWriter() as assets:
+        save_state(model, writer, assets=assets)
+        asset_entries = assets.entries()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
         zf.writestr(METADATA_FILENAME, metadata_json)
         zf.writestr(CONFIG_FILENAME, config_json)
         zf.writestr(WEIGHTS_FILENAME, writer.to_bytes())
+        for name, data in asset_entries:  # after the weights, as Keras
+            zf.writestr(name, data)
     return buffer.getvalue()
 
 
@@ -129,3 +137,8 @@ class KerasArchive:
             return WeightsReader(self.read(WEIGHTS_FILENAME), name)
         except OSError as e:  # inside an archive the whole file is the problem: ValueError
             raise KerasFileError(str(e)) from e
+
+    def assets(self):
+        """The `assets/` entries, read and checked (assets_store.AssetsReader)."""
+        from .assets_store import AssetsReader
+        return AssetsReader(self)

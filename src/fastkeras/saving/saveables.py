@@ -128,23 +128,31 @@ def metadata(obj):
     return {"name": name} if isinstance(name, str) else None
 
 
-def save_state(model, writer, objects_to_skip=()):
-    """Every saveable's `save_own_variables(store)` into `writer.make(path, metadata)`."""
+def save_state(model, writer, objects_to_skip=(), assets=None):
+    """Every saveable's `save_own_variables(store)` into `writer.make(path, metadata)` and,
+    given an assets store (a `.keras` file; weights files have none, as Keras), its
+    `save_assets(assets.make(path))`."""
     for path, obj in saveables(model, objects_to_skip):
         if hasattr(obj, "save_own_variables"):
             obj.save_own_variables(writer.make(path, metadata(obj)))
+        if assets is not None and hasattr(obj, "save_assets"):
+            obj.save_assets(assets.make(path))
 
 
-def load_state(model, reader, objects_to_skip=()):
-    """Every saveable's `load_own_variables(reader.get(path))`; the failures as a list of
-    (object, exception), the others loaded (the caller decides to undo or warn)."""
+def load_state(model, reader, objects_to_skip=(), assets=None):
+    """Every saveable's `load_own_variables(reader.get(path))`, then (given an assets
+    store) its assets, after its variables as Keras (a TF-IDF vocabulary takes the loaded
+    weights); the failures as a list of (object, exception), the others loaded (the caller
+    decides to undo or warn)."""
     failures = []
     for path, obj in saveables(model, objects_to_skip):
-        if hasattr(obj, "load_own_variables"):
-            try:
+        try:
+            if hasattr(obj, "load_own_variables"):
                 obj.load_own_variables(reader.get(path))
-            except Exception as e:  # collected and reported together, as Keras
-                failures.append((obj, e))
+            if assets is not None and hasattr(obj, "load_assets"):
+                assets.load(obj, path)
+        except Exception as e:  # collected and reported together, as Keras
+            failures.append((obj, e))
     return failures
 
 

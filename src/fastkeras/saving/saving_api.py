@@ -109,6 +109,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     archive = _archive(filepath)
     config = archive.config()
     weights = archive.weights()  # parsed and checked before the model exists
+    assets = archive.assets()  # as are the asset files (lookup layers' vocabularies)
     if not compile:
         config["compile_config"] = None
     try:
@@ -118,7 +119,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise  # a subclass may not take a message alone
         raise type(e)(f"{e}\n\n(While loading the model's config from "
                       f"{archive.filename}.)") from e
-    failures = _load_state(model, weights, undo=False)  # a new model: nothing to undo
+    failures = _load_state(model, weights, undo=False,  # a new model: nothing to undo
+                           assets=assets)
     if failures:
         raise ValueError(_failure_message(failures, archive.filename))
     return model
@@ -126,7 +128,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 # ---- weights ------------------------------------------------------------------------------
 def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs):
-    """Saves the model's weights (and its optimizer's state) as a `.weights.h5` file."""
+    """Saves the model's weights (and its optimizer's state) as a `.weights.h5` file. As
+    Keras, it holds no asset files: an adapted lookup layer's vocabulary is not in it (its
+    TF-IDF weights are)."""
     from .h5_store import WeightsWriter
     from .saveables import save_state
     objects_to_skip = kwargs.pop("objects_to_skip", None) or ()
@@ -149,7 +153,8 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs)
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
-    """Loads weights saved by save_weights (or a `.keras` file's) into a built model.
+    """Loads weights saved by save_weights (or a `.keras` file's, its assets left out, as
+    Keras: lookup layers keep their vocabularies) into a built model.
     A mismatch raises and leaves every weight as it was; with `skip_mismatch=True` the
     mismatched objects keep theirs, the others load, and a warning lists them."""
     from .h5_store import WeightsReader
@@ -194,12 +199,13 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         warnings.warn(message, stacklevel=2)
 
 
-def _load_state(model, reader, objects_to_skip=(), undo=True):
-    """Loads every saveable's variables; on a failure (with `undo`) every variable gets
-    back the value it had, so that the model is never half loaded."""
+def _load_state(model, reader, objects_to_skip=(), undo=True, assets=None):
+    """Loads every saveable's variables (and assets, given a store: load_model only);
+    on a failure (with `undo`) every variable gets back the value it had, so that the
+    model is never half loaded."""
     from .saveables import load_state, state_variables
     before = [(v, v.numpy()) for v in state_variables(model)] if undo else []
-    failures = load_state(model, reader, objects_to_skip)
+    failures = load_state(model, reader, objects_to_skip, assets)
     if failures and undo:
         for variable, value in before:
             variable.assign(value)
