@@ -1,28 +1,54 @@
-"""Optimizers (keras.optimizers) and `get()` for string identifiers."""
+"""Optimizers (keras.optimizers): every family as a composite update (Adam and SGD also as
+native kernels), `get()`, `serialize()` and `deserialize()`."""
 
+from .adadelta import Adadelta
+from .adagrad import Adagrad
 from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .ftrl import Ftrl
+from .lion import Lion
+from .nadam import Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-_BY_NAME = {"adam": Adam, "sgd": SGD, "rmsprop": RMSprop}
+# Keras's identifiers: each class's name, lower-cased.
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (
+    Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam, Ftrl, Lion)}
+
+
+def serialize(optimizer):
+    from ..saving import serialize_keras_object
+    return serialize_keras_object(optimizer)
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from its config; built-in class names match in any case (Keras)."""
+    from ..saving import deserialize_keras_object
+    if config["class_name"].lower() in ALL_OBJECTS_DICT:
+        config = dict(config, class_name=config["class_name"].lower())
+    return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
+                                    custom_objects=custom_objects)
 
 
 def get(identifier):
+    if identifier is None:
+        return None
     if isinstance(identifier, Optimizer):
         return identifier
-    if isinstance(identifier, str):
-        try:
-            return _BY_NAME[identifier.lower()]()
-        except KeyError:
-            raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. "
-                             f"Known optimizers: {sorted(_BY_NAME)}") from None
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):
         return identifier()
-    if isinstance(identifier, dict):  # a Keras config
-        from ..saving import deserialize_keras_object
-        return deserialize_keras_object(identifier, module_objects=globals())
-    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+    if isinstance(identifier, str):
+        if identifier.lower() not in ALL_OBJECTS_DICT or identifier.lower() == "optimizer":
+            raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
+        return ALL_OBJECTS_DICT[identifier.lower()]()
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+        if isinstance(obj, Optimizer):
+            return obj
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
 
 
-__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get"]
+__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "Ftrl", "Lion", "Nadam",
+           "Optimizer", "RMSprop", "SGD", "deserialize", "get", "serialize"]

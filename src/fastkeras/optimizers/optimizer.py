@@ -4,14 +4,14 @@ train step is traced (then the whole update runs natively with the step)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import ops
 from ..graph import Variable, bind, current_graph
 from ..utils.naming import to_snake_case, unique_name
-
-_UNSUPPORTED = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor",
-                "gradient_accumulation_steps", "ema_overwrite_frequency")
+from . import options as opt
 
 
 def _check_learning_rate(value):
@@ -28,42 +28,67 @@ def _check_learning_rate(value):
                          f"learning_rate={value!r}")
 
 
+class StepContext:
+    """What one update step reads besides the gradients and variables: the learning rate,
+    Keras's `iterations` (floor-divided under gradient accumulation) as a float64 scalar,
+    and the local step t = iterations + 1."""
+
+    def __init__(self, learning_rate, iterations64):
+        self.learning_rate = learning_rate
+        self.iterations64 = iterations64
+        self.local_step64 = ops.add(iterations64, 1.0)
+
+
 class Optimizer:
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.",
+                          stacklevel=2)
         if kwargs:
-            raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments "
-                            f"{sorted(kwargs)}")
-        given = dict(weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                     global_clipnorm=global_clipnorm, loss_scale_factor=loss_scale_factor,
-                     gradient_accumulation_steps=gradient_accumulation_steps,
-                     ema_overwrite_frequency=ema_overwrite_frequency)
-        for arg in _UNSUPPORTED:
-            if given[arg] is not None:
-                raise NotImplementedError(f"{type(self).__name__}({arg}=...) is not supported "
-                                          "yet by fastkeras")
-        if use_ema:
-            raise NotImplementedError("use_ema=True is not supported yet by fastkeras")
-        self._ema_momentum = ema_momentum
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if loss_scale_factor is not None:
+            # The trainer would have to scale the loss (Optimizer.scale_loss) first.
+            raise NotImplementedError(f"{type(self).__name__}(loss_scale_factor=...) is not "
+                                      "supported yet by fastkeras")
+        opt.check_options(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                          ema_overwrite_frequency, gradient_accumulation_steps)
+        self.weight_decay, self.clipnorm, self.clipvalue = weight_decay, clipnorm, clipvalue
+        self.global_clipnorm, self.use_ema, self.ema_momentum = global_clipnorm, use_ema, \
+            ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._exclusions = opt.WeightDecayExclusions()
         if callable(learning_rate):
             raise NotImplementedError("learning-rate schedules are not supported yet; pass a "
                                       f"float. Received: learning_rate={learning_rate!r}")
         _check_learning_rate(learning_rate)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
-        self.iterations = Variable(np.zeros((), "int64"), dtype="int64", trainable=False,
-                                   name="iteration")
+        self._iterations = Variable(np.zeros((), "int64"), dtype="int64", trainable=False,
+                                    name="iteration")
         self._learning_rate = Variable(np.float32(learning_rate), dtype="float32",
                                        trainable=False, name="learning_rate")
-        self.iterations.path = f"{self.name}/iteration"
+        self._iterations.path = f"{self.name}/iteration"
         self._learning_rate.path = f"{self.name}/learning_rate"
         self._slots: list[Variable] = []
+        self._averages, self._accumulators = [], []
         # The variables this optimizer's slots were made for (compared by identity, so a
         # deep copy of a model and its optimizer stays consistent).
         self._built_for: list | None = None
 
     # ---- variables -----------------------------------------------------------------------
+    @property
+    def iterations(self):
+        """The step counter Variable; under gradient accumulation Keras's value, the number
+        of applied updates (a snapshot: the counter itself counts every call)."""
+        if not self.gradient_accumulation_steps:
+            return self._iterations
+        return Variable(np.int64(self._iterations.numpy() // self.gradient_accumulation_steps),
+                        dtype="int64", trainable=False, name="iteration")
+
     @property
     def learning_rate(self):
         return float(self._learning_rate.value)
@@ -75,21 +100,49 @@ class Optimizer:
 
     @property
     def variables(self):
-        return [self.iterations, self._learning_rate] + self._slots
+        return [self._iterations, self._learning_rate] + self._slots
 
     @property
     def built(self):
         return self._built_for is not None
 
-    def add_variable_from_reference(self, reference, name):
-        var = Variable(np.zeros(reference.shape, reference.dtype), dtype=reference.dtype,
-                       trainable=False, name=f"{reference.name}_{name}")
-        var.path = f"{self.name}/{reference.path.replace('/', '_')}_{name}"
+    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
+        value = np.zeros(shape, dtype or "float32") if initializer == "zeros" else \
+            np.full(shape, initializer, dtype or "float32")
+        var = Variable(value, dtype=value.dtype.name, trainable=False, name=name)
+        var.path = f"{self.name}/{name}"
         self._slots.append(var)
         return var
 
+    def add_variable_from_reference(self, reference, name, initializer="zeros"):
+        """A slot shaped like `reference`; `initializer` is "zeros" or a constant."""
+        var = self.add_variable(reference.shape, initializer, reference.dtype,
+                                f"{reference.path.replace('/', '_')}_{name}")
+        var.name = f"{reference.name}_{name}"
+        return var
+
+    def add_optimizer_variables(self, variables, names, initializers="zeros"):
+        """Keras's order: for each variable, one slot per name (interleaved)."""
+        single = isinstance(names, str)
+        names = [names] if single else list(names)
+        inits = initializers if isinstance(initializers, (list, tuple)) else \
+            [initializers] * len(names)
+        out = tuple([] for _ in names)
+        for var in variables:
+            for family, name, init in zip(out, names, inits):
+                family.append(self.add_variable_from_reference(var, name, init))
+        return out[0] if single else out
+
     def build(self, variables):
-        self._built_for = list(variables)
+        """Keras's base build: the EMA averages, then the gradient accumulators; a
+        subclass then adds its slots."""
+        variables = list(variables)
+        self._built_for = variables
+        if self.use_ema:
+            self._averages = self.add_optimizer_variables(variables, "average")
+        if self.gradient_accumulation_steps:
+            self._accumulators = self.add_optimizer_variables(variables,
+                                                              "gradient_accumulator")
 
     def is_built_for(self, variables) -> bool:
         built = self._built_for
@@ -105,44 +158,167 @@ class Optimizer:
                              "use a new optimizer instance for another model.")
 
     def slot_families(self):
-        """Per-variable slots by kind, each list parallel to the built variables (Adam:
-        [momentums, velocities]); each family is laid out back to back in the state block."""
+        """Per-variable slots by kind, each list parallel to the built variables; each
+        family is laid out back to back in the state block (one flat view per family)."""
+        base = [f for f in (self._averages, self._accumulators) if f]
+        return base + self.update_families()
+
+    def update_families(self):
+        """The families `update_step` reads and returns (Adam: [momentums, velocities])."""
         return []
 
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Variables (by identity, or by a substring of their name) weight decay skips."""
+        if self.built:  # the decay is traced into the step when it is built
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before "
+                             "the optimizer is built.")
+        self._exclusions.set(var_list, var_names)
+
     # ---- updates -------------------------------------------------------------------------
-    def update_step(self, gradient, variable, slots):
-        """One update of `variable` (a Variable, or a flat view of all of them) given its
-        `gradient` and its `slots` (one per family)."""
+    def update_step(self, gradient, variable, slots, ctx):
+        """The family's formula, pure: returns (new variable, [new slot per family]).
+        `variable` and `slots` may be flat views of all variables."""
         raise NotImplementedError
+
+    def has_native_update(self):
+        """Whether `native_update` binds a native in-place kernel (Adam, SGD). It is used
+        without EMA, accumulation or clipping: a sharded step averages the gradient an
+        update effect reads over the shards, right only for the raw gradient."""
+        return False
+
+    def native_update(self, gradient, variable, slots):
+        raise NotImplementedError
+
+    def _clips(self):
+        return bool(self.clipnorm or self.global_clipnorm or self.clipvalue)
+
+    def scalar_updates(self, ctx):
+        """Scalar state a family advances once per step before update_step (Nadam's
+        u_product): [(variable, new value)]; may add fields to ctx."""
+        return []
+
+    def _context(self):
+        it64 = ops.cast(self._iterations, "float64")
+        if self.gradient_accumulation_steps:
+            it64 = opt.floor_div(it64, self.gradient_accumulation_steps)
+        return StepContext(self._learning_rate, it64)
 
     def apply(self, grads, trainable_variables):
         """Applies one update: eager on arrays, recorded while a step is traced. Traced with
-        every gradient present and one dtype, it is a single multi-tensor update over flat
-        views of the variables and slots (the gradients are concatenated in place by the
-        planner, so no copy is made)."""
+        every gradient present, one dtype and no per-variable clipnorm, it runs over flat
+        views of the variables and of each slot family (the gradients are concatenated in
+        place by the planner, so no copy is made)."""
         variables = list(trainable_variables)
         self._check_built(variables)
-        families = self.slot_families()
         graph = current_graph()
+        families = self.slot_families()
         if graph is not None and variables and all(g is not None for g in grads) and \
-                len({v.dtype for v in variables}) == 1:
+                len({v.dtype for v in variables}) == 1 and not self.clipnorm:
             flat_grad = ops.concatenate([ops.reshape(g, (-1,)) for g in grads], axis=0)
-            self.update_step(flat_grad, graph.variable_group(variables),
-                             [graph.variable_group(f) for f in families])
+            wd = opt.decay_factor(variables, [self._exclusions.decays(v) for v in variables],
+                                  self.weight_decay) if self.weight_decay else None
+            self._update([flat_grad], [graph.variable_group(variables)],
+                         [[graph.variable_group(f) for f in families]], [wd])
         else:
-            for i, (g, v) in enumerate(zip(grads, variables)):
-                if g is not None:
-                    self.update_step(g, v, [f[i] for f in families])
+            present = [i for i, g in enumerate(grads) if g is not None]
+            wd = [self.weight_decay if self.weight_decay and
+                  self._exclusions.decays(variables[i]) else None for i in present]
+            self._update([grads[i] for i in present], [variables[i] for i in present],
+                         [[f[i] for f in families] for i in present], wd)
         for g, v in zip(grads, variables):  # Keras: right after the update
             if g is not None and getattr(v, "constraint", None) is not None:
                 _apply_constraint(v, graph)
-        bind("increment", self.iterations)
+        bind("increment", self._iterations)
+
+    def _update(self, grads, variables, slots, decays):
+        """Keras's _backend_apply_gradients (JAX form) over parallel lists (one flat entry,
+        or one per variable): accumulation gate, clipping, weight decay, the family's step,
+        EMA; every new value is assigned once, after all are computed."""
+        ctx = self._context()
+        n_base = bool(self._averages) + bool(self._accumulators)
+        averages = [s[0] for s in slots] if self._averages else None
+        accumulators = [s[n_base - 1] for s in slots] if self._accumulators else None
+        own = [s[n_base:] for s in slots]
+        raw = grads
+        gate = None
+        if self.gradient_accumulation_steps:
+            k = self.gradient_accumulation_steps
+            gate = opt.is_multiple(ops.add(ops.cast(self._iterations, "float64"), 1.0), k)
+            grads = [opt.select(gate, ops.divide(ops.add(g, a), float(k)), g)
+                     for g, a in zip(grads, accumulators)]
+        grads = self._clip(grads)
+        decayed = [v if wd is None else ops.subtract(
+            v, ops.multiply(ops.multiply(v, wd), self._learning_rate))
+            for v, wd in zip(variables, decays)]
+        if gate is None and not self.use_ema and not self._clips() and \
+                self.has_native_update():
+            for g, v, d, s in zip(grads, variables, decayed, own):
+                if d is not v:  # effects run in order: the decay, then the update
+                    bind("assign", v, d)
+                self.native_update(g, v, s)
+            return
+        scalars = self.scalar_updates(ctx)
+        new = [self.update_step(g, d, s, ctx) for g, d, s in zip(grads, decayed, own)]
+        writes = []
+        for i, (v, (nv, ns)) in enumerate(zip(variables, new)):
+            if gate is not None:
+                nv = opt.select(gate, nv, v)
+                ns = [opt.select(gate, n, s) for n, s in zip(ns, own[i])]
+                writes.append((accumulators[i], opt.select(gate, ops.multiply(raw[i], 0.0),
+                                                           ops.add(raw[i], accumulators[i]))))
+            if self.use_ema:
+                nv = self._ema(v, nv, averages[i], ctx, writes)
+            writes.append((v, nv))
+            writes += list(zip(own[i], ns))
+        for var, value in scalars:
+            writes.append((var, value if gate is None else opt.select(gate, value, var)))
+        for var, value in writes:
+            bind("assign", var, value)
+
+    def _ema(self, variable, new_value, average, ctx, writes):
+        """Keras's moving average of the updated weights (momentum 0 on the first step) and
+        the overwrite every ema_overwrite_frequency steps; returns the weight's value."""
+        not_first = ops.cast(ops.greater(ctx.iterations64, 0.0), "float32")
+        momentum = ops.multiply(not_first, float(self.ema_momentum))
+        new_average = ops.add(ops.multiply(momentum, average),
+                              ops.multiply(ops.subtract(1.0, momentum), new_value))
+        writes.append((average, new_average))
+        if self.ema_overwrite_frequency:
+            overwrite = opt.is_multiple(ctx.local_step64, self.ema_overwrite_frequency)
+            new_value = opt.select(overwrite, new_average, new_value)
+        return new_value
+
+    def _clip(self, grads):
+        if self.clipnorm and self.clipnorm > 0:
+            return [opt.clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            return opt.clip_by_global_norm(grads, self.global_clipnorm)
+        if self.clipvalue and self.clipvalue > 0:
+            return [opt.clip_by_value(g, self.clipvalue) for g in grads]
+        return grads
+
+    def finalize_variable_values(self, var_list):
+        """With use_ema, the weights take their moving averages (Keras: at the end of fit)."""
+        if not self.use_ema:
+            return
+        var_list = list(var_list)
+        if len(var_list) != len(self._averages):
+            raise ValueError(f"The length of model variables ({len(var_list)}) to override "
+                             "does not match the length of model variables stored in the "
+                             f"optimizer ({len(self._averages)}). Please check if the "
+                             "optimizer was called on your model.")
+        for var, average in zip(var_list, self._averages):
+            var.assign(average.numpy())
 
     def apply_gradients(self, grads_and_vars):
         grads, variables = zip(*grads_and_vars)
         grads = [None if g is None else np.asarray(g, dtype=v.dtype) for g, v in
                  zip(grads, variables)]
         self.apply(grads, variables)
+        return self._iterations
+
+    def scale_loss(self, loss):
+        return loss
 
     # ---- saving (Keras 3's hooks) ---------------------------------------------------------
     def save_own_variables(self, store):
@@ -155,7 +331,6 @@ class Optimizer:
         (an optimizer not built yet) is skipped with Keras's warning."""
         variables = self.variables
         if len(store.keys()) != len(variables):
-            import warnings
             warnings.warn(f"Skipping variable loading for optimizer '{self.name}', because "
                           f"it has {len(variables)} variables whereas the saved optimizer has "
                           f"{len(store.keys())} variables. " + (
@@ -168,15 +343,16 @@ class Optimizer:
             variable.assign(value)
 
     def get_config(self):
-        """Keras 3's keys; the options fastkeras does not support yet are at their defaults
-        (the constructor refuses any other value)."""
-        return {"name": self.name, "learning_rate": self.learning_rate, "weight_decay": None,
-                "clipnorm": None, "global_clipnorm": None, "clipvalue": None, "use_ema": False,
-                "ema_momentum": self._ema_momentum, "ema_overwrite_frequency": None,
-                "loss_scale_factor": None, "gradient_accumulation_steps": None}
+        return {"name": self.name, "learning_rate": self.learning_rate,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
         return cls(**config)
 
 
