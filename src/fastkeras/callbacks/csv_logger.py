@@ -1,13 +1,15 @@
-"""CSVLogger: streams each epoch's logs to a CSV file."""
+"""CSVLogger: writes each epoch's logs to a CSV file, atomically."""
 
 from __future__ import annotations
 
 import collections.abc
 import csv
+import io
 import os
 
 import numpy as np
 
+from ..saving import atomic
 from .callback import Callback
 
 
@@ -21,11 +23,26 @@ def _cell(value):
     return value
 
 
+def _as_text_file_bytes(text):
+    """The bytes a file opened with open(path, "w") holds after `text` is written: the
+    platform's line endings and default encoding (Keras writes through such a file)."""
+    buffer = io.BytesIO()
+    wrapper = io.TextIOWrapper(buffer)
+    wrapper.write(text)
+    wrapper.flush()
+    wrapper.detach()
+    return buffer.getvalue()
+
+
 class CSVLogger(Callback):
     """Writes one row per epoch: `epoch`, then the log keys sorted (keras.callbacks.CSVLogger).
     The columns are fixed at the first epoch; where it has no `val_` keys, a `val_` column
     is added for each key (written "NA"), as Keras does. `append=True` continues an
-    existing file (its header kept)."""
+    existing file (its header kept).
+
+    Keras appends each row to an open file; here each epoch rewrites the whole (small)
+    file atomically (saving/atomic.py) with the same bytes, so a process killed at any
+    moment leaves the complete rows of the epochs done, never a torn row."""
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
@@ -35,19 +52,18 @@ class CSVLogger(Callback):
         self.writer = None
         self.keys = None
         self.append_header = True
-        self.csv_file = None
+        self.csv_file = None  # this fit's rows as text (the file is rewritten from it)
+        self._kept = b""  # what the file held before this fit (append=True)
 
     def on_train_begin(self, logs=None):
-        if self.append:
-            if os.path.exists(self.filename):
-                with open(self.filename) as f:
-                    self.append_header = not bool(len(f.readline()))
-            mode = "a"
+        self._kept = b""
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename, "rb") as f:
+                self._kept = f.read()
+            self.append_header = not self._kept  # a header only in an empty file
         else:
-            mode = "w"
-        if self.csv_file and not self.csv_file.closed:
-            self.csv_file.close()
-        self.csv_file = open(self.filename, mode)
+            atomic.write_atomic(self.filename, b"")  # Keras opens it: created, or emptied
+        self.csv_file = io.StringIO()
         self.writer = None
         self.keys = None
 
@@ -68,9 +84,8 @@ class CSVLogger(Callback):
         row = {"epoch": epoch}
         row.update((key, _cell(logs.get(key, "NA"))) for key in self.keys)
         self.writer.writerow(row)
-        self.csv_file.flush()
+        atomic.write_atomic(self.filename,
+                            self._kept + _as_text_file_bytes(self.csv_file.getvalue()))
 
     def on_train_end(self, logs=None):
-        if self.csv_file and not self.csv_file.closed:
-            self.csv_file.close()
         self.writer = None

@@ -157,7 +157,11 @@ def fit(model, callbacks, train, val, epochs, initial_epoch, shuffle, validation
     """fit's epochs over `train` (Batches), validating on `val` (Batches or None) every
     `validation_freq` epochs through evaluate's loop, as Keras (the test hooks included)."""
     model.stop_training = False
+    model._initial_epoch = None
     callbacks.on_train_begin()
+    # A callback may move the start, as Keras lets BackupAndRestore do. Unlike Keras, the
+    # value does not outlive this fit: a later fit starts where it is told to.
+    initial_epoch = model._initial_epoch or initial_epoch
     chunks = Chunks(callbacks, "train", bounded=True)
     logs = {}
     seen = 0  # steps run in this fit: where a chunk must end for an every-N callback

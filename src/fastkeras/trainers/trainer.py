@@ -35,6 +35,7 @@ class Trainer(io.TrainerData):
         self._batches = BatchCache(self._steps)
         self.stop_training = False
         self.history = None
+        self._initial_epoch = None  # where fit starts when a callback sets it (Keras's)
 
     # ---- compile -------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,

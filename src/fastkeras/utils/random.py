@@ -26,3 +26,22 @@ def make_generator(seed=None) -> np.random.Generator:
     if seed is None:
         return np.random.default_rng(_generator.integers(0, 2**63))
     return np.random.default_rng(seed)
+
+
+def generator_state() -> dict:
+    """The global generator's state as plain JSON-able values (its bit generator's name and
+    state: Python ints and strings), so a checkpoint can carry the shuffling to come."""
+    return _generator.bit_generator.state
+
+
+def set_generator_state(state):
+    """Puts back a state from `generator_state()`: the draws that follow are those that
+    followed when it was taken. A state of another bit generator kind replaces the
+    generator with one of that kind."""
+    global _generator
+    kind = state.get("bit_generator") if isinstance(state, dict) else None
+    if not isinstance(kind, str) or not hasattr(np.random, kind):
+        raise ValueError(f"Not a NumPy bit generator state: {state!r}")
+    if kind != type(_generator.bit_generator).__name__:
+        _generator = np.random.Generator(getattr(np.random, kind)())
+    _generator.bit_generator.state = state
