@@ -1,44 +1,78 @@
-"""Metrics (keras.metrics) and `get()` for string identifiers."""
+"""Metrics (keras.metrics): classes, functions, and get/serialize/deserialize."""
 
+from ..utils.naming import to_snake_case
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                       accuracy, binary_accuracy, categorical_accuracy,
-                       sparse_categorical_accuracy)
+                       SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
+                       binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+                       sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from .auc import AUC
+from .confusion import (FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
+                        RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+                        TrueNegatives, TruePositives)
+from .f_score import F1Score, FBetaScore
+from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .metric import Mean, MeanMetricWrapper, Metric, Sum
-from .regression import MeanAbsoluteError, MeanSquaredError
+from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge,
+                            KLDivergence, Poisson, SparseCategoricalCrossentropy, SquaredHinge)
+from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
+                         MeanAbsolutePercentageError, MeanSquaredError,
+                         MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError)
 
-_BY_NAME = {
-    "accuracy": Accuracy, "binary_accuracy": BinaryAccuracy,
-    "categorical_accuracy": CategoricalAccuracy,
-    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-}
+ALL_OBJECTS = (
+    Metric, Mean, Sum, MeanMetricWrapper,
+    MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError, R2Score,
+    AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
+    RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives,
+    TruePositives,
+    Hinge, SquaredHinge, CategoricalHinge,
+    KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+    F1Score, FBetaScore,
+    IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
+)
+# Keras's names: each class by its name and snake_case name, plus a few short aliases.
+ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
+ALL_OBJECTS_DICT.update({
+    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
+    "mse": MeanSquaredError, "MSE": MeanSquaredError,
+    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
+})
+
+
+def serialize(metric):
+    from ..saving import serialize_keras_object
+    return serialize_keras_object(metric)
+
+
+def deserialize(config, custom_objects=None):
+    from ..saving import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects,
+                                    module_objects=ALL_OBJECTS_DICT)
 
 
 def get(identifier):
-    """A Metric from a string, a Metric instance or a callable (y_true, y_pred) -> values.
-    ('accuracy' as a compile() argument is resolved from the loss and shapes instead.)"""
-    if isinstance(identifier, Metric):
-        return identifier
-    if isinstance(identifier, str):
-        try:
-            metric = _BY_NAME[identifier]()
-        except KeyError:
-            raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Known "
-                             f"metrics: {sorted(_BY_NAME)}") from None
-        metric.name = identifier
-        return metric
-    if isinstance(identifier, type) and issubclass(identifier, Metric):
-        return identifier()
-    if isinstance(identifier, dict):  # a Keras config
-        from ..saving import deserialize_keras_object
-        return deserialize_keras_object(identifier, module_objects=globals())
-    if callable(identifier):
-        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    """Keras's metrics.get: None, a config dict, a name, a Metric class (instantiated), a
+    Metric or a function (returned as is)."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = ALL_OBJECTS_DICT.get(identifier)
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj() if isinstance(obj, type) else obj
+    raise ValueError(f"Could not interpret metric identifier: {identifier}")
 
 
-__all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanAbsoluteError",
-           "MeanMetricWrapper", "MeanSquaredError", "Metric", "SparseCategoricalAccuracy", "Sum",
-           "accuracy", "binary_accuracy", "categorical_accuracy", "get",
-           "sparse_categorical_accuracy"]
+__all__ = sorted({cls.__name__ for cls in ALL_OBJECTS} | {
+    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy", "get", "serialize",
+    "deserialize"})

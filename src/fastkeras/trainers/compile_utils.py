@@ -25,16 +25,24 @@ def is_builtin(loss) -> bool:
 
 def resolve_metric(identifier, y_shape, pred_shape):
     """Keras's get_metric: 'accuracy'/'acc' become binary, sparse categorical or
-    categorical accuracy from the shapes; the metric keeps the name it was given."""
-    if identifier in ("accuracy", "acc"):
+    categorical accuracy from the shapes; a function is wrapped in a MeanMetricWrapper; a
+    metric given by string is named by that string, as in Keras."""
+    if identifier is None:
+        raise ValueError("Expected metric, received `None`")
+    if str(identifier).lower() in ("accuracy", "acc"):
         if pred_shape[-1] == 1:
-            metric = metrics_module.BinaryAccuracy(name=identifier)
+            metric = metrics_module.BinaryAccuracy(name=str(identifier))
         elif len(y_shape) < len(pred_shape) or (y_shape[-1] == 1 and pred_shape[-1] > 1):
-            metric = metrics_module.SparseCategoricalAccuracy(name=identifier)
+            metric = metrics_module.SparseCategoricalAccuracy(name=str(identifier))
         else:
-            metric = metrics_module.CategoricalAccuracy(name=identifier)
+            metric = metrics_module.CategoricalAccuracy(name=str(identifier))
         return metric
-    return metrics_module.get(identifier)
+    metric = metrics_module.get(identifier)
+    if not isinstance(metric, metrics_module.Metric):
+        metric = metrics_module.MeanMetricWrapper(metric)
+    if isinstance(identifier, str):
+        metric.name = identifier
+    return metric
 
 
 def resolve_metrics(specs, y_shape, pred_shape):
@@ -85,6 +93,8 @@ def prepare_labels(y, loss, pred_shape):
                              f"row {bad} holds {y[bad]}")
         labels = y.astype("int64")
         bad = (labels < 0) | (labels >= classes)
+        if loss._fn_kwargs.get("ignore_class") is not None:  # those labels are masked out
+            bad &= labels != loss._fn_kwargs["ignore_class"]
         if bad.any():
             row = int(np.nonzero(bad.reshape(len(y), -1).any(axis=1))[0][0])
             raise ValueError(f"`y` row {row} holds label {labels[row]}, outside [0, {classes}) "

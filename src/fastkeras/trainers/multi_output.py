@@ -73,7 +73,7 @@ def single_output_loss(loss, loss_weights, names):
                              f"loss.keys()={list(loss)}")
         loss = next(iter(loss.values()))
     weight = _weights(loss_weights, names or ["output"], True)[0]
-    return losses_module.get(loss), weight
+    return losses_module.resolve(loss), weight
 
 
 def resolve_losses(loss, loss_weights, names, dict_outputs):
@@ -102,7 +102,7 @@ def resolve_losses(loss, loss_weights, names, dict_outputs):
     else:
         order, by_index = list(range(n)), [loss] * n
     weights = _weights(loss_weights, names, not isinstance(loss, (list, tuple, dict)))
-    entries = [OutputLoss(i, losses_module.get(by_index[i]), weights[i], names[i])
+    entries = [OutputLoss(i, losses_module.resolve(by_index[i]), weights[i], names[i])
                for i in order if by_index[i] is not None]
     if not entries:
         raise ValueError("Every output's loss is None: provide a `loss` for at least one "

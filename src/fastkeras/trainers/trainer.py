@@ -52,11 +52,11 @@ class Trainer(io.TrainerData):
         # One loss, or one per output (a list or a dict keyed by output name), matched to
         # the outputs at the first fit (trainers/multi_output.py).
         if isinstance(loss, dict):
-            self.loss = {k: losses_module.get(v) for k, v in loss.items()}
+            self.loss = {k: losses_module.resolve(v) for k, v in loss.items()}
         elif isinstance(loss, (list, tuple)):
-            self.loss = [losses_module.get(v) for v in loss]
+            self.loss = [losses_module.resolve(v) for v in loss]
         else:
-            self.loss = losses_module.get(loss)
+            self.loss = losses_module.resolve(loss)
         self._loss_weights = loss_weights
         self._loss_weight = None
         self._compiled_outputs = None
