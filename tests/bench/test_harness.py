@@ -417,3 +417,26 @@ def test_main_w7_on_the_reference_backend(tmp_path, capsys):
     else:
         assert w7["n_samples"] == 512 and w7["samples_per_s"] > 0
         assert "W7 predict on 4096 rows" in text
+
+
+def test_w1_callback_variants_are_w1_with_validation_and_a_job_s_callbacks():
+    w1, val, cb = WORKLOADS["W1"], WORKLOADS["W1VAL"], WORKLOADS["W1CB"]
+    assert val.dims == cb.dims == w1.dims and val.batch_size == cb.batch_size == 32
+    assert (val.validation_split, val.callbacks) == (0.1, ())
+    assert cb.validation_split == 0.1 and set(cb.callbacks) == {
+        "EarlyStopping", "ModelCheckpoint", "CSVLogger", "ReduceLROnPlateau"}
+    assert not w1.keras_api_only and val.keras_api_only and cb.keras_api_only
+    # Only frameworks with Keras's fit API run them.
+    assert harness._applies("W1CB", "fastkeras:cpu") and harness._applies("W1CB", "keras")
+    assert not harness._applies("W1CB", "jax") and not harness._applies("W1VAL", "torch")
+    assert harness._applies("W1", "jax") and harness._applies("W5", "torch")
+
+
+def test_callback_overhead_line(capsys):
+    rows = [{"workload": "W1VAL", "framework": "fastkeras:cpu", "samples_per_s": 1000.0},
+            {"workload": "W1CB", "framework": "fastkeras:cpu", "samples_per_s": 800.0},
+            {"workload": "W1VAL", "framework": "keras", "samples_per_s": 100.0}]
+    report.print_callback_overhead(rows)
+    out = capsys.readouterr().out
+    assert "fastkeras:cpu" in out and "+25.0% time per epoch" in out
+    assert "keras " not in out.replace("fastkeras", "")  # keras ran one of the two only

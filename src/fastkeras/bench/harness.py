@@ -29,7 +29,9 @@ _CEILING_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ceil
 def add_arguments(p):
     p.add_argument("--workloads", default="W1,W2,W3,W5",
                    help="comma list of W1,W2,W3,W7 (training; W7 also times predict on 4096 "
-                        "rows with the trained model) and W5 (inference)")
+                        "rows with the trained model), W5 (inference), and W1VAL,W1CB (W1 "
+                        "with validation_split=0.1, and with a training job's callbacks too; "
+                        "fastkeras and keras only)")
     p.add_argument("--backends", default=None,
                    help="fastkeras backends (default: every available one but reference)")
     p.add_argument("--peers", default=",".join(PEERS), help="comma list of keras,torch,jax "
@@ -107,6 +109,15 @@ def _infer(fw, wid, args):
            str(args.calls or iw.latency_calls), str(iw.batch_size)]
     r = run_subprocess(cmd, timeout=args.timeout)
     return dict({"framework": fw, "workload": wid}, **r)
+
+
+def _applies(wid, fw):
+    """A workload with Keras's validation_split or callbacks runs on the frameworks with
+    Keras's fit API only (fastkeras and Keras)."""
+    w = WORKLOADS.get(wid)
+    if w is None or not getattr(w, "keras_api_only", False):
+        return True
+    return fw.startswith("fastkeras:") or fw == "keras"
 
 
 def _share(gflops, limit_gflops):
@@ -210,6 +221,8 @@ def main(args):
         for k in range(args.rounds):
             for wid in wids:
                 for fw in frameworks:
+                    if not _applies(wid, fw):
+                        continue
                     of = f" (round {k + 1} of {args.rounds})" if args.rounds > 1 else ""
                     print(f"  running {wid} on {fw}{of} ...", file=sys.stderr, flush=True)
                     gflops = fma.measure() if fma else None
@@ -237,6 +250,7 @@ def main(args):
     if training:
         report.print_training(training, peers, ceilings, args.epochs)
         report.print_predict(training, peers, ceilings)
+        report.print_callback_overhead(training)
     if inference:
         report.print_latency(inference, peers, args.calls or INFERENCE["W5"].latency_calls)
         report.print_throughput(inference, peers, ceilings.get("W5"))

@@ -158,6 +158,22 @@ def print_limits(machine, ceiling_run):
               "CPUs meanwhile: the ceiling is understated)")
 
 
+def print_callback_overhead(rows):
+    """Each framework's W1CB (validation + a training job's callbacks) against its own W1VAL
+    (validation alone), when both ran: issue [6] asks fastkeras for <= 10% slower."""
+    by = {(r["workload"], r["framework"]): r for r in rows if "error" not in r}
+    pairs = [(fw, by[("W1VAL", fw)], by[("W1CB", fw)]) for (wid, fw) in by
+             if wid == "W1CB" and ("W1VAL", fw) in by]
+    if not pairs:
+        return
+    print("\nCallbacks: W1CB (EarlyStopping, ModelCheckpoint best-only .keras, CSVLogger, "
+          "ReduceLROnPlateau) against W1VAL, each framework's own samples/s")
+    for fw, plain, job in pairs:
+        slower = 100 * (plain["samples_per_s"] / job["samples_per_s"] - 1)
+        print(f"{fw:<20} {plain['samples_per_s']:>11,.0f} -> {job['samples_per_s']:>11,.0f}"
+              f"  ({slower:+.1f}% time per epoch)")
+
+
 def print_notes(results, skipped):
     labels = {}
     for r in results:

@@ -15,7 +15,10 @@ step's loss), so the harness does not ask for it."""
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -42,14 +45,20 @@ def _keras_api(keras, w, epochs, n, check=False):
     times = []
 
     class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
+        """Each epoch from the end of the one before (the first from fit's start), after
+        the callbacks listed before it: their end-of-epoch work (a checkpoint) counts."""
+        def on_train_begin(self, logs=None):
             self.t0 = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.t0)
+            now = time.perf_counter()
+            times.append(now - self.t0)
+            self.t0 = now
 
-    history = model.fit(x, y, batch_size=w.batch_size, epochs=epochs, verbose=0,
-                        callbacks=[Timer()])
+    with tempfile.TemporaryDirectory() as scratch:
+        history = model.fit(x, y, batch_size=w.batch_size, epochs=epochs, verbose=0,
+                            validation_split=getattr(w, "validation_split", 0.0),
+                            callbacks=_job_callbacks(keras, w, scratch) + [Timer()])
     if not wide_deep:
         return times, None, {}
     extras = {}
@@ -65,6 +74,20 @@ def _keras_api(keras, w, epochs, n, check=False):
                            "train_accuracy": _accuracy(
                                model.predict(x, batch_size=4096, verbose=0), y)}
     return times, None, extras
+
+
+def _job_callbacks(keras, w, scratch):
+    """The Keras callbacks a workload names, set up as a training job would: stop after 100
+    epochs without improvement (never, in a bench run), keep the best model, log every
+    epoch, lower the rate after 2 epochs without improvement."""
+    make = {
+        "EarlyStopping": lambda: keras.callbacks.EarlyStopping(patience=100),
+        "ModelCheckpoint": lambda: keras.callbacks.ModelCheckpoint(
+            os.path.join(scratch, "best.keras"), save_best_only=True),
+        "CSVLogger": lambda: keras.callbacks.CSVLogger(os.path.join(scratch, "log.csv")),
+        "ReduceLROnPlateau": lambda: keras.callbacks.ReduceLROnPlateau(patience=2),
+    }
+    return [make[name]() for name in getattr(w, "callbacks", ())]
 
 
 def _fastkeras(w, epochs, n, backend, check=False):
@@ -289,6 +312,8 @@ def run(framework, workload_id, epochs, n_samples=None, check=False):
         out = RUNNERS[framework](w, epochs, n, check)
     times, label = out[:2]
     trained = out[2] if len(out) > 2 and out[2] else n
+    if getattr(w, "validation_split", 0.0):  # fit trains on the rows before the split
+        trained = int(math.ceil(n * (1.0 - w.validation_split)))
     extras = out[3] if len(out) > 3 else {}
     return dict({"framework": framework, "label": label, "workload": workload_id,
                  "n_samples": trained, "epoch_times": times, "threads": thread_info(framework)},

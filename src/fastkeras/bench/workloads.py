@@ -58,6 +58,14 @@ class Workload(_DenseStack):
     out_units: int
     loss: str              # binary_crossentropy | sparse_categorical_crossentropy
     batch_size: int
+    # fit's validation_split and the Keras callbacks attached (W1's variants of issue [6]):
+    # such a workload runs only on frameworks with Keras's fit API (fastkeras, Keras).
+    validation_split: float = 0.0
+    callbacks: tuple = ()
+
+    @property
+    def keras_api_only(self) -> bool:
+        return bool(self.validation_split or self.callbacks)
 
     @property
     def dims(self) -> tuple:
@@ -144,8 +152,15 @@ class InferenceWorkload:
     batch_size: int        # rows of the one-batch throughput call
 
 
+_W1 = ("tabular-small", 65536, 32, (64, 64), 1, "binary_crossentropy", 32)
+# The callbacks of a real training job (issue [6]): EarlyStopping, ModelCheckpoint (best
+# only, .keras), CSVLogger, ReduceLROnPlateau; compared with W1 + validation alone.
+_JOB_CALLBACKS = ("EarlyStopping", "ModelCheckpoint", "CSVLogger", "ReduceLROnPlateau")
+
 WORKLOADS = {
-    "W1": Workload("W1", "tabular-small", 65536, 32, (64, 64), 1, "binary_crossentropy", 32),
+    "W1": Workload("W1", *_W1),
+    "W1VAL": Workload("W1VAL", *_W1, validation_split=0.1),
+    "W1CB": Workload("W1CB", *_W1, validation_split=0.1, callbacks=_JOB_CALLBACKS),
     "W2": Workload("W2", "mnist-mlp", 60000, 784, (256, 256), 10,
                    "sparse_categorical_crossentropy", 128),
     "W3": Workload("W3", "wide-mlp", 32768, 1024, (2048, 2048), 10,

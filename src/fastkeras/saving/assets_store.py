@@ -41,10 +41,12 @@ class AssetsWriter:
     """Keras's `assets_store.make(path)` while a model is saved; then `entries()`."""
 
     def __init__(self):
-        self._root = tempfile.mkdtemp(prefix=_TEMP_PREFIX)
+        self._root = None  # made by the first make(): most models have no assets
 
     def make(self, path):
         """The (created) folder where the object at `path` writes its asset files."""
+        if self._root is None:
+            self._root = tempfile.mkdtemp(prefix=_TEMP_PREFIX)
         parts = _parts(path) if path else []
         target = None if parts is None else _inside(self._root, parts)
         if target is None:
@@ -55,6 +57,8 @@ class AssetsWriter:
     def entries(self):
         """(archive entry name, bytes) of every file written, sorted by name."""
         out = []
+        if self._root is None:
+            return out
         for folder, _, files in os.walk(self._root):
             for name in files:
                 full = os.path.join(folder, name)
@@ -64,7 +68,8 @@ class AssetsWriter:
         return sorted(out)
 
     def close(self):
-        shutil.rmtree(self._root, ignore_errors=True)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
     def __enter__(self):
         return self
