@@ -1,5 +1,11 @@
 """Metrics (keras.metrics): classes, functions, and get/serialize/deserialize."""
 
+from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                      categorical_focal_crossentropy, categorical_hinge, hinge, huber,
+                      kl_divergence, log_cosh, mean_absolute_error,
+                      mean_absolute_percentage_error, mean_squared_error,
+                      mean_squared_logarithmic_error, poisson,
+                      sparse_categorical_crossentropy, squared_hinge)
 from ..utils.naming import to_snake_case
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
@@ -72,7 +78,14 @@ def get(identifier):
     raise ValueError(f"Could not interpret metric identifier: {identifier}")
 
 
-__all__ = sorted({cls.__name__ for cls in ALL_OBJECTS} | {
+# Keras exports the loss functions here too (the same functions as keras.losses').
+_LOSS_FUNCTIONS = (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                   categorical_focal_crossentropy, categorical_hinge, hinge, huber,
+                   kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+                   mean_squared_error, mean_squared_logarithmic_error, poisson,
+                   sparse_categorical_crossentropy, squared_hinge)
+
+__all__ = sorted({cls.__name__ for cls in ALL_OBJECTS} | {f.__name__ for f in _LOSS_FUNCTIONS} | {
     "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy", "get", "serialize",
     "deserialize"})
