@@ -100,3 +100,30 @@ def test_terminate_on_nan_stops_in_the_same_epoch():
     # Keras's message; fastkeras names the batch where its chunk of steps ended
     assert re.fullmatch(r"Batch \d+: Invalid loss, terminating training\n", got["stdout"])
     assert re.fullmatch(r"Batch \d+: Invalid loss, terminating training\n", want["stdout"])
+
+
+@pytest.mark.parametrize("name", ["evaluation", "on_epoch"])
+def test_swap_ema_weights_evaluates_and_predicts_with_the_averages_as_keras(name):
+    _assert_close(callback_cases.swap_ema_weights(keras)[name],
+                  FIXTURE["swap_ema_weights"][name])
+
+
+def test_swap_ema_weights_puts_the_weights_back_after_predict():
+    x, y = callback_cases.data(40)
+    model = callback_cases.model_of(keras)
+    model.compile(optimizer=keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5),
+                  loss="binary_crossentropy")
+    swap = keras.callbacks.SwapEMAWeights()
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[swap])
+    before = [w.copy() for w in model.get_weights()]
+    model.predict(x, verbose=0, callbacks=[swap])
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_swap_ema_weights_needs_use_ema():
+    x, y = callback_cases.data(20)
+    model = callback_cases.model_of(keras)
+    with pytest.raises(ValueError, match="use_ema=True"):
+        model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y),
+                  callbacks=[keras.callbacks.SwapEMAWeights()])
