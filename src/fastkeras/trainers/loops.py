@@ -168,11 +168,15 @@ def fit(model, callbacks, train, val, epochs, initial_epoch, shuffle, validation
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         callbacks.on_epoch_begin(epoch)
-        perm = generator().permutation(train.n).astype(np.int64) if shuffle else None
-        seen += _pass(train, chunks, callbacks.on_train_batch_begin,
-                      lambda first, k: callbacks.on_train_batch_end(first + k - 1,
-                                                                    model._logs()),
-                      lambda: model.stop_training, seen, perm)
+        on_end = lambda first, k: callbacks.on_train_batch_end(first + k - 1,  # noqa: E731
+                                                                model._logs())
+        if isinstance(train, Batches):
+            perm = generator().permutation(train.n).astype(np.int64) if shuffle else None
+            seen += _pass(train, chunks, callbacks.on_train_batch_begin, on_end,
+                          lambda: model.stop_training, seen, perm)
+        else:  # a generator or PyDataset (streams.py)
+            seen += train.run_epoch(chunks, callbacks.on_train_batch_begin, on_end,
+                                    lambda: model.stop_training, seen)
         epoch_logs = model._logs()
         if val is not None and (epoch + 1) % validation_freq == 0:
             val_logs = evaluate(model, callbacks, val)
@@ -190,9 +194,13 @@ def evaluate(model, callbacks, batches):
     callbacks.on_test_begin()
     model.stop_evaluating = False
     model.reset_metrics()
-    _pass(batches, Chunks(callbacks, "test", bounded=False), callbacks.on_test_batch_begin,
-          lambda first, k: callbacks.on_test_batch_end(first + k - 1, model._logs()),
-          lambda: model.stop_evaluating)
+    run = _pass
+    if not isinstance(batches, Batches):  # a generator or PyDataset (streams.py)
+        batches.reset()
+        run = lambda b, *args: b.run_epoch(*args)  # noqa: E731
+    run(batches, Chunks(callbacks, "test", bounded=False), callbacks.on_test_batch_begin,
+        lambda first, k: callbacks.on_test_batch_end(first + k - 1, model._logs()),
+        lambda: model.stop_evaluating)
     logs = model._logs()
     callbacks.on_test_end(logs)
     return logs

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import losses as losses_module, optimizers
-from . import compile_utils, data as data_utils, io, loops, weights
+from . import compile_utils, data as data_utils, io, loops, streams, weights
 from .forward import BatchCache, ForwardCache, run_checked
 from .steps import StepCache, custom_compute_loss, default_loss, overridden, supervised_step
 
@@ -165,10 +165,15 @@ class Trainer(io.TrainerData):
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
         self._assert_compiled("fit")
-        _not_supported(steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         data_utils.check_fit_arguments(epochs=epochs, initial_epoch=initial_epoch,
                                        validation_freq=validation_freq,
                                        validation_split=validation_split)
+        if streams.is_stream(x) or streams.is_stream(validation_data):
+            return self._fit_stream(x, y, batch_size, epochs, verbose, callbacks,
+                                    validation_split, validation_data, shuffle, class_weight,
+                                    sample_weight, initial_epoch, steps_per_epoch,
+                                    validation_steps, validation_batch_size, validation_freq)
+        _not_supported(steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if y is None:
             raise ValueError("fit() needs targets: pass `y` (datasets and generators are not "
                              "supported yet by fastkeras)")
@@ -194,6 +199,49 @@ class Trainer(io.TrainerData):
         return loops.fit(self, cbs, train, val, epochs, initial_epoch, shuffle,
                          validation_freq)
 
+    def _fit_stream(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                    validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+                    steps_per_epoch, validation_steps, validation_batch_size, validation_freq):
+        """fit() where x or validation_data is a generator or PyDataset (streams.py)."""
+        verbose = data_utils.check_verbose(verbose)
+        if validation_split and validation_data is None and streams.is_stream(x):
+            raise ValueError("`validation_split` is only supported for Tensors or NumPy "
+                             f"arrays, found following types in the input: [{type(x)}]")
+        if streams.is_stream(x):
+            train = streams.Stream(self, "train", streams.source(
+                x, y, sample_weight, class_weight, shuffle), steps_per_epoch, class_weight)
+            train.reset()
+        else:
+            _not_supported(steps_per_epoch=steps_per_epoch)
+            batch_size = data_utils.check_batch_size(batch_size)
+            xs, ys = self._prepare_xy(x, y)
+            sw = weights.sample_weights(ys, io.rows(xs), sample_weight, class_weight)
+            train = self._batches_of("train", xs, ys, sw, batch_size)
+        val = None
+        if validation_data is not None:
+            val = self._test_batches(validation_data, validation_batch_size or batch_size,
+                                     validation_steps)
+        self._ensure_optimizer_built_if_ready()
+        cbs = loops.callback_list(self, callbacks, verbose, epochs, train.steps,
+                                  add_history=True)
+        return loops.fit(self, cbs, train, val, epochs, initial_epoch, shuffle,
+                         validation_freq)
+
+    def _test_batches(self, data, batch_size, steps):
+        """evaluate's steps over validation data: a stream, or (x, y[, sample_weight])."""
+        if streams.is_stream(data):
+            return streams.Stream(self, "test", streams.source(data), steps)
+        _not_supported(validation_steps=steps)
+        vx, vy, vsw = data_utils.unpack_validation_data(data)
+        vx, vy = self._prepare_xy(vx, vy, "validation x", "validation y")
+        return self._batches_of("test", vx, vy, weights.sample_weights(vy, io.rows(vx), vsw),
+                                data_utils.check_batch_size(batch_size))
+
+    def _ensure_optimizer_built_if_ready(self):
+        """The optimizer is built once the model is (a stream's first batch builds it)."""
+        if self.built and self.trainable_weights:
+            self._ensure_optimizer_built()
+
     def _batches_of(self, kind, x, y, sw, batch_size):
         """The train or test steps over prepared x, y and sample weights (or None)."""
         return loops.Batches(self, kind, io.data(x, y, sw), io.rows(x), batch_size,
@@ -202,9 +250,18 @@ class Trainer(io.TrainerData):
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         self._assert_compiled("evaluate")
-        _not_supported(steps=steps)
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}")
+        if streams.is_stream(x):
+            verbose = data_utils.check_verbose(verbose)
+            batches = streams.Stream(self, "test", streams.source(x, y, sample_weight), steps)
+            cbs = loops.callback_list(self, callbacks, verbose, 1, batches.steps)
+            logs = loops.evaluate(self, cbs, batches)
+            if return_dict:
+                return logs
+            values = self._ordered(logs)
+            return values[0] if len(values) == 1 else values
+        _not_supported(steps=steps)
         if y is None:
             raise ValueError("evaluate() needs targets: pass `y`")
         batch_size = data_utils.check_batch_size(batch_size)
@@ -235,6 +292,9 @@ class Trainer(io.TrainerData):
         return dict(sorted((m.name, float(m.result())) for m in self.metrics))
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        if streams.is_stream(x):
+            raise NotImplementedError("predict() on a generator or PyDataset is not "
+                                      "supported yet by fastkeras; pass arrays")
         if verbose == 0 and steps is None and not callbacks:  # fast path: a known shape
             out = self._forward.fast(x, 32 if batch_size is None else batch_size)
             if out is not None:

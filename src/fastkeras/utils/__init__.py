@@ -7,6 +7,7 @@ from ..saving.object_registration import (CustomObjectScope, custom_object_scope
                                            get_registered_object, register_keras_serializable)
 from .naming import to_snake_case, unique_name
 from .plotting import plot_history
+from .py_dataset import PyDataset, Sequence
 from .random import set_random_seed
 from ..callbacks.progbar import Progbar
 
@@ -38,5 +39,5 @@ def to_categorical(x, num_classes=None):
 
 __all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
            "get_registered_name", "get_registered_object", "plot_history", "Progbar",
-           "register_keras_serializable", "set_random_seed", "to_categorical", "to_snake_case",
-           "unique_name"]
+           "PyDataset", "register_keras_serializable", "Sequence", "set_random_seed",
+           "to_categorical", "to_snake_case", "unique_name"]
