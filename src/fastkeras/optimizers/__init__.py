@@ -12,6 +12,7 @@ from .nadam import Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
+from . import schedules  # noqa: F401  (keras.optimizers.schedules)
 
 # Keras's identifiers: each class's name, lower-cased.
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (

@@ -12,6 +12,7 @@ from .. import ops
 from ..graph import Variable, bind, current_graph
 from ..utils.naming import to_snake_case, unique_name
 from . import options as opt
+from .schedules import LearningRateSchedule
 
 
 def _check_learning_rate(value):
@@ -62,14 +63,18 @@ class Optimizer:
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self._exclusions = opt.WeightDecayExclusions()
-        if callable(learning_rate):
-            raise NotImplementedError("learning-rate schedules are not supported yet; pass a "
-                                      f"float. Received: learning_rate={learning_rate!r}")
-        _check_learning_rate(learning_rate)
+        # A LearningRateSchedule or a callable (Keras: called with no argument), traced
+        # into the step; None for a float rate, kept in the variable below.
+        self._schedule = learning_rate if callable(learning_rate) else None
+        if self._schedule is None:
+            _check_learning_rate(learning_rate)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self._iterations = Variable(np.zeros((), "int64"), dtype="int64", trainable=False,
                                     name="iteration")
-        self._learning_rate = Variable(np.float32(learning_rate), dtype="float32",
+        # With a schedule the step writes each update's rate here (the native kernels
+        # read it); like Keras, it is then not one of `variables`.
+        self._learning_rate = Variable(np.float32(0.0 if self._schedule else learning_rate),
+                                       dtype="float32",
                                        trainable=False, name="learning_rate")
         self._iterations.path = f"{self.name}/iteration"
         self._learning_rate.path = f"{self.name}/learning_rate"
@@ -91,15 +96,42 @@ class Optimizer:
 
     @property
     def learning_rate(self):
+        """The rate the next update uses: with a schedule, its value at `iterations`."""
+        if self._schedule is not None:
+            return float(np.asarray(self._scheduled_rate(), dtype="float32"))
         return float(self._learning_rate.value)
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if callable(value):
+            if self.built:  # the compiled step reads the rate it was traced with
+                raise NotImplementedError(
+                    "fastkeras cannot switch an optimizer to a learning-rate schedule after "
+                    "it was built; pass the schedule as `learning_rate` when creating it.")
+            self._schedule = value
+            return
+        if self._schedule is not None:
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object "
+                            "as its `learning_rate` constructor argument, hence its learning "
+                            "rate is not settable. If you need the learning rate to be "
+                            "settable, you should instantiate the optimizer with a float "
+                            "`learning_rate` argument.")
         _check_learning_rate(value)
         self._learning_rate.assign(np.float32(value))
 
+    def _scheduled_rate(self):
+        """The schedule's rate at the current `iterations` (Keras's raw counter, as a float32
+        scalar) or the callable's, as fastkeras.ops: eager, or traced into the step."""
+        if isinstance(self._schedule, LearningRateSchedule):
+            rate = self._schedule(ops.cast(self._iterations, "float32"))
+        else:
+            rate = self._schedule()
+        return ops.cast(rate, "float32")
+
     @property
     def variables(self):
+        if self._schedule is not None:
+            return [self._iterations] + self._slots
         return [self._iterations, self._learning_rate] + self._slots
 
     @property
@@ -201,7 +233,15 @@ class Optimizer:
         it64 = ops.cast(self._iterations, "float64")
         if self.gradient_accumulation_steps:
             it64 = opt.floor_div(it64, self.gradient_accumulation_steps)
-        return StepContext(self._learning_rate, it64)
+        rate = self._learning_rate
+        if self._schedule is not None:
+            rate = self._scheduled_rate()
+            # Written first, so the native update kernels (effects) read this step's rate.
+            if current_graph() is not None:
+                bind("assign", self._learning_rate, rate)
+            else:
+                self._learning_rate.assign(np.asarray(rate, dtype="float32"))
+        return StepContext(rate, it64)
 
     def apply(self, grads, trainable_variables):
         """Applies one update: eager on arrays, recorded while a step is traced. Traced with
@@ -248,7 +288,7 @@ class Optimizer:
                      for g, a in zip(grads, accumulators)]
         grads = self._clip(grads)
         decayed = [v if wd is None else ops.subtract(
-            v, ops.multiply(ops.multiply(v, wd), self._learning_rate))
+            v, ops.multiply(ops.multiply(v, wd), ctx.learning_rate))
             for v, wd in zip(variables, decays)]
         if gate is None and not self.use_ema and not self._clips() and \
                 self.has_native_update():
@@ -343,7 +383,7 @@ class Optimizer:
             variable.assign(value)
 
     def get_config(self):
-        return {"name": self.name, "learning_rate": self.learning_rate,
+        return {"name": self.name, "learning_rate": self._learning_rate_config(),
                 "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
                 "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
                 "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
@@ -351,8 +391,22 @@ class Optimizer:
                 "loss_scale_factor": self.loss_scale_factor,
                 "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
+    def _learning_rate_config(self):
+        """Keras's: the float rate, or the serialized schedule or callable."""
+        if self._schedule is None:
+            return self.learning_rate
+        from . import schedules
+        if isinstance(self._schedule, LearningRateSchedule):
+            return schedules.serialize(self._schedule)
+        from ..saving import serialize_keras_object
+        return serialize_keras_object(self._schedule)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        if isinstance(config.get("learning_rate"), dict):
+            from . import schedules
+            config = dict(config, learning_rate=schedules.deserialize(
+                config["learning_rate"], custom_objects=custom_objects))
         return cls(**config)
 
 

@@ -65,6 +65,7 @@ _PUBLIC_MODULES = {
     "keras": "fastkeras", "keras.models": "fastkeras.models", "keras.layers": "fastkeras.layers",
     "keras.initializers": "fastkeras.initializers", "keras.losses": "fastkeras.losses",
     "keras.metrics": "fastkeras.metrics", "keras.optimizers": "fastkeras.optimizers",
+    "keras.optimizers.schedules": "fastkeras.optimizers.schedules",
     "keras.activations": "fastkeras.activations", "keras.regularizers": "fastkeras.regularizers",
     "keras.constraints": "fastkeras.constraints",
 }
@@ -86,6 +87,8 @@ def _public_module_of(cls) -> str | None:
     if parts[0] != "fastkeras" or len(parts) < 2:
         return None
     public = "keras" if parts[1] == "models" else f"keras.{parts[1]}"
+    if parts[1:3] == ["optimizers", "schedules"]:  # Keras's one public sub-namespace here
+        public = "keras.optimizers.schedules"
     return public if public in _PUBLIC_MODULES else None
 
 

@@ -185,6 +185,8 @@ def fit(model, callbacks, train, val, epochs, initial_epoch, shuffle, validation
         logs = epoch_logs
         if model.stop_training:
             break
+    if epochs > 0 and model.optimizer is not None:  # Keras: EMA averages become the weights
+        model.optimizer.finalize_variable_values(model.trainable_weights)
     callbacks.on_train_end(logs)
     return model.history
 
