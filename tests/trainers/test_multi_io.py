@@ -189,8 +189,12 @@ def test_sample_weight_weighs_every_output(backend):
     assert "val_reg_loss" in hist.history
     with pytest.raises(ValueError, match="only supported for Models with a single output"):
         model.fit([X_NUM, X_CAT], [Y_REG, Y_CLS], class_weight={0: 1.0}, verbose=0)
-    with pytest.raises(NotImplementedError, match="one `sample_weight` array per output"):
-        model.fit([X_NUM, X_CAT], [Y_REG, Y_CLS], sample_weight=[sw, sw], verbose=0)
+    # the same array given once per output weighs each output alike (test_weighting.py)
+    per_output = model.evaluate([X_NUM, X_CAT], [Y_REG, Y_CLS], sample_weight=[sw, sw],
+                                verbose=0, return_dict=True)
+    shared = model.evaluate([X_NUM, X_CAT], [Y_REG, Y_CLS], sample_weight=sw, verbose=0,
+                            return_dict=True)
+    assert per_output == pytest.approx(shared, rel=1e-6)
 
 
 def test_single_input_single_output_keeps_the_array_path(backend):

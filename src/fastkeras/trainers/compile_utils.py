@@ -45,26 +45,6 @@ def resolve_metric(identifier, y_shape, pred_shape):
     return metric
 
 
-def resolve_metrics(specs, y_shape, pred_shape):
-    if specs is None:
-        return []
-    if isinstance(specs, dict):  # one output takes every metric (Keras ignores the keys)
-        specs = list(specs.values())
-    if not isinstance(specs, (list, tuple)):
-        specs = [specs]
-    # Nested lists or dicts (one output's list of lists) flatten, as in Keras.
-    flat = []
-    for s in specs:
-        flat.extend(s.values() if isinstance(s, dict) else s if isinstance(s, (list, tuple))
-                    else [s])
-    specs = flat
-    out = [resolve_metric(s, y_shape, pred_shape) for s in specs]
-    names = [m.name for m in out]
-    if len(set(names)) != len(names):
-        raise ValueError(f"Metric names must be unique, got {names}")
-    return out
-
-
 def prepare_labels(y, loss, pred_shape):
     """Labels as the loss primitive expects them, converted once: int32 class ids for the
     sparse loss (checked to lie in [0, classes)), float32 of the predictions' rank for the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compile_utils, data as data_utils, multi_output
+from . import compile_utils, data as data_utils, multi_output, weights
 
 
 class MultiSpec(tuple):
@@ -35,8 +35,9 @@ def rows(a):
 
 
 def data(x, y, sw=None):
-    """The executor's data arrays: inputs, targets, then the sample weights if any."""
-    return flat(x) + flat(y) + ([sw] if sw is not None else [])
+    """The executor's data arrays: inputs, targets, then the sample weights if any (one
+    array, or one per output: weights.py)."""
+    return flat(x) + flat(y) + weights.flat(sw)
 
 
 def split(x, y, sw, validation_split, weigh_validation):
@@ -52,9 +53,9 @@ def split(x, y, sw, validation_split, weigh_validation):
     def pack(arrays, like):
         return tuple(arrays) if type(like) is tuple else arrays[0]
 
-    val_sw = val[nx + ny] if sw is not None and weigh_validation else None
-    return ((pack(train[:nx], x), pack(train[nx:nx + ny], y), train[nx + ny] if sw is not None
-             else None), (pack(val[:nx], x), pack(val[nx:nx + ny], y), val_sw))
+    val_sw = weights.pack(val[nx + ny:], sw) if weigh_validation else None
+    return ((pack(train[:nx], x), pack(train[nx:nx + ny], y), weights.pack(train[nx + ny:], sw)),
+            (pack(val[:nx], x), pack(val[nx:nx + ny], y), val_sw))
 
 
 def _names(name, given, keys):
@@ -252,14 +253,26 @@ class TrainerData:
         fg = self._functional
         if fg is not None and not fg.single_output:
             self._compiled_outputs = multi_output.CompiledOutputs(self, y_shapes, pred_shapes)
-            self._compiled_metrics = self._compiled_outputs.metrics
+            self._metric_entries = self._compiled_outputs.metric_entries
         else:
             if isinstance(self.loss, _STRUCTS) or self._loss_weights is not None:
                 self.loss, self._loss_weight = multi_output.single_output_loss(
                     self.loss, self._loss_weights, fg.output_names if fg else None)
-            self._compiled_metrics = compile_utils.resolve_metrics(
-                self._metric_specs, y_shapes[0], pred_shapes[0])
+            self._metric_entries = multi_output.resolve_metrics(
+                self._metric_specs, self._weighted_specs, ["output"], y_shapes[:1],
+                pred_shapes[:1])
+        self._compiled_metrics = [e.metric for e in self._metric_entries]
         self._metrics_resolved = True
+
+    def _sample_weights(self, y_given, labels, sample_weight, class_weight=None,
+                        on_batch=False):
+        """The steps' weights (weights.py) for prepared `labels`; `y_given` is y as given,
+        whose structure per-output weights must match."""
+        fg = self._functional
+        make = weights.on_batch_weights if on_batch else weights.sample_weights
+        n = len(labels[0]) if type(labels) is tuple else len(labels)
+        return make(labels, n, sample_weight, class_weight, y_given,
+                    fg.output_names if fg is not None else None)
 
     def _loss_of_output(self, i):
         outputs = self._compiled_outputs

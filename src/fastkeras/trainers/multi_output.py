@@ -123,39 +123,86 @@ def _flatten_metrics(spec):
     return [spec]
 
 
-def resolve_metrics(metrics, names, y_shapes, pred_shapes):
-    """[(log name, metric, output index)]: a list with one entry per output (a metric, a
-    list of them or None), or a dict keyed by output name; one output takes them all."""
+def _per_output_specs(metrics, names, argument):
+    """One metrics spec per output: a list with one entry per output (a metric, a list of
+    them or None), or a dict keyed by output name; one output takes them all."""
     n = len(names)
     if not metrics:
-        return []
+        return [None] * n
     if n == 1:
-        per_output = [metrics]
-    elif isinstance(metrics, (list, tuple)) and len(metrics) == n:
-        per_output = list(metrics)
-    elif isinstance(metrics, dict) and set(metrics) <= set(names):
-        per_output = [metrics.get(k) for k in names]
-    else:
-        raise ValueError("Invalid `metrics`. `metrics` should contain metrics objects and "
-                         "either be a dict or a list matching the output names of the "
-                         f"functional model {names} or match the output structure of the "
-                         f"model: {['X'] * n}.\nReceived: metrics={metrics!r}")
+        return [metrics]
+    if isinstance(metrics, (list, tuple)) and len(metrics) == n:
+        return list(metrics)
+    if isinstance(metrics, dict) and set(metrics) <= set(names):
+        return [metrics.get(k) for k in names]
+    raise ValueError(f"Invalid `{argument}`. `{argument}` should contain metrics objects and "
+                     "either be a dict or a list matching the output names of the "
+                     f"functional model {names} or match the output structure of the "
+                     f"model: {['X'] * n}.\nReceived: {argument}={metrics!r}")
+
+
+class MetricEntry:
+    """A compiled metric: its log name, the output it reads, and whether the sample
+    weights reach it (`weighted_metrics`)."""
+
+    __slots__ = ("name", "metric", "index", "weighted")
+
+    def __init__(self, name, metric, index, weighted):
+        self.name, self.metric, self.index, self.weighted = name, metric, index, weighted
+
+
+def resolve_metrics(metrics, weighted_metrics, names, y_shapes, pred_shapes):
+    """[MetricEntry]: `metrics`, then `weighted_metrics`, named as Keras's CompileMetrics:
+    `{output}_{metric}` where there are several outputs; a repeated name gets `_1`, `_2`...;
+    a weighted metric whose name is taken becomes `{output}_weighted_{metric}`."""
+    several = len(names) > 1
     out, counts, seen = [], {}, set()
-    for i, spec in enumerate(per_output):
-        for identifier in _flatten_metrics(spec):
-            metric = resolve_metric(identifier, y_shapes[i], pred_shapes[i])
-            if id(metric) in seen:
-                raise ValueError(f"The metric object {metric.name!r} is given for several "
-                                 "outputs; pass a new instance (or its name) for each")
-            seen.add(id(metric))
-            name = metric.name if n == 1 else f"{names[i]}_{metric.name}"
-            if name in counts:  # Keras's unique names: mae, mae_1, ...
-                counts[name] += 1
-                name = f"{name}_{counts[name] - 1}"
-            else:
-                counts[name] = 1
-            out.append((name, metric, i))
+    for weighted, spec, argument in ((False, metrics, "metrics"),
+                                     (True, weighted_metrics, "weighted_metrics")):
+        for i, output_spec in enumerate(_per_output_specs(spec, names, argument)):
+            prefix = f"{names[i]}_" if several else ""
+            for identifier in _flatten_metrics(output_spec):
+                metric = resolve_metric(identifier, y_shapes[i], pred_shapes[i])
+                if id(metric) in seen:
+                    raise ValueError(f"The metric object {metric.name!r} is given for several "
+                                     "outputs (or in both `metrics` and `weighted_metrics`); "
+                                     "pass a new instance (or its name) for each")
+                seen.add(id(metric))
+                name = prefix + metric.name
+                if name in counts and weighted:
+                    name = f"{prefix}weighted_{metric.name}"
+                if name in counts:  # Keras's unique names: mae, mae_1, ...
+                    counts[name] += 1
+                    name = f"{name}_{counts[name] - 1}"
+                else:
+                    counts[name] = 1
+                out.append(MetricEntry(name, metric, i, weighted))
     return out
+
+
+def per_output_weights(fg, sample_weight, n):
+    """The step's sample weights as one value (or None) per output: one tensor is every
+    output's, several are given as the outputs are (a list, or a dict by name)."""
+    if isinstance(sample_weight, (list, tuple, dict)):
+        return fg.flat_outputs(sample_weight, "sample_weight")
+    return [sample_weight] * n
+
+
+def update_metrics(entries, y_true, y_pred, sample_weight):
+    """Records every entry's update into the step being traced; flat lists per output."""
+    for e in entries:
+        sw = sample_weight[e.index] if e.weighted else None
+        e.metric.update_state(y_true[e.index], y_pred[e.index], sample_weight=sw)
+
+
+def ordered(logs, metrics):
+    """evaluate()'s list: Keras's `_flatten_metrics_in_order`: the logs under each of the
+    model's metrics' own names, in its order (a name met twice is listed twice, as in
+    Keras), then every other key sorted."""
+    names = [m.name for m in metrics]
+    values = [logs[k] for k in names if k in logs]
+    values += [logs[k] for k in sorted(logs) if k not in names]
+    return values
 
 
 class CompiledOutputs:
@@ -167,27 +214,25 @@ class CompiledOutputs:
         self.names = fg.output_names
         self.losses = resolve_losses(model.loss, model._loss_weights, self.names,
                                      fg.output_keys is not None)
-        self.metric_entries = resolve_metrics(model._metric_specs, self.names, y_shapes,
-                                              pred_shapes)
+        self.metric_entries = resolve_metrics(model._metric_specs, model._weighted_specs,
+                                              self.names, y_shapes, pred_shapes)
         self.trackers = [e.tracker for e in self.losses if e.tracker is not None]
         self.loss_by_output = {e.index: e.loss for e in self.losses}
 
     @property
     def metrics(self):
-        return [m for _, m, _ in self.metric_entries]
-
-    def log_names(self):
-        return {id(m): name for name, m, _ in self.metric_entries}
+        return [e.metric for e in self.metric_entries]
 
     def loss(self, y_true, y_pred, sample_weight=None):
         """The weighted sum of the outputs' losses, recorded into the step being traced;
         each output's unweighted loss also goes to its tracker (Keras's CompileLoss)."""
         yt = self.fg.flat_outputs(y_true, "y")
         yp = self.fg.flat_outputs(y_pred, "y_pred")
+        sw = per_output_weights(self.fg, sample_weight, len(yp))
         total = None
         for e in self.losses:
             value = reduce_values(e.loss.call(yt[e.index], yp[e.index]), e.loss.reduction,
-                                  sample_weight)
+                                  sw[e.index])
             if e.tracker is not None:
                 e.tracker.update_state(value, sample_weight=np.float32(yp[e.index].shape[0]))
             if e.weight is not None:
@@ -195,16 +240,7 @@ class CompiledOutputs:
             total = value if total is None else ops.add(total, value)
         return total
 
-    def update_metrics(self, y_true, y_pred):
-        yt = self.fg.flat_outputs(y_true, "y")
+    def update_metrics(self, y_true, y_pred, sample_weight=None):
         yp = self.fg.flat_outputs(y_pred, "y_pred")
-        for _, metric, i in self.metric_entries:
-            metric.update_state(yt[i], yp[i])
-
-    def ordered(self, logs):
-        """evaluate()'s list: Keras's `_flatten_metrics_in_order` (loss, the metrics under
-        their own names, each output's loss, then every other key sorted)."""
-        names = ["loss"] + [m.name for m in self.metrics] + [t.name for t in self.trackers]
-        values = [logs[k] for k in names if k in logs]
-        values += [logs[k] for k in sorted(logs) if k not in names]
-        return values
+        update_metrics(self.metric_entries, self.fg.flat_outputs(y_true, "y"), yp,
+                       per_output_weights(self.fg, sample_weight, len(yp)))

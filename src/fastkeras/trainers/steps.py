@@ -21,6 +21,7 @@ from ..losses.losses import reduce_values
 from ..ops.core import convert, shape_of
 from . import sharding
 from .io import MultiSpec
+from .multi_output import update_metrics
 
 
 def _op_output(t):
@@ -68,16 +69,26 @@ def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
         inputs, x = _placeholders(g, batch, x_spec, "x", pack_x)
         y_flat, y_true = _placeholders(g, batch, y_spec, "y", pack_y)
         inputs += y_flat
-        sw = None
-        if weighted:
-            sw = g.placeholder((batch,), "float32", "sample_weight")
-            inputs.append(sw)
+        sw_flat, sw = _weight_placeholders(g, batch, weighted, pack_y)
+        inputs += sw_flat
         step = model.train_step if train else model.test_step
         if overridden(step):  # the user's step: traced as it is, no per-sample values
             step((x, y_true) + ((sw,) if weighted else ()))
         else:
             supervised_step(model, x, y_true, sw, train)
     return g, inputs, []
+
+
+def _weight_placeholders(g, batch, weighted, pack_y):
+    """The sample weights' placeholders (weights.spec): none, one (batch,) column, or one
+    per output, which the step sees packed as the targets are (a list or a dict)."""
+    if not weighted:
+        return [], None
+    if weighted is True:
+        sw = g.placeholder((batch,), "float32", "sample_weight")
+        return [sw], sw
+    flat = [g.placeholder((batch,), "float32", f"sample_weight{i}") for i in range(weighted)]
+    return flat, pack_y(flat)
 
 
 def supervised_step(model, x, y_true, sw, train):
@@ -95,7 +106,7 @@ def supervised_step(model, x, y_true, sw, train):
         trainable = model.trainable_weights
         grads = grad(loss, [g.variable(v) for v in trainable])
         model.optimizer.apply(grads, trainable)
-    _track(model, loss, y_true, y_pred, _batch_of(x))
+    _track(model, loss, y_true, y_pred, sw, _batch_of(x))
 
 
 def trace_test(model, batch, x_spec, y_spec, weighted=False):
@@ -152,13 +163,14 @@ def default_loss(model, y_true, y_pred, sample_weight=None):
     return values, loss
 
 
-def _track(model, loss, y_true, y_pred, batch):
+def _track(model, loss, y_true, y_pred, sample_weight, batch):
+    """The loss tracker (weighted by the batch's rows, as Keras), then the compiled metrics;
+    `weighted_metrics` also get the sample weights."""
     model._loss_tracker.update_state(loss, sample_weight=np.float32(batch))
     if model._compiled_outputs is not None:
-        model._compiled_outputs.update_metrics(y_true, y_pred)
+        model._compiled_outputs.update_metrics(y_true, y_pred, sample_weight)
         return
-    for metric in model._compiled_metrics:
-        metric.update_state(y_true, y_pred)
+    update_metrics(model._metric_entries, [y_true], [y_pred], [sample_weight])
 
 
 _TRACERS = {"train": trace_train, "test": trace_test, "predict": trace_predict}

@@ -291,14 +291,14 @@ class Stream:
         if y is None:
             raise ValueError("fit() and evaluate() need targets: the batches hold inputs only "
                              "(yield (x, y) or (x, y, sample_weight))")
-        x, y = model._prepare_xy(x, y)
-        sw = weights.sample_weights(y, n, sw, self.class_weight)
+        x, labels = model._prepare_xy(x, y)
+        sw = model._sample_weights(y, labels, sw, self.class_weight)
         if self.kind == "train":
             model._ensure_optimizer_built()
-        ex = model._steps.executor(self.kind, rows, model._spec(x), model._spec(y),
-                                   sw is not None)
+        ex = model._steps.executor(self.kind, rows, model._spec(x), model._spec(labels),
+                                   weights.spec(sw))
         model._steps.claim()
-        ex.run(io.data(x, y, sw), None, 0, count, ())
+        ex.run(io.data(x, labels, sw), None, 0, count, ())
 
 
 def _flatten(batch):

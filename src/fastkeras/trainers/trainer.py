@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import losses as losses_module, optimizers
-from . import compile_utils, data as data_utils, io, loops, streams, weights
+from . import compile_utils, data as data_utils, io, loops, multi_output, streams, weights
 from .forward import BatchCache, ForwardCache, run_checked
 from .steps import StepCache, custom_compute_loss, default_loss, overridden, supervised_step
 
@@ -24,7 +24,9 @@ class Trainer(io.TrainerData):
         self.optimizer = None
         self.loss = None
         self._metric_specs = None
+        self._weighted_specs = None
         self._compiled_metrics = []
+        self._metric_entries = []  # multi_output.MetricEntry: log names, weighted or not
         self._loss_weights = None
         self._loss_weight = None  # one output's weight, once resolved
         self._compiled_outputs = None  # several outputs: multi_output.CompiledOutputs
@@ -41,7 +43,11 @@ class Trainer(io.TrainerData):
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
-        _not_supported(weighted_metrics=weighted_metrics, run_eagerly=run_eagerly)
+        _not_supported(run_eagerly=run_eagerly)
+        for name, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value and not isinstance(value, (list, tuple, dict)):
+                raise ValueError(f"Expected `{name}` argument to be a list, tuple, or dict. "
+                                 f"Received instead: {name}={value} of type {type(value)}")
         if loss_weights is not None and (isinstance(loss_weights, bool) or not isinstance(
                 loss_weights, (list, tuple, dict, int, float, np.integer, np.floating))):
             raise ValueError("Expected `loss_weights` argument to be a float (single output "
@@ -61,7 +67,9 @@ class Trainer(io.TrainerData):
         self._loss_weight = None
         self._compiled_outputs = None
         self._metric_specs = metrics
+        self._weighted_specs = weighted_metrics
         self._compiled_metrics = []
+        self._metric_entries = []
         self._metrics_resolved = False
         self._loss_tracker = compile_utils.loss_tracker()
         # What the first fit's optimizer will be built for, to name a later change.
@@ -181,13 +189,14 @@ class Trainer(io.TrainerData):
         verbose = data_utils.check_verbose(verbose)
         if shuffle not in (True, False):
             raise NotImplementedError(f"shuffle={shuffle!r} is not supported yet; use a bool")
+        y_given = y
         x, y = self._prepare_xy(x, y)
-        sw = weights.sample_weights(y, io.rows(x), sample_weight, class_weight)
+        sw = self._sample_weights(y_given, y, sample_weight, class_weight)
         val = None
         if validation_data is not None:
-            vx, vy, vsw = data_utils.unpack_validation_data(validation_data)
-            vx, vy = self._prepare_xy(vx, vy, "validation x", "validation y")
-            val = (vx, vy, weights.sample_weights(vy, io.rows(vx), vsw))
+            vx, vy_given, vsw = data_utils.unpack_validation_data(validation_data)
+            vx, vy = self._prepare_xy(vx, vy_given, "validation x", "validation y")
+            val = (vx, vy, self._sample_weights(vy_given, vy, vsw))
         elif validation_split:
             (x, y, sw), val = io.split(x, y, sw, validation_split, sample_weight is not None)
         self._ensure_optimizer_built()
@@ -215,7 +224,7 @@ class Trainer(io.TrainerData):
             _not_supported(steps_per_epoch=steps_per_epoch)
             batch_size = data_utils.check_batch_size(batch_size)
             xs, ys = self._prepare_xy(x, y)
-            sw = weights.sample_weights(ys, io.rows(xs), sample_weight, class_weight)
+            sw = self._sample_weights(y, ys, sample_weight, class_weight)
             train = self._batches_of("train", xs, ys, sw, batch_size)
         val = None
         if validation_data is not None:
@@ -232,9 +241,9 @@ class Trainer(io.TrainerData):
         if streams.is_stream(data):
             return streams.Stream(self, "test", streams.source(data), steps)
         _not_supported(validation_steps=steps)
-        vx, vy, vsw = data_utils.unpack_validation_data(data)
-        vx, vy = self._prepare_xy(vx, vy, "validation x", "validation y")
-        return self._batches_of("test", vx, vy, weights.sample_weights(vy, io.rows(vx), vsw),
+        vx, vy_given, vsw = data_utils.unpack_validation_data(data)
+        vx, vy = self._prepare_xy(vx, vy_given, "validation x", "validation y")
+        return self._batches_of("test", vx, vy, self._sample_weights(vy_given, vy, vsw),
                                 data_utils.check_batch_size(batch_size))
 
     def _ensure_optimizer_built_if_ready(self):
@@ -245,7 +254,7 @@ class Trainer(io.TrainerData):
     def _batches_of(self, kind, x, y, sw, batch_size):
         """The train or test steps over prepared x, y and sample weights (or None)."""
         return loops.Batches(self, kind, io.data(x, y, sw), io.rows(x), batch_size,
-                             (self._spec(x), self._spec(y), sw is not None))
+                             (self._spec(x), self._spec(y), weights.spec(sw)))
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
@@ -266,9 +275,9 @@ class Trainer(io.TrainerData):
             raise ValueError("evaluate() needs targets: pass `y`")
         batch_size = data_utils.check_batch_size(batch_size)
         verbose = data_utils.check_verbose(verbose)
+        y_given = y
         x, y = self._prepare_xy(x, y)
-        batches = self._batches_of("test", x, y, weights.sample_weights(y, io.rows(x),
-                                                                        sample_weight),
+        batches = self._batches_of("test", x, y, self._sample_weights(y_given, y, sample_weight),
                                    batch_size)
         cbs = loops.callback_list(self, callbacks, verbose, 1, batches.steps)
         logs = loops.evaluate(self, cbs, batches)
@@ -279,17 +288,13 @@ class Trainer(io.TrainerData):
 
     def _ordered(self, logs):
         """evaluate()'s list of values, in Keras's order."""
-        if self._compiled_outputs is not None:
-            return self._compiled_outputs.ordered(logs)
-        return [logs[m.name] for m in self.metrics]
+        return multi_output.ordered(logs, self.metrics)
 
     def _logs(self):
         """The metrics' current results by log name, sorted (fit's and evaluate's logs)."""
-        if self._compiled_outputs is not None:  # metrics named after their outputs
-            names = self._compiled_outputs.log_names()
-            return dict(sorted((names.get(id(m), m.name), float(m.result()))
-                               for m in self.metrics))
-        return dict(sorted((m.name, float(m.result())) for m in self.metrics))
+        # Compiled metrics go by their log names (an output's prefix, `weighted_`, `_1`).
+        names = {id(e.metric): e.name for e in self._metric_entries}
+        return dict(sorted((names.get(id(m), m.name), float(m.result())) for m in self.metrics))
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         if streams.is_stream(x):
@@ -347,10 +352,10 @@ class Trainer(io.TrainerData):
                 return
         xs, labels = self._prepare_xy(x, y)  # weights, or several inputs or outputs
         n = io.rows(xs)
-        sw = weights.sample_weights(labels, n, sample_weight, class_weight)
+        sw = self._sample_weights(y, labels, sample_weight, class_weight, on_batch=True)
         if kind == "train":
             self._ensure_optimizer_built()
-        self._steps.executor(kind, n, self._spec(xs), self._spec(labels), sw is not None).run(
+        self._steps.executor(kind, n, self._spec(xs), self._spec(labels), weights.spec(sw)).run(
             io.data(xs, labels, sw), None, 0, 1, ())
 
     def predict_on_batch(self, x):
@@ -359,9 +364,6 @@ class Trainer(io.TrainerData):
     def _batch_result(self, return_dict):
         if return_dict:
             return self._logs()
-        if self._compiled_outputs is not None:
-            values = self._ordered(self._logs())
-        else:
-            values = [float(m.result()) for m in self.metrics]
+        values = self._ordered(self._logs())
         return values[0] if len(values) == 1 else values
 
