@@ -151,7 +151,3 @@ def test_dict_inputs_from_a_pydataset():
     _quiet_fit(m, Dicts(), epochs=1)
     assert not np.allclose(m.get_weights()[0], w0[0])
 
-
-def test_predict_on_a_generator_is_refused_clearly():
-    with pytest.raises(NotImplementedError, match="predict\\(\\) on a generator"):
-        _model().predict(feeding_cases.batches(2), verbose=0)

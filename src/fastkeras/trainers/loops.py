@@ -13,8 +13,9 @@ import time
 import numpy as np
 
 from ..callbacks import Callback, CallbackList
-from ..utils.random import generator
 from . import io
+from .array_epochs import ArrayEpochs, batch_size_for, permutation
+from .streams import interrupted
 
 # A live progress bar is redrawn about this often; chunks of steps are sized to match.
 PROGRESS_SECONDS = 0.1
@@ -87,11 +88,14 @@ class Batches:
     own executor of step kind `kind` ('train', 'test', 'predict'); `specs` are the
     executor's data specs after the batch size."""
 
-    def __init__(self, model, kind, data, n, batch_size, specs):
+    def __init__(self, model, kind, data, n, batch_size, specs, steps_per_epoch=None):
         self.model, self.kind, self.data, self.n = model, kind, data, n
         self.batch_size, self.specs = batch_size, specs
         self.full, self.rem = divmod(n, batch_size)
-        self.steps = self.full + (1 if self.rem else 0)
+        self.count = self.full + (1 if self.rem else 0)  # batches in one pass
+        self.epochs = ArrayEpochs(self.count, steps_per_epoch)
+        self.steps = self.epochs.steps
+        self._perm = None
         self._version = None
         self._executors()  # compiled now: a bad model fails before any callback runs
 
@@ -108,10 +112,23 @@ class Batches:
                 self._version = version
         return self._full, self._rem
 
-    def steps_in_call(self, first, chunks, seen):
-        """Steps of the call starting at step `first`: a chunk of whole batches, or the
-        short batch alone."""
-        return chunks.next(self.full - first, seen) if first < self.full else 1
+    def steps_in_call(self, first, stop, chunks, seen):
+        """Steps of the call starting at step `first` (before `stop`): a chunk of whole
+        batches, or the short batch alone."""
+        return chunks.next(min(self.full, stop) - first, seen) if first < self.full else 1
+
+    def run_epoch(self, chunks, on_begin, on_end, stopped, seen=0, shuffle=False,
+                  outputs=()):
+        """One epoch's steps (all batches, or steps_per_epoch of them: array_epochs.py),
+        the rows in a fresh order per pass as `shuffle` says; returns the steps run."""
+        fresh, first, stop, ran_out = self.epochs.next_window()
+        if fresh:
+            self._perm = permutation(self.n, self.batch_size, shuffle)
+        done = _pass(self, chunks, on_begin, on_end, stopped, seen, self._perm, outputs,
+                     first, stop)
+        if ran_out and first + done >= stop:
+            interrupted()
+        return done
 
     def run(self, first, k, perm=None, outputs=()):
         full, rem = self._executors()
@@ -132,25 +149,27 @@ class Batches:
                 for o in plan.outputs]
 
 
-def _pass(batches, chunks, on_begin, on_end, stopped, seen=0, perm=None, outputs=()):
-    """Runs the steps of `batches` in chunks, calling on_begin(first step) and
-    on_end(first step, steps) around each where `chunks` says; stops early once `stopped()`.
-    Returns the number of steps run."""
-    done = 0
-    while done < batches.steps:
-        k = batches.steps_in_call(done, chunks, seen + done)
+def _pass(batches, chunks, on_begin, on_end, stopped, seen=0, perm=None, outputs=(),
+          start=0, stop=None):
+    """Runs batches [start, stop) of `batches` in chunks, calling on_begin(first step) and
+    on_end(first step, steps) around each where `chunks` says (steps counted from `start`);
+    stops early once `stopped()`. Returns the number of steps run."""
+    stop = batches.count if stop is None else stop
+    at = start
+    while at < stop:
+        k = batches.steps_in_call(at, stop, chunks, seen + at - start)
         if chunks.call_begin:
-            on_begin(done)
+            on_begin(at - start)
         t0 = time.perf_counter()
-        batches.run(done, k, perm, outputs)
-        if done < batches.full:
+        batches.run(at, k, perm, outputs)
+        if at < batches.full:
             chunks.ran(k, time.perf_counter() - t0)
-        done += k
+        at += k
         if chunks.call_end:
-            on_end(done - k, k)
+            on_end(at - k - start, k)
         if stopped():
             break
-    return done
+    return at - start
 
 
 def fit(model, callbacks, train, val, epochs, initial_epoch, shuffle, validation_freq):
@@ -171,9 +190,8 @@ def fit(model, callbacks, train, val, epochs, initial_epoch, shuffle, validation
         on_end = lambda first, k: callbacks.on_train_batch_end(first + k - 1,  # noqa: E731
                                                                 model._logs())
         if isinstance(train, Batches):
-            perm = generator().permutation(train.n).astype(np.int64) if shuffle else None
-            seen += _pass(train, chunks, callbacks.on_train_batch_begin, on_end,
-                          lambda: model.stop_training, seen, perm)
+            seen += train.run_epoch(chunks, callbacks.on_train_batch_begin, on_end,
+                                    lambda: model.stop_training, seen, shuffle)
         else:  # a generator or PyDataset (streams.py)
             seen += train.run_epoch(chunks, callbacks.on_train_batch_begin, on_end,
                                     lambda: model.stop_training, seen)
@@ -196,13 +214,11 @@ def evaluate(model, callbacks, batches):
     callbacks.on_test_begin()
     model.stop_evaluating = False
     model.reset_metrics()
-    run = _pass
-    if not isinstance(batches, Batches):  # a generator or PyDataset (streams.py)
-        batches.reset()
-        run = lambda b, *args: b.run_epoch(*args)  # noqa: E731
-    run(batches, Chunks(callbacks, "test", bounded=False), callbacks.on_test_batch_begin,
-        lambda first, k: callbacks.on_test_batch_end(first + k - 1, model._logs()),
-        lambda: model.stop_evaluating)
+    batches.reset() if not isinstance(batches, Batches) else batches.epochs.reset()
+    batches.run_epoch(Chunks(callbacks, "test", bounded=False), callbacks.on_test_batch_begin,
+                      lambda first, k: callbacks.on_test_batch_end(first + k - 1,
+                                                                   model._logs()),
+                      lambda: model.stop_evaluating)
     logs = model._logs()
     callbacks.on_test_end(logs)
     return logs
@@ -236,3 +252,29 @@ def predict(model, callbacks, x, batch_size, verbose):
         out = pack(outs if rows == n else [o[:rows] for o in outs])
     callbacks.on_predict_end()
     return out
+
+
+def predict_steps(model, callbacks, x, batch_size, verbose, steps):
+    """predict(x, steps=...) on arrays: the rows of the first `steps` batches (batch_size
+    ceil(rows / steps) when not given, as Keras); more steps than batches warns that the
+    input ran out, and predicts them all."""
+    n = io.rows(model._prepare_x(x))
+    batch_size = batch_size_for(batch_size, n, steps)
+    count = -(-n // batch_size)
+    if steps > count:
+        interrupted()
+    rows = min(steps * batch_size, n)
+    if rows < n:
+        x = _head(x, rows)
+    if verbose == 0 and not callbacks:
+        return model._forward_arrays(x, batch_size)
+    return predict(model, callbacks, x, batch_size, verbose)
+
+
+def _head(x, rows):
+    """The first `rows` rows of x: an array, or a list, tuple or dict of them."""
+    if isinstance(x, dict):
+        return {k: _head(v, rows) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and x and all(hasattr(v, "shape") for v in x):
+        return type(x)(_head(v, rows) for v in x)
+    return (x.iloc if hasattr(x, "iloc") else np.asarray(x))[:rows]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import losses as losses_module, optimizers
-from . import compile_utils, data as data_utils, io, loops, multi_output, streams, weights
+from . import array_epochs, compile_utils, data as data_utils, io, loops, multi_output, streams, weights
 from .forward import BatchCache, ForwardCache, run_checked
 from .steps import StepCache, custom_compute_loss, default_loss, overridden, supervised_step
 
@@ -181,14 +181,12 @@ class Trainer(io.TrainerData):
                                     validation_split, validation_data, shuffle, class_weight,
                                     sample_weight, initial_epoch, steps_per_epoch,
                                     validation_steps, validation_batch_size, validation_freq)
-        _not_supported(steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
+        steps_per_epoch = array_epochs.check_steps("steps_per_epoch", steps_per_epoch)
         if y is None:
-            raise ValueError("fit() needs targets: pass `y` (datasets and generators are not "
-                             "supported yet by fastkeras)")
-        batch_size = data_utils.check_batch_size(batch_size)
+            raise ValueError("fit() needs targets: pass `y` (or a generator or PyDataset "
+                             "yielding (x, y))")
         verbose = data_utils.check_verbose(verbose)
-        if shuffle not in (True, False):
-            raise NotImplementedError(f"shuffle={shuffle!r} is not supported yet; use a bool")
+        shuffle = array_epochs.check_shuffle(shuffle)
         y_given = y
         x, y = self._prepare_xy(x, y)
         sw = self._sample_weights(y_given, y, sample_weight, class_weight)
@@ -200,9 +198,11 @@ class Trainer(io.TrainerData):
         elif validation_split:
             (x, y, sw), val = io.split(x, y, sw, validation_split, sample_weight is not None)
         self._ensure_optimizer_built()
-        train = self._batches_of("train", x, y, sw, batch_size)
+        train = self._batches_of("train", x, y, sw, batch_size, steps_per_epoch)
         if val is not None:
-            val = self._batches_of("test", *val, validation_batch_size or batch_size)
+            val = self._batches_of("test", *val, validation_batch_size or batch_size,
+                                   array_epochs.check_steps("validation_steps",
+                                                            validation_steps))
         cbs = loops.callback_list(self, callbacks, verbose, epochs, train.steps,
                                   add_history=True)
         return loops.fit(self, cbs, train, val, epochs, initial_epoch, shuffle,
@@ -221,11 +221,10 @@ class Trainer(io.TrainerData):
                 x, y, sample_weight, class_weight, shuffle), steps_per_epoch, class_weight)
             train.reset()
         else:
-            _not_supported(steps_per_epoch=steps_per_epoch)
-            batch_size = data_utils.check_batch_size(batch_size)
             xs, ys = self._prepare_xy(x, y)
             sw = self._sample_weights(y, ys, sample_weight, class_weight)
-            train = self._batches_of("train", xs, ys, sw, batch_size)
+            train = self._batches_of("train", xs, ys, sw, batch_size, array_epochs.check_steps(
+                "steps_per_epoch", steps_per_epoch))
         val = None
         if validation_data is not None:
             val = self._test_batches(validation_data, validation_batch_size or batch_size,
@@ -240,21 +239,23 @@ class Trainer(io.TrainerData):
         """evaluate's steps over validation data: a stream, or (x, y[, sample_weight])."""
         if streams.is_stream(data):
             return streams.Stream(self, "test", streams.source(data), steps)
-        _not_supported(validation_steps=steps)
         vx, vy_given, vsw = data_utils.unpack_validation_data(data)
         vx, vy = self._prepare_xy(vx, vy_given, "validation x", "validation y")
         return self._batches_of("test", vx, vy, self._sample_weights(vy_given, vy, vsw),
-                                data_utils.check_batch_size(batch_size))
+                                batch_size, array_epochs.check_steps("validation_steps", steps))
 
     def _ensure_optimizer_built_if_ready(self):
         """The optimizer is built once the model is (a stream's first batch builds it)."""
         if self.built and self.trainable_weights:
             self._ensure_optimizer_built()
 
-    def _batches_of(self, kind, x, y, sw, batch_size):
-        """The train or test steps over prepared x, y and sample weights (or None)."""
-        return loops.Batches(self, kind, io.data(x, y, sw), io.rows(x), batch_size,
-                             (self._spec(x), self._spec(y), weights.spec(sw)))
+    def _batches_of(self, kind, x, y, sw, batch_size, steps=None):
+        """The train or test steps over prepared x, y and sample weights (or None), all
+        batches per epoch or `steps` of them (array_epochs.py)."""
+        n = io.rows(x)
+        return loops.Batches(self, kind, io.data(x, y, sw), n,
+                             array_epochs.batch_size_for(batch_size, n, steps),
+                             (self._spec(x), self._spec(y), weights.spec(sw)), steps)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
@@ -270,15 +271,14 @@ class Trainer(io.TrainerData):
                 return logs
             values = self._ordered(logs)
             return values[0] if len(values) == 1 else values
-        _not_supported(steps=steps)
+        steps = array_epochs.check_steps("steps", steps)
         if y is None:
             raise ValueError("evaluate() needs targets: pass `y`")
-        batch_size = data_utils.check_batch_size(batch_size)
         verbose = data_utils.check_verbose(verbose)
         y_given = y
         x, y = self._prepare_xy(x, y)
         batches = self._batches_of("test", x, y, self._sample_weights(y_given, y, sample_weight),
-                                   batch_size)
+                                   batch_size, steps)
         cbs = loops.callback_list(self, callbacks, verbose, 1, batches.steps)
         logs = loops.evaluate(self, cbs, batches)
         if return_dict:
@@ -298,15 +298,17 @@ class Trainer(io.TrainerData):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         if streams.is_stream(x):
-            raise NotImplementedError("predict() on a generator or PyDataset is not "
-                                      "supported yet by fastkeras; pass arrays")
+            return streams.predict(self, x, array_epochs.check_steps("steps", steps),
+                                   callbacks, data_utils.check_verbose(verbose))
         if verbose == 0 and steps is None and not callbacks:  # fast path: a known shape
             out = self._forward.fast(x, 32 if batch_size is None else batch_size)
             if out is not None:
                 return out
-        _not_supported(steps=steps)
-        batch_size = data_utils.check_batch_size(batch_size)
         verbose = data_utils.check_verbose(verbose)
+        steps = array_epochs.check_steps("steps", steps)
+        if steps is not None:  # arrays cut to `steps` batches (rows past them not read)
+            return loops.predict_steps(self, callbacks, x, batch_size, verbose, steps)
+        batch_size = data_utils.check_batch_size(batch_size)
         if verbose == 0 and not callbacks:
             return self._forward_arrays(x, batch_size)
         return loops.predict(self, callbacks, x, batch_size, verbose)
