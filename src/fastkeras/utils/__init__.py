@@ -5,6 +5,7 @@ import numpy as np
 from ..saving.object_registration import (CustomObjectScope, custom_object_scope,
                                            get_custom_objects, get_registered_name,
                                            get_registered_object, register_keras_serializable)
+from .arrays import normalize, pad_sequences
 from .naming import to_snake_case, unique_name
 from .plotting import plot_history
 from .py_dataset import PyDataset, Sequence
@@ -38,6 +39,7 @@ def to_categorical(x, num_classes=None):
 
 
 __all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
-           "get_registered_name", "get_registered_object", "plot_history", "Progbar",
+           "get_registered_name", "get_registered_object", "normalize", "pad_sequences",
+           "plot_history", "Progbar",
            "PyDataset", "register_keras_serializable", "Sequence", "set_random_seed",
            "to_categorical", "to_snake_case", "unique_name"]
