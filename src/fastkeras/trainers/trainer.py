@@ -262,23 +262,18 @@ class Trainer(io.TrainerData):
         self._assert_compiled("evaluate")
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}")
-        if streams.is_stream(x):
-            verbose = data_utils.check_verbose(verbose)
-            batches = streams.Stream(self, "test", streams.source(x, y, sample_weight), steps)
-            cbs = loops.callback_list(self, callbacks, verbose, 1, batches.steps)
-            logs = loops.evaluate(self, cbs, batches)
-            if return_dict:
-                return logs
-            values = self._ordered(logs)
-            return values[0] if len(values) == 1 else values
-        steps = array_epochs.check_steps("steps", steps)
-        if y is None:
-            raise ValueError("evaluate() needs targets: pass `y`")
         verbose = data_utils.check_verbose(verbose)
-        y_given = y
-        x, y = self._prepare_xy(x, y)
-        batches = self._batches_of("test", x, y, self._sample_weights(y_given, y, sample_weight),
-                                   batch_size, steps)
+        if streams.is_stream(x):
+            batches = streams.Stream(self, "test", streams.source(x, y, sample_weight), steps)
+        else:
+            steps = array_epochs.check_steps("steps", steps)
+            if y is None:
+                raise ValueError("evaluate() needs targets: pass `y`")
+            y_given = y
+            x, y = self._prepare_xy(x, y)
+            batches = self._batches_of("test", x, y,
+                                       self._sample_weights(y_given, y, sample_weight),
+                                       batch_size, steps)
         cbs = loops.callback_list(self, callbacks, verbose, 1, batches.steps)
         logs = loops.evaluate(self, cbs, batches)
         if return_dict:
