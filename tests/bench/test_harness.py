@@ -432,11 +432,127 @@ def test_w1_callback_variants_are_w1_with_validation_and_a_job_s_callbacks():
     assert harness._applies("W1", "jax") and harness._applies("W5", "torch")
 
 
-def test_callback_overhead_line(capsys):
+def test_variant_overhead_lines(capsys):
+    """One printer for every variant against its base, per framework that ran both."""
     rows = [{"workload": "W1VAL", "framework": "fastkeras:cpu", "samples_per_s": 1000.0},
             {"workload": "W1CB", "framework": "fastkeras:cpu", "samples_per_s": 800.0},
-            {"workload": "W1VAL", "framework": "keras", "samples_per_s": 100.0}]
-    report.print_callback_overhead(rows)
-    out = capsys.readouterr().out
-    assert "fastkeras:cpu" in out and "+25.0% time per epoch" in out
-    assert "keras " not in out.replace("fastkeras", "")  # keras ran one of the two only
+            {"workload": "W1VAL", "framework": "keras", "samples_per_s": 100.0},
+            {"workload": "W2", "framework": "torch", "samples_per_s": 300.0},
+            {"workload": "W2OPT", "framework": "torch", "samples_per_s": 200.0},
+            {"workload": "W2", "framework": "jax", "samples_per_s": 300.0},
+            {"workload": "W2OPT", "framework": "jax", "error": "boom"}]
+    report.print_variant_overhead(rows)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("W1CB against W1VAL (callbacks=EarlyStopping, ModelCheckpoint")
+    assert lines[1].startswith("fastkeras:cpu") and "+25.0% time per epoch" in lines[1]
+    assert lines[3].startswith("W2OPT against W2 (optimizer=AdamW(weight_decay=0.004")
+    assert "metrics=accuracy, top-5" in lines[3]
+    assert lines[4].startswith("torch") and "+50.0% time per epoch" in lines[4]
+    # keras ran W1VAL only, jax's W2OPT failed: no line for either.
+    assert len(lines) == 5
+    report.print_variant_overhead(rows[:1] + rows[3:4])  # no pair at all: nothing
+    assert capsys.readouterr().out == ""
+
+
+# W2OPT: W2 with a training job's optimizer and metrics (issue [7]).
+
+def test_w2opt_is_w2_with_adamw_cosine_clipnorm_and_metrics():
+    w2, w = WORKLOADS["W2"], WORKLOADS["W2OPT"]
+    assert w.dims == w2.dims and w.batch_size == w2.batch_size == 128
+    assert (w.loss, w.n_samples, w.base) == (w2.loss, w2.n_samples, "W2")
+    x, y = make_data(w, 64)
+    x2, y2 = make_data(w2, 64)
+    assert (x == x2).all() and (y == y2).all()
+    o = w.optimizer
+    assert w2.optimizer is None and w2.metrics == ()
+    assert (o.initial_learning_rate, o.warmup_target, o.global_clipnorm) == (0.0, 1e-3, 1.0)
+    assert (o.weight_decay, o.beta_1, o.beta_2, o.epsilon) == (0.004, 0.9, 0.999, 1e-7)
+    # One epoch of warmup at W2's batch size (ragged last batch included), nine of decay.
+    assert o.warmup_steps == -(-w2.n_samples // w2.batch_size) == 469
+    assert o.decay_steps == 9 * 469
+    assert w.metrics == ("accuracy", "top-5")
+    # Every framework runs it (not a Keras-API-only variant).
+    assert not w.keras_api_only
+    assert all(harness._applies("W2OPT", fw) for fw in ("fastkeras:cpu", "keras", "torch", "jax"))
+    assert w.differences(w2) == [f"optimizer={o}", "metrics=accuracy, top-5"]
+
+
+def test_w2opt_schedule_is_keras_cosine_decay_with_warmup():
+    import math
+    o = WORKLOADS["W2OPT"].optimizer
+    w, d = o.warmup_steps, o.decay_steps
+    assert o.learning_rate(0) == 0.0
+    assert o.learning_rate(w // 2) == pytest.approx(1e-3 * (w // 2) / w)
+    assert o.learning_rate(w) == pytest.approx(1e-3)
+    assert o.learning_rate(w + d // 3) == pytest.approx(
+        1e-3 * 0.5 * (1 + math.cos(math.pi * (d // 3) / d)))
+    assert o.learning_rate(w + d) == pytest.approx(0.0, abs=1e-15)
+    assert o.learning_rate(10 * (w + d)) == pytest.approx(0.0, abs=1e-15)  # clamped
+
+
+class _CompileRecorder:
+    """The Keras names keras_compile_args uses, recording their arguments."""
+
+    def __init__(self):
+        import types
+        rec = lambda name: (lambda *a, **k: (name, a, k))  # noqa: E731
+        self.optimizers = types.SimpleNamespace(
+            Adam=rec("Adam"), AdamW=rec("AdamW"),
+            schedules=types.SimpleNamespace(CosineDecay=rec("CosineDecay")))
+        self.metrics = types.SimpleNamespace(
+            SparseTopKCategoricalAccuracy=rec("SparseTopKCategoricalAccuracy"),
+            TopKCategoricalAccuracy=rec("TopKCategoricalAccuracy"))
+
+
+def test_keras_compile_args():
+    import dataclasses
+    from fastkeras.bench.training_job import keras_compile_args
+    k = _CompileRecorder()
+    assert keras_compile_args(k, WORKLOADS["W2"]) == {
+        "optimizer": ("Adam", (1e-3,), {}), "loss": "sparse_categorical_crossentropy"}
+    w = WORKLOADS["W2OPT"]
+    args = keras_compile_args(k, w)
+    name, _, kw = args["optimizer"]
+    schedule = kw.pop("learning_rate")
+    assert name == "AdamW" and kw == {"weight_decay": 0.004, "beta_1": 0.9, "beta_2": 0.999,
+                                      "epsilon": 1e-7, "global_clipnorm": 1.0}
+    assert schedule == ("CosineDecay", (), {"initial_learning_rate": 0.0, "decay_steps": 4221,
+                                           "warmup_target": 1e-3, "warmup_steps": 469})
+    assert args["metrics"] == ["accuracy", ("SparseTopKCategoricalAccuracy", (), {"k": 5})]
+    dense = dataclasses.replace(w, loss="categorical_crossentropy")
+    assert keras_compile_args(k, dense)["metrics"][1][0] == "TopKCategoricalAccuracy"
+    with pytest.raises(ValueError, match="Unknown bench metric 'top5'"):
+        keras_compile_args(k, dataclasses.replace(w, metrics=("top5",)))
+
+
+def test_metric_counts_are_keras_accuracy_and_in_top_k():
+    import numpy as np
+    from fastkeras.bench.training_job import metric_counts
+    rng = np.random.default_rng(1)
+    logits = rng.standard_normal((200, 10)).astype(np.float32)
+    labels = rng.integers(0, 10, 200)
+    at = np.take_along_axis(logits, labels[:, None], 1)
+    acc, top5, top1 = metric_counts(logits, labels, at, ("accuracy", "top-5", "top-1"))
+    ranks = np.argsort(-logits, axis=1)  # no ties in random floats
+    assert acc == (ranks[:, 0] == labels).sum() == top1
+    assert top5 == (ranks[:, :5] == labels[:, None]).any(1).sum()
+    assert 0 < acc < top5 < 200
+    # A tie with the label's logit does not push it down (Keras's rank counts the greater).
+    tie = np.array([[1.0, 1.0, 0.0]], np.float32)
+    assert metric_counts(tie, np.array([1]), tie[:, 1:2], ("top-1",)) == [1]
+
+
+def test_main_w2opt_on_the_reference_backend(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    args = _args(["--samples", "256", "--epochs", "2", "--peers", "", "--backends",
+                  "reference", "--workloads", "W2,W2OPT", "--no-limits", "--json", str(out)])
+    assert harness.main(args) == 0
+    w2, opt = json.loads(out.read_text())["training"]
+    assert "error" not in w2 and "error" not in opt, (w2, opt)
+    assert opt["workload"] == "W2OPT" and opt["samples_per_s"] > 0
+    m = opt["metrics"]
+    assert set(m) == {"loss", "accuracy", "sparse_top_k_categorical_accuracy"}
+    assert 0 <= m["accuracy"] <= m["sparse_top_k_categorical_accuracy"] <= 1
+    assert "metrics" not in w2
+    text = capsys.readouterr().out
+    assert "W2OPT against W2" in text and "time per epoch" in text

@@ -31,7 +31,8 @@ def add_arguments(p):
                    help="comma list of W1,W2,W3,W7 (training; W7 also times predict on 4096 "
                         "rows with the trained model), W5 (inference), and W1VAL,W1CB (W1 "
                         "with validation_split=0.1, and with a training job's callbacks too; "
-                        "fastkeras and keras only)")
+                        "fastkeras and keras only), W2OPT (W2 with AdamW on a warmup "
+                        "CosineDecay, global_clipnorm, metrics accuracy and top-5)")
     p.add_argument("--backends", default=None,
                    help="fastkeras backends (default: every available one but reference)")
     p.add_argument("--peers", default=",".join(PEERS), help="comma list of keras,torch,jax "
@@ -250,7 +251,7 @@ def main(args):
     if training:
         report.print_training(training, peers, ceilings, args.epochs)
         report.print_predict(training, peers, ceilings)
-        report.print_callback_overhead(training)
+        report.print_variant_overhead(training)
     if inference:
         report.print_latency(inference, peers, args.calls or INFERENCE["W5"].latency_calls)
         report.print_throughput(inference, peers, ceilings.get("W5"))

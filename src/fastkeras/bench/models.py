@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .training_job import keras_compile_args
+
 
 def keras_model(keras, w, compile=True):
-    """Sequential Dense stack with any Keras-API module (fastkeras or Keras 3)."""
+    """Sequential Dense stack with any Keras-API module (fastkeras or Keras 3), compiled
+    with the workload's optimizer and metrics (training_job.py)."""
     layers = [keras.Input(shape=(w.in_dim,))]
     layers += [keras.layers.Dense(h, activation="relu") for h in w.hidden]
     layers.append(keras.layers.Dense(w.out_units, activation=w.out_activation))
     model = keras.Sequential(layers)
     if compile:
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=w.loss)
+        model.compile(**keras_compile_args(keras, w))
     return model
 
 
@@ -80,7 +83,7 @@ def keras_wide_deep(keras, w, compile=True):
     out = L.Dense(w.out_units, activation=w.out_activation)(h)
     model = keras.Model([num, cat], out)
     if compile:
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=w.loss)
+        model.compile(**keras_compile_args(keras, w))
     return model
 
 

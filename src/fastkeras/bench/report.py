@@ -4,7 +4,7 @@ each peer, from the harness's summarised results."""
 from __future__ import annotations
 
 from . import probe
-from .workloads import predict_ceiling_id
+from .workloads import WORKLOADS, predict_ceiling_id
 
 NOISY_SHARE = 0.05   # flag runs during which other processes used more of the CPUs
 
@@ -158,20 +158,25 @@ def print_limits(machine, ceiling_run):
               "CPUs meanwhile: the ceiling is understated)")
 
 
-def print_callback_overhead(rows):
-    """Each framework's W1CB (validation + a training job's callbacks) against its own W1VAL
-    (validation alone), when both ran: issue [6] asks fastkeras for <= 10% slower."""
+def print_variant_overhead(rows, workloads=WORKLOADS):
+    """Each framework's run of a variant workload (W1CB, W2OPT) against its own run of the
+    variant's base (W1VAL, W2), when both ran: issues [6] and [7] ask fastkeras for <= 10%
+    more time per epoch."""
     by = {(r["workload"], r["framework"]): r for r in rows if "error" not in r}
-    pairs = [(fw, by[("W1VAL", fw)], by[("W1CB", fw)]) for (wid, fw) in by
-             if wid == "W1CB" and ("W1VAL", fw) in by]
-    if not pairs:
-        return
-    print("\nCallbacks: W1CB (EarlyStopping, ModelCheckpoint best-only .keras, CSVLogger, "
-          "ReduceLROnPlateau) against W1VAL, each framework's own samples/s")
-    for fw, plain, job in pairs:
-        slower = 100 * (plain["samples_per_s"] / job["samples_per_s"] - 1)
-        print(f"{fw:<20} {plain['samples_per_s']:>11,.0f} -> {job['samples_per_s']:>11,.0f}"
-              f"  ({slower:+.1f}% time per epoch)")
+    variants = dict.fromkeys(wid for wid, _ in by
+                             if getattr(workloads.get(wid), "base", ""))
+    for wid in variants:
+        base = workloads[wid].base
+        pairs = [(fw, by[(base, fw)], by[(wid, fw)]) for (v, fw) in by
+                 if v == wid and (base, fw) in by]
+        if not pairs:
+            continue
+        print(f"\n{wid} against {base} ({'; '.join(workloads[wid].differences(workloads[base]))})"
+              ": each framework's own samples/s")
+        for fw, plain, variant in pairs:
+            slower = 100 * (plain["samples_per_s"] / variant["samples_per_s"] - 1)
+            print(f"{fw:<20} {plain['samples_per_s']:>11,.0f} -> "
+                  f"{variant['samples_per_s']:>11,.0f}  ({slower:+.1f}% time per epoch)")
 
 
 def print_notes(results, skipped):

@@ -1,8 +1,10 @@
 """One runner per framework: train a workload for a few epochs and time each epoch.
 
 Every runner uses the same data, model, batch size and Adam settings (lr=1e-3,
-beta_1=0.9, beta_2=0.999, eps=1e-7) and shuffles each epoch. Each is run in its own
-process by the harness (`python -m fastkeras.bench.runners FRAMEWORK WORKLOAD EPOCHS
+beta_1=0.9, beta_2=0.999, eps=1e-7) and shuffles each epoch; a workload with a training
+job's optimizer and metrics (W2OPT) runs them in every framework with Keras's formulas
+(training_job.py) and reports the last epoch's loss and metrics under "metrics". Each is
+run in its own process by the harness (`python -m fastkeras.bench.runners FRAMEWORK WORKLOAD EPOCHS
 [SAMPLES] [--check]`), so frameworks never share threads or allocator state.
 
 W7 (WideDeepWorkload) trains on whole batches only and, after the timed epochs, times one
@@ -25,10 +27,9 @@ import numpy as np
 
 from .models import (jax_logits, jax_params, jax_wide_deep_init, jax_wide_deep_logits,
                      keras_model, keras_wide_deep, torch_model, torch_wide_deep)
-from .workloads import WORKLOADS, WideDeepWorkload, make_data
-
-
 from .timing import thread_info, throughput as _predict_throughput
+from .training_job import jax_adam, metric_counts, optax_optimizer, torch_optimizer
+from .workloads import WORKLOADS, WideDeepWorkload, make_data
 
 
 def _accuracy(p, y):
@@ -60,7 +61,7 @@ def _keras_api(keras, w, epochs, n, check=False):
                             validation_split=getattr(w, "validation_split", 0.0),
                             callbacks=_job_callbacks(keras, w, scratch) + [Timer()])
     if not wide_deep:
-        return times, None, {}
+        return times, None, _final_metrics(history.history, getattr(w, "metrics", ()))
     extras = {}
     try:
         xp, _ = make_data(w, w.predict_rows)
@@ -74,6 +75,14 @@ def _keras_api(keras, w, epochs, n, check=False):
                            "train_accuracy": _accuracy(
                                model.predict(x, batch_size=4096, verbose=0), y)}
     return times, None, extras
+
+
+def _final_metrics(logs, metrics):
+    """{"metrics": the last epoch's loss and metrics} for a workload with metrics (to see
+    that every framework computed them and learns), else {}."""
+    if not metrics:
+        return {}
+    return {"metrics": {k: float(v[-1]) for k, v in logs.items()}}
 
 
 def _job_callbacks(keras, w, scratch):
@@ -105,14 +114,6 @@ def _keras(w, epochs, n, check=False):
     return times, f"keras {keras.__version__} ({keras.backend.backend()})", None, extras
 
 
-def _torch_adam(torch, model):
-    try:
-        return torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, fused=True), "fused Adam"
-    except (RuntimeError, TypeError):
-        return (torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, foreach=True),
-                "foreach Adam")
-
-
 def _torch(w, epochs, n, check=False):
     import torch
     if isinstance(w, WideDeepWorkload):
@@ -127,20 +128,39 @@ def _torch(w, epochs, n, check=False):
     else:
         y = torch.from_numpy(y_np).long()
         loss_fn = torch.nn.CrossEntropyLoss()
-    opt, setup = _torch_adam(torch, model)
+    opt, sched, clip, setup = torch_optimizer(torch, model, w)
+    metrics, logs = w.metrics, {}
     times = []
     bs = w.batch_size
     for _ in range(epochs):
         t0 = time.perf_counter()
         perm = torch.randperm(len(x))
+        sums = [torch.zeros((), dtype=torch.float64) for _ in ((),) + metrics] \
+            if metrics else []
         for lo in range(0, len(x), bs):
             idx = perm[lo:lo + bs]
+            yb = y[idx]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x[idx]), y[idx])
+            logits = model(x[idx])
+            loss = loss_fn(logits, yb)
             loss.backward()
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
+            if sched is not None:
+                sched.step()
+            if metrics:  # Keras's per-step metric updates, read at the epoch's end
+                with torch.no_grad():
+                    logits = logits.detach()
+                    batch = [loss.detach() * len(idx)] + metric_counts(
+                        logits, yb, logits.gather(1, yb[:, None]), metrics)
+                    for acc, v in zip(sums, batch):
+                        acc += v
+        if metrics:
+            logs = {name: float(v) / len(x) for name, v in zip(("loss",) + metrics, sums)}
         times.append(time.perf_counter() - t0)
-    return times, f"torch {torch.__version__} (eager, logits loss, {setup})"
+    extras = {"metrics": logs} if metrics else {}
+    return times, f"torch {torch.__version__} (eager, logits loss, {setup})", None, extras
 
 
 def _torch_wide_deep(torch, w, epochs, n, check):
@@ -149,7 +169,7 @@ def _torch_wide_deep(torch, w, epochs, n, check):
     xn, xc, y = torch.from_numpy(xn_np), torch.from_numpy(xc_np), torch.from_numpy(y_np)
     model = torch_wide_deep(torch, w)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    opt, setup = _torch_adam(torch, model)
+    opt, _, _, setup = torch_optimizer(torch, model, w)
     times, bs, loss_sum = [], w.batch_size, 0.0
     model.train()
     for _ in range(epochs):
@@ -192,48 +212,56 @@ def _jax(w, epochs, n, check=False):
     x_np, y_np = make_data(w, n)
     params = jax_params(w)
     binary = w.loss == "binary_crossentropy"
+    metrics = w.metrics
 
     def loss_fn(p, xb, yb):
         logits = jax_logits(p, xb)
         if binary:
-            return jnp.mean(jax.nn.softplus(logits) - yb * logits)
-        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), yb[:, None], 1))
+            return jnp.mean(jax.nn.softplus(logits) - yb * logits), logits
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), yb[:, None], 1)), \
+            logits
 
-    b1, b2, eps, lr = 0.9, 0.999, 1e-7, 1e-3
+    init, update, setup = (jax_adam(jax, jnp) if w.optimizer is None
+                           else optax_optimizer(w))
 
     def step(state, idx):
-        p, m, v, t = state
+        p, o, sums = state
         xb, yb = x[idx], y[idx]
-        g = jax.grad(loss_fn)(p, xb, yb)
-        t = t + 1
-        alpha = lr * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-        m = jax.tree_util.tree_map(lambda m_, g_: m_ + (g_ - m_) * (1 - b1), m, g)
-        v = jax.tree_util.tree_map(lambda v_, g_: v_ + (g_ * g_ - v_) * (1 - b2), v, g)
-        p = jax.tree_util.tree_map(lambda p_, m_, v_: p_ - alpha * m_ / (jnp.sqrt(v_) + eps),
-                                   p, m, v)
-        return (p, m, v, t), None
+        (loss, logits), g = jax.value_and_grad(loss_fn, has_aux=True)(p, xb, yb)
+        p, o = update(g, o, p)
+        if metrics:  # Keras's per-step metric updates, inside the scan
+            batch = [loss * len(yb)] + metric_counts(
+                logits, yb, jnp.take_along_axis(logits, yb[:, None], 1), metrics)
+            sums = [acc + v.astype(acc.dtype) for acc, v in zip(sums, batch)]
+        return (p, o, sums), None
 
     x, y = jnp.asarray(x_np), jnp.asarray(y_np)
     steps = len(x_np) // w.batch_size
 
     @jax.jit
     def epoch(state, key):
+        """(params, optimizer state) -> the next ones and the epoch's metric sums."""
         perm = jax.random.permutation(key, len(x_np))[:steps * w.batch_size]
-        state, _ = jax.lax.scan(step, state, perm.reshape(steps, w.batch_size))
-        return state
+        sums = [jnp.float32(0)] + [jnp.int32(0)] * len(metrics) if metrics else []
+        (p, o, sums), _ = jax.lax.scan(step, state + (sums,),
+                                       perm.reshape(steps, w.batch_size))
+        return (p, o), sums
 
-    zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
-    state = (params, zeros, zeros, jnp.float32(0))
+    state, sums = (params, init(params)), []
     key = jax.random.PRNGKey(0)
     times = []
     for _ in range(epochs):
         key, sub = jax.random.split(key)
         t0 = time.perf_counter()
-        state = epoch(state, sub)
-        jax.block_until_ready(state)
+        state, sums = epoch(state, sub)
+        jax.block_until_ready((state, sums))
         times.append(time.perf_counter() - t0)
-    label = f"jax {jax.__version__} (hand-written jit, lax.scan epoch, drops the ragged batch)"
-    return times, label, steps * w.batch_size
+    label = (f"jax {jax.__version__} (hand-written jit, lax.scan epoch, {setup}, drops the "
+             "ragged batch)")
+    trained = steps * w.batch_size
+    extras = {"metrics": {name: float(v) / trained for name, v in
+                          zip(("loss",) + metrics, sums)}} if metrics else {}
+    return times, label, trained, extras
 
 
 def _jax_wide_deep(jax, jnp, w, epochs, n, check):
@@ -244,20 +272,15 @@ def _jax_wide_deep(jax, jnp, w, epochs, n, check):
         logits, s = jax_wide_deep_logits(w, p, s, xn_b, xc_b, key)
         return jnp.mean(jax.nn.softplus(logits) - yb * logits), s
 
-    b1, b2, eps, lr = 0.9, 0.999, 1e-7, 1e-3
-    tmap = jax.tree_util.tree_map
+    init, update, _ = jax_adam(jax, jnp)
 
     def step(state, inp):
-        p, s, m, v, t = state
+        p, s, o = state
         idx, key = inp
         (loss, s), g = jax.value_and_grad(loss_fn, has_aux=True)(
             p, s, xn[idx], xc[idx], y[idx], key)
-        t = t + 1
-        alpha = lr * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-        m = tmap(lambda m_, g_: m_ + (g_ - m_) * (1 - b1), m, g)
-        v = tmap(lambda v_, g_: v_ + (g_ * g_ - v_) * (1 - b2), v, g)
-        p = tmap(lambda p_, m_, v_: p_ - alpha * m_ / (jnp.sqrt(v_) + eps), p, m, v)
-        return (p, s, m, v, t), loss
+        p, o = update(g, o, p)
+        return (p, s, o), loss
 
     xn, xc, y = jnp.asarray(xn_np), jnp.asarray(xc_np), jnp.asarray(y_np)
     steps = len(y_np) // w.batch_size
@@ -269,8 +292,7 @@ def _jax_wide_deep(jax, jnp, w, epochs, n, check):
         return jax.lax.scan(step, state, (perm.reshape(steps, w.batch_size),
                                           jax.random.split(kdrop, steps)))
 
-    zeros = tmap(jnp.zeros_like, params)
-    state = (params, stats, zeros, zeros, jnp.float32(0))
+    state = (params, stats, init(params))
     key = jax.random.PRNGKey(0)
     times = []
     for _ in range(epochs):

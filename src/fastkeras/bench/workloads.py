@@ -3,6 +3,8 @@ every framework the harness measures."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +50,39 @@ class _DenseStack:
 
 
 @dataclass(frozen=True)
+class AdamWCosine:
+    """AdamW (Keras's defaults: beta_1 0.9, beta_2 0.999, epsilon 1e-7, weight_decay 0.004)
+    on CosineDecay(initial_learning_rate, decay_steps, warmup_target, warmup_steps) with
+    global_clipnorm: the training job's optimizer of issue [7]'s W2 variant."""
+    warmup_steps: int
+    decay_steps: int
+    warmup_target: float = 1e-3
+    initial_learning_rate: float = 0.0
+    weight_decay: float = 0.004
+    global_clipnorm: float = 1.0
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-7
+
+    def learning_rate(self, step: int) -> float:
+        """Keras's CosineDecay with warmup (alpha 0) at optimizer step `step` (0 for the first
+        update): linear from initial_learning_rate to warmup_target over warmup_steps, then
+        half a cosine down to 0 over decay_steps, then 0."""
+        step = min(step, self.warmup_steps + self.decay_steps)
+        if step < self.warmup_steps:
+            frac = step / self.warmup_steps
+            return self.initial_learning_rate + (self.warmup_target
+                                                 - self.initial_learning_rate) * frac
+        frac = (step - self.warmup_steps) / self.decay_steps
+        return self.warmup_target * 0.5 * (1.0 + math.cos(math.pi * frac))
+
+    def __str__(self):
+        return (f"AdamW(weight_decay={self.weight_decay}, global_clipnorm="
+                f"{self.global_clipnorm}) on CosineDecay(warmup {self.warmup_steps} steps to "
+                f"{self.warmup_target}, decay {self.decay_steps} steps)")
+
+
+@dataclass(frozen=True)
 class Workload(_DenseStack):
     """W1-W3: one float32 input through a Sequential Dense stack."""
     id: str
@@ -62,10 +97,26 @@ class Workload(_DenseStack):
     # such a workload runs only on frameworks with Keras's fit API (fastkeras, Keras).
     validation_split: float = 0.0
     callbacks: tuple = ()
+    # A training job's optimizer and metrics (issue [7]'s W2 variant; every framework runs
+    # it): None is Adam(1e-3) and the loss alone. metrics: "accuracy" and "top-5".
+    optimizer: AdamWCosine | None = None
+    metrics: tuple = ()
+    # The workload this one is a variant of: the report prints each framework's variant
+    # against its own base run.
+    base: str = ""
 
     @property
     def keras_api_only(self) -> bool:
         return bool(self.validation_split or self.callbacks)
+
+    def differences(self, other) -> list:
+        """'field=value' for every setting of this workload that `other` lacks or sets
+        otherwise (its id and base aside): what a variant adds to its base."""
+        skip = {"id", "name", "base"}
+        return [f"{f.name}={', '.join(map(str, v)) if isinstance(v, tuple) else v}"
+                for f in dataclasses.fields(self)
+                if f.name not in skip and (v := getattr(self, f.name)) != getattr(
+                    other, f.name, None)]
 
     @property
     def dims(self) -> tuple:
@@ -157,12 +208,21 @@ _W1 = ("tabular-small", 65536, 32, (64, 64), 1, "binary_crossentropy", 32)
 # only, .keras), CSVLogger, ReduceLROnPlateau; compared with W1 + validation alone.
 _JOB_CALLBACKS = ("EarlyStopping", "ModelCheckpoint", "CSVLogger", "ReduceLROnPlateau")
 
+_W2 = ("mnist-mlp", 60000, 784, (256, 256), 10, "sparse_categorical_crossentropy", 128)
+# W2's training job (issue [7]): one epoch of warmup (ceil(60000 / 128) = 469 steps) to
+# Adam's usual 1e-3, then a cosine over 9 more epochs (a 10-epoch job; a 3-epoch bench run
+# times steps 469..1406, all in the decay branch but the first epoch).
+_W2_STEPS_PER_EPOCH = 469
+_W2_JOB = AdamWCosine(warmup_steps=_W2_STEPS_PER_EPOCH, decay_steps=9 * _W2_STEPS_PER_EPOCH)
+
 WORKLOADS = {
     "W1": Workload("W1", *_W1),
     "W1VAL": Workload("W1VAL", *_W1, validation_split=0.1),
-    "W1CB": Workload("W1CB", *_W1, validation_split=0.1, callbacks=_JOB_CALLBACKS),
-    "W2": Workload("W2", "mnist-mlp", 60000, 784, (256, 256), 10,
-                   "sparse_categorical_crossentropy", 128),
+    "W1CB": Workload("W1CB", *_W1, validation_split=0.1, callbacks=_JOB_CALLBACKS,
+                     base="W1VAL"),
+    "W2": Workload("W2", *_W2),
+    "W2OPT": Workload("W2OPT", *_W2, optimizer=_W2_JOB, metrics=("accuracy", "top-5"),
+                      base="W2"),
     "W3": Workload("W3", "wide-mlp", 32768, 1024, (2048, 2048), 10,
                    "sparse_categorical_crossentropy", 512),
     "W7": WideDeepWorkload("W7", "tabular-wide-and-deep", 131072, num_dim=16, cat_cols=8,
