@@ -13,7 +13,7 @@ import fastkeras as keras
 from fastkeras.callbacks import (Callback, CallbackList, CSVLogger, EarlyStopping, History,
                                  LambdaCallback, LearningRateScheduler, ProgbarLogger,
                                  ReduceLROnPlateau)
-from fastkeras.callbacks.progbar import Progbar
+from fastkeras.utils.progbar import Progbar
 from tests.fixtures import callback_cases
 from tests.fixtures.progress_cases import data, model_of
 

@@ -170,7 +170,7 @@ def get(identifier):
             raise ValueError(f"Unknown activation function: {identifier!r}. Known activations: "
                              f"{sorted(_ACTIVATIONS)}") from None
     if isinstance(identifier, dict):  # a Keras config
-        from ..saving import deserialize_keras_object
+        from ..saving.serialization_lib import deserialize_keras_object
         return deserialize_keras_object(identifier, module_objects=globals())
     if callable(identifier):
         return identifier
@@ -182,7 +182,7 @@ def deserialize(config, custom_objects=None):
     {"module": "keras.activations", "class_name": "function", "config": name} dict."""
     if isinstance(config, str) and not (custom_objects and config in custom_objects):
         return get(config)
-    from ..saving import deserialize_keras_object
+    from ..saving.serialization_lib import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects,
                                     module_objects=globals())
 

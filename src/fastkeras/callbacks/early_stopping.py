@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from .monitor_callback import MonitorCallback
-from .progbar import print_msg
+from ..utils.progbar import print_msg
 
 
 class EarlyStopping(MonitorCallback):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .callback import Callback
-from .progbar import print_msg
+from ..utils.progbar import print_msg
 from .learning_rates import current, log_learning_rates, optimizers_of
 
 

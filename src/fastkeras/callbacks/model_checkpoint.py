@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .monitor_callback import MonitorCallback
-from .progbar import print_msg
+from ..utils.progbar import print_msg
 from .save_schedule import BatchSaveCounter
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .callback import Callback
-from .progbar import Progbar, dynamic_display, print_msg
+from ..utils.progbar import Progbar, dynamic_display, print_msg
 
 # A live bar is redrawn at most this often (seconds); fit's chunks of steps end about as
 # often, so there is something new to draw.

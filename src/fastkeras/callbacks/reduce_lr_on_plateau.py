@@ -8,7 +8,7 @@ import numpy as np
 
 from .learning_rates import current, log_learning_rates, optimizers_of
 from .monitor_callback import MonitorCallback
-from .progbar import print_msg
+from ..utils.progbar import print_msg
 
 
 class ReduceLROnPlateau(MonitorCallback):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .callback import Callback
-from .progbar import print_msg
+from ..utils.progbar import print_msg
 
 
 class TerminateOnNaN(Callback):

@@ -289,7 +289,7 @@ def get(identifier):
             raise ValueError(f"Unknown initializer: {identifier!r}. Known: {sorted(_ALIASES)}")
         return _ALIASES[key]()
     if isinstance(identifier, dict):  # a Keras config (or the older class_name/config pair)
-        from ..saving import deserialize_keras_object
+        from ..saving.serialization_lib import deserialize_keras_object
         return deserialize_keras_object(identifier, module_objects=globals())
     if callable(identifier):
         return identifier
@@ -301,7 +301,7 @@ def deserialize(config, custom_objects=None):
     a name)."""
     if isinstance(config, str) and not (custom_objects and config in custom_objects):
         return get(config)
-    from ..saving import deserialize_keras_object
+    from ..saving.serialization_lib import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects,
                                     module_objects=globals())
 
@@ -311,5 +311,5 @@ def serialize(initializer):
     "registered_name"}."""
     if initializer is None:
         return None
-    from ..saving import serialize_keras_object
+    from ..saving.serialization_lib import serialize_keras_object
     return serialize_keras_object(initializer)

@@ -24,7 +24,7 @@ from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 def deserialize(config, custom_objects=None):
     """A layer from its Keras config ({"module", "class_name", "config", ...}, or the older
     {"class_name", "config"}): fastkeras's layers, registered ones, or `custom_objects`."""
-    from ..saving import deserialize_keras_object
+    from ..saving.serialization_lib import deserialize_keras_object
     layers = {k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)}
     obj = deserialize_keras_object(config, custom_objects, module_objects=layers)
     if not isinstance(obj, Layer):
@@ -34,7 +34,7 @@ def deserialize(config, custom_objects=None):
 
 
 def serialize(layer):
-    from ..saving import serialize_keras_object
+    from ..saving.serialization_lib import serialize_keras_object
     return serialize_keras_object(layer)
 
 

@@ -101,7 +101,7 @@ class Lambda(Layer):
         return self.function(inputs, **kwargs)
 
     def get_config(self):
-        from ..saving import serialize_keras_object
+        from ..saving.serialization_lib import serialize_keras_object
         config = super().get_config()
         config.update(function=serialize_keras_object(self.function),
                       arguments=self.arguments)
@@ -111,7 +111,7 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=None):
-        from ..saving import deserialize_keras_object
+        from ..saving.serialization_lib import deserialize_keras_object
         config = dict(config)
         # A lambda's bytecode loads only outside safe mode (serialization_lib decides).
         config["function"] = deserialize_keras_object(

@@ -52,12 +52,12 @@ ALL_OBJECTS_DICT.update({
 
 
 def serialize(metric):
-    from ..saving import serialize_keras_object
+    from ..saving.serialization_lib import serialize_keras_object
     return serialize_keras_object(metric)
 
 
 def deserialize(config, custom_objects=None):
-    from ..saving import deserialize_keras_object
+    from ..saving.serialization_lib import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects,
                                     module_objects=ALL_OBJECTS_DICT)
 

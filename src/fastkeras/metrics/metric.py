@@ -163,7 +163,7 @@ class MeanMetricWrapper(Mean):
     def get_config(self):
         config = super().get_config()
         if type(self) is MeanMetricWrapper:  # a subclass names its function by its class
-            from ..saving import serialize_keras_object
+            from ..saving.serialization_lib import serialize_keras_object
             config["fn"] = serialize_keras_object(self._fn)
         config.update(self._fn_kwargs)
         return config
@@ -171,7 +171,7 @@ class MeanMetricWrapper(Mean):
     @classmethod
     def from_config(cls, config):
         if cls is MeanMetricWrapper:  # Keras saves the function under "fn"
-            from ..saving import deserialize_keras_object
+            from ..saving.serialization_lib import deserialize_keras_object
             config = dict(config)
             fn = config.pop("fn")
             fn = deserialize_keras_object(fn) if isinstance(fn, dict) else fn

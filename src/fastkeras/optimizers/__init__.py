@@ -20,13 +20,13 @@ ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (
 
 
 def serialize(optimizer):
-    from ..saving import serialize_keras_object
+    from ..saving.serialization_lib import serialize_keras_object
     return serialize_keras_object(optimizer)
 
 
 def deserialize(config, custom_objects=None):
     """An optimizer from its config; built-in class names match in any case (Keras)."""
-    from ..saving import deserialize_keras_object
+    from ..saving.serialization_lib import deserialize_keras_object
     if config["class_name"].lower() in ALL_OBJECTS_DICT:
         config = dict(config, class_name=config["class_name"].lower())
     return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,

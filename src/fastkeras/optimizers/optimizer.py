@@ -398,7 +398,7 @@ class Optimizer:
         from . import schedules
         if isinstance(self._schedule, LearningRateSchedule):
             return schedules.serialize(self._schedule)
-        from ..saving import serialize_keras_object
+        from ..saving.serialization_lib import serialize_keras_object
         return serialize_keras_object(self._schedule)
 
     @classmethod

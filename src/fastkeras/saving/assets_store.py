@@ -83,7 +83,7 @@ class AssetsReader:
     `load(obj, path)` runs the object's `load_assets` on its own files."""
 
     def __init__(self, archive):
-        from .keras_file import KerasFileError
+        from .errors import KerasFileError
         self.filename = archive.filename
         self._files = {}
         prefix = f"{ASSETS_DIRNAME}/"

@@ -17,6 +17,8 @@ import io
 import json
 import zipfile
 
+from .errors import KerasFileError
+
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
 WEIGHTS_FILENAME = "model.weights.h5"
@@ -27,9 +29,6 @@ KERAS_FORMAT_VERSION = "3.15.1"
 _BOMB_FLOOR_BYTES = 1 << 26
 _MAX_EXPANSION = 100
 
-
-class KerasFileError(ValueError):
-    """A `.keras` file that cannot be read: not a zip, damaged, or unsafe."""
 
 
 def model_to_bytes(model) -> bytes:

@@ -28,13 +28,22 @@ def _is_saveable(obj):
     return isinstance(obj, (Layer, Optimizer))
 
 
-def _reference_class(obj):
-    from ..layers.layer import Layer
-    from ..models import Model, Sequential
-    for cls in (Sequential, Model, Layer):
-        if isinstance(obj, cls):
+# fastkeras's model classes, found in an object's MRO by module and name: saving does not
+# import models/, which imports saving (model.save, keras.models.load_model).
+_MODEL_CLASSES = {("fastkeras.models.sequential", "Sequential"), ("fastkeras.models.model", "Model")}
+
+
+def _model_base(obj, names=("Sequential", "Model")):
+    """The first of fastkeras's model classes `names` that `obj` is an instance of."""
+    for cls in type(obj).__mro__:
+        if (cls.__module__, cls.__name__) in _MODEL_CLASSES and cls.__name__ in names:
             return cls
     return None
+
+
+def _reference_class(obj):
+    from ..layers.layer import Layer
+    return _model_base(obj) or (Layer if isinstance(obj, Layer) else None)
 
 
 def _skipset(cls):
@@ -52,8 +61,8 @@ def _skipset(cls):
 
 def _layers_first(obj):
     """Keras's Sequential and functional models walk their `layers` before anything."""
-    from ..models import Sequential
-    return isinstance(obj, Sequential) or getattr(obj, "_functional", None) is not None
+    return _model_base(obj, ("Sequential",)) is not None or \
+        getattr(obj, "_functional", None) is not None
 
 
 def _name_key(name):

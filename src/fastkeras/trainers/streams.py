@@ -352,14 +352,14 @@ def _unflatten(parts, arrays):
     return out
 
 
-def predict(model, x, steps, callbacks, verbose):
+def predict(model, x, steps, callback_list):
     """predict() over a generator or PyDataset: each batch's inputs (the y and weights a
     batch may hold are ignored, as in Keras), runs of same-shaped batches gathered and run
-    as one forward call; the outputs concatenated along the batch axis."""
-    from . import loops
+    as one forward call; the outputs concatenated along the batch axis. `callback_list(n)`
+    gives the call's CallbackList for n steps (loops.py makes it)."""
     stream = Stream(model, "predict", source(x), steps)
     stream.reset()
-    cbs = loops.callback_list(model, callbacks, verbose, 1, stream.steps)
+    cbs = callback_list(stream.steps)
     cbs.on_predict_begin()
     model.stop_predicting = False
     parts, done, chunk = [], 0, []

@@ -293,8 +293,9 @@ class Trainer(io.TrainerData):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         if streams.is_stream(x):
+            verbose = data_utils.check_verbose(verbose)
             return streams.predict(self, x, array_epochs.check_steps("steps", steps),
-                                   callbacks, data_utils.check_verbose(verbose))
+                                   lambda n: loops.callback_list(self, callbacks, verbose, 1, n))
         if verbose == 0 and steps is None and not callbacks:  # fast path: a known shape
             out = self._forward.fast(x, 32 if batch_size is None else batch_size)
             if out is not None:

@@ -10,7 +10,7 @@ from .naming import to_snake_case, unique_name
 from .plotting import plot_history
 from .py_dataset import PyDataset, Sequence
 from .random import set_random_seed
-from ..callbacks.progbar import Progbar
+from .progbar import Progbar
 
 
 def to_categorical(x, num_classes=None):

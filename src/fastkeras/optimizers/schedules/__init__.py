@@ -11,13 +11,13 @@ ALL_OBJECTS_DICT = {cls.__name__: cls for cls in (
 
 def serialize(learning_rate_schedule):
     """Keras's dict: {"module", "class_name", "config", "registered_name"}."""
-    from ...saving import serialize_keras_object
+    from ...saving.serialization_lib import serialize_keras_object
     return serialize_keras_object(learning_rate_schedule)
 
 
 def deserialize(config, custom_objects=None):
     """A schedule from `serialize`'s dict; built-ins are found by class name."""
-    from ...saving import deserialize_keras_object
+    from ...saving.serialization_lib import deserialize_keras_object
     return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
                                     custom_objects=custom_objects)
 

@@ -15,7 +15,7 @@ import pytest
 
 import fastkeras as keras
 from fastkeras.callbacks import ProgbarLogger
-from fastkeras.callbacks.progbar import Progbar
+from fastkeras.utils.progbar import Progbar
 from tests.fixtures import progress_cases
 
 FIXTURE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" /
