@@ -9,11 +9,9 @@ call (Keras's stateless seeds)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..graph import Graph, Variable, bind, current_graph
+from ..graph import Variable, bind, current_graph
 from ..utils.random import generator
 from .core import convert, shape_of, standardize_dtype
 

@@ -14,8 +14,6 @@ import copy
 
 import numpy as np
 
-from . import data as data_utils
-
 
 class ForwardRunner:
     """Runs every batch of one input shape through the predict plan(s) in one call each."""
