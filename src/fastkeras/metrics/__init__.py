@@ -12,6 +12,8 @@ from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCate
                        binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from .auc import AUC
+from .correlation import (ConcordanceCorrelation, PearsonCorrelation, concordance_correlation,
+                          pearson_correlation)
 from .confusion import (FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
                         RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
                         TrueNegatives, TruePositives)
@@ -28,6 +30,7 @@ ALL_OBJECTS = (
     Metric, Mean, Sum, MeanMetricWrapper,
     MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError, R2Score,
+    PearsonCorrelation, ConcordanceCorrelation,
     AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
     RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives,
     TruePositives,
@@ -87,5 +90,6 @@ _LOSS_FUNCTIONS = (binary_crossentropy, binary_focal_crossentropy, categorical_c
 
 __all__ = sorted({cls.__name__ for cls in ALL_OBJECTS} | {f.__name__ for f in _LOSS_FUNCTIONS} | {
     "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "pearson_correlation", "concordance_correlation",
     "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy", "get", "serialize",
     "deserialize"})
