@@ -6,6 +6,7 @@ from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorica
                       mean_absolute_percentage_error, mean_squared_error,
                       mean_squared_logarithmic_error, poisson,
                       sparse_categorical_crossentropy, squared_hinge)
+from ..saving.identifiers import identifier_functions
 from ..utils.naming import to_snake_case
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
@@ -54,31 +55,9 @@ ALL_OBJECTS_DICT.update({
 })
 
 
-def serialize(metric):
-    from ..saving.serialization_lib import serialize_keras_object
-    return serialize_keras_object(metric)
-
-
-def deserialize(config, custom_objects=None):
-    from ..saving.serialization_lib import deserialize_keras_object
-    return deserialize_keras_object(config, custom_objects=custom_objects,
-                                    module_objects=ALL_OBJECTS_DICT)
-
-
-def get(identifier):
-    """Keras's metrics.get: None, a config dict, a name, a Metric class (instantiated), a
-    Metric or a function (returned as is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if isinstance(obj, type) else obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+# Keras's metrics.get: None, a config dict, a name, a Metric class (instantiated), a Metric
+# or a function (returned as is) — the rule regularizers and constraints share.
+serialize, deserialize, get = identifier_functions("metric", ALL_OBJECTS_DICT)
 
 
 # Keras exports the loss functions here too (the same functions as keras.losses').
