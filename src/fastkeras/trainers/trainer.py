@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import losses as losses_module, optimizers
-from . import array_epochs, compile_utils, data as data_utils, io, loops, multi_output, streams, weights
+from . import (array_epochs, compile_utils, data as data_utils, io, loops, multi_output,
+               stream_predict, streams, weights)
 from .forward import BatchCache, ForwardCache, run_checked
 from .steps import StepCache, custom_compute_loss, default_loss, overridden, supervised_step
 
@@ -294,7 +295,7 @@ class Trainer(io.TrainerData):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         if streams.is_stream(x):
             verbose = data_utils.check_verbose(verbose)
-            return streams.predict(self, x, array_epochs.check_steps("steps", steps),
+            return stream_predict.predict(self, x, array_epochs.check_steps("steps", steps),
                                    lambda n: loops.callback_list(self, callbacks, verbose, 1, n))
         if verbose == 0 and steps is None and not callbacks:  # fast path: a known shape
             out = self._forward.fast(x, 32 if batch_size is None else batch_size)
