@@ -16,8 +16,8 @@ from ..fixtures import loss_cases
 with open(loss_cases.__file__.replace("loss_cases.py", "keras_losses.json")) as f:
     KERAS = json.load(f)
 
-# Keras names fastkeras does not have yet (a sequence loss and a metric-learning loss).
-NOT_YET = {"CTC", "ctc", "Circle", "circle"}
+# Keras names fastkeras does not have yet (none since CTC and Circle).
+NOT_YET = set()
 
 
 def _signature(obj):

@@ -1,8 +1,10 @@
-"""Losses (keras.losses): every Keras 3.15 loss but CTC and Circle, `get`, `serialize` and
-`deserialize` with Keras's names and aliases."""
+"""Losses (keras.losses): every Keras 3.15 loss, `get`, `serialize` and `deserialize` with
+Keras's names and aliases."""
 
 import inspect
 
+from .ctc_loss import CTC, ctc
+from .metric_learning import Circle, circle
 from .losses import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
                      CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
                      CategoricalHinge, CosineSimilarity, Dice, Hinge, Huber, KLDivergence,
@@ -24,12 +26,12 @@ _ALL_OBJECTS = (
     BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy,
     SparseCategoricalCrossentropy, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber,
-    Hinge, SquaredHinge, CategoricalHinge, Dice, Tversky,
+    Hinge, SquaredHinge, CategoricalHinge, Dice, Tversky, CTC, Circle,
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge, squared_hinge,
-    categorical_hinge, dice, tversky)
+    categorical_hinge, dice, tversky, ctc, circle)
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in _ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({
     "bce": binary_crossentropy, "BCE": binary_crossentropy,
@@ -39,9 +41,6 @@ ALL_OBJECTS_DICT.update({
     "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
     "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
 })
-# Keras names with no fastkeras loss yet: CTC needs a dynamic-programming op (ctc_loss),
-# Circle a masked logsumexp over pairs.
-_NOT_YET = {"CTC": "CTC", "ctc": "CTC", "Circle": "Circle", "circle": "Circle"}
 
 
 def serialize(loss):
@@ -66,9 +65,6 @@ def get(identifier):
     if isinstance(identifier, dict):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
-        if identifier in _NOT_YET:
-            raise NotImplementedError(f"The {_NOT_YET[identifier]} loss ({identifier!r}) is "
-                                      "not supported yet by fastkeras")
         obj = ALL_OBJECTS_DICT.get(identifier)
     else:
         obj = identifier
@@ -87,16 +83,15 @@ def resolve(identifier):
     return LossFunctionWrapper(loss, name=name)
 
 
-__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
-           "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy",
-           "CategoricalHinge", "CosineSimilarity", "Dice", "Hinge", "Huber", "KLDivergence",
-           "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError",
-           "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
-           "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky",
-           "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CTC", "CategoricalCrossentropy",
+           "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy", "CategoricalHinge",
+           "Circle", "CosineSimilarity", "Dice", "Hinge", "Huber", "KLDivergence", "LogCosh",
+           "Loss", "LossFunctionWrapper", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+           "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
+           "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky", "binary_crossentropy",
+           "binary_focal_crossentropy", "categorical_crossentropy",
            "categorical_focal_crossentropy", "categorical_generalized_cross_entropy",
-           "categorical_hinge", "cosine_similarity", "deserialize", "dice", "get", "hinge",
-           "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
-           "mean_absolute_percentage_error", "mean_squared_error",
-           "mean_squared_logarithmic_error", "poisson", "serialize",
-           "sparse_categorical_crossentropy", "squared_hinge", "tversky"]
+           "categorical_hinge", "circle", "cosine_similarity", "ctc", "deserialize", "dice", "get",
+           "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
+           "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+           "poisson", "serialize", "sparse_categorical_crossentropy", "squared_hinge", "tversky"]
