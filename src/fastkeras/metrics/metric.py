@@ -93,8 +93,9 @@ def samplewise(values, sample_weight, reduce=ops.mean):
         values = reduce(values, axis=tuple(range(rw, rv)))
     sw = ops.broadcast_to(sw, shape_of(values))
     values = ops.multiply(values, sw)
-    if rw > 1:
+    if rw > 1:  # temporal weights: each sample counts by its reduced weights and values
         sw = reduce(sw, axis=tuple(range(1, rw)))
+        values = reduce(values, axis=tuple(range(1, rw)))
     return values, sw
 
 

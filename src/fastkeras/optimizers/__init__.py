@@ -2,21 +2,25 @@
 native kernels), `get()`, `serialize()` and `deserialize()`."""
 
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
 from .ftrl import Ftrl
+from .lamb import Lamb
 from .lion import Lion
+from .loss_scale_optimizer import LossScaleOptimizer
 from .nadam import Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 from . import schedules  # noqa: F401  (keras.optimizers.schedules)
 
-# Keras's identifiers: each class's name, lower-cased.
+# Keras's identifiers: each class's name, lower-cased (Lamb is not one, in Keras either).
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (
-    Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam, Ftrl, Lion)}
+    Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam, Ftrl, Lion,
+    Adafactor, LossScaleOptimizer)}
 
 
 def serialize(optimizer):
@@ -41,6 +45,8 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):
         return identifier()
     if isinstance(identifier, str):
+        if identifier.lower() == "lossscaleoptimizer":  # Keras: its config lacks the key
+            raise KeyError("inner_optimizer")
         if identifier.lower() not in ALL_OBJECTS_DICT or identifier.lower() == "optimizer":
             raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
         return ALL_OBJECTS_DICT[identifier.lower()]()
@@ -51,5 +57,6 @@ def get(identifier):
     raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
 
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "Ftrl", "Lion", "Nadam",
-           "Optimizer", "RMSprop", "SGD", "deserialize", "get", "serialize"]
+__all__ = ["Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "Ftrl", "Lamb",
+           "Lion", "LossScaleOptimizer", "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize",
+           "get", "serialize"]

@@ -41,6 +41,10 @@ class StepContext:
 
 
 class Optimizer:
+    # False: apply() updates each variable on its own shape (Adafactor's factored moments,
+    # Lamb's per-variable norms), never over one flat view of all of them.
+    flat_update = True
+
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -50,10 +54,6 @@ class Optimizer:
                           stacklevel=2)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if loss_scale_factor is not None:
-            # The trainer would have to scale the loss (Optimizer.scale_loss) first.
-            raise NotImplementedError(f"{type(self).__name__}(loss_scale_factor=...) is not "
-                                      "supported yet by fastkeras")
         opt.check_options(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
                           ema_overwrite_frequency, gradient_accumulation_steps)
         self.weight_decay, self.clipnorm, self.clipvalue = weight_decay, clipnorm, clipvalue
@@ -252,8 +252,12 @@ class Optimizer:
         self._check_built(variables)
         graph = current_graph()
         families = self.slot_families()
+        if self.loss_scale_factor is not None:  # Keras: unscaled before anything else
+            grads = [None if g is None else ops.divide(g, float(self.loss_scale_factor))
+                     for g in grads]
         if graph is not None and variables and all(g is not None for g in grads) and \
-                len({v.dtype for v in variables}) == 1 and not self.clipnorm:
+                len({v.dtype for v in variables}) == 1 and not self.clipnorm and \
+                self.flat_update:
             flat_grad = ops.concatenate([ops.reshape(g, (-1,)) for g in grads], axis=0)
             wd = opt.decay_factor(variables, [self._exclusions.decays(v) for v in variables],
                                   self.weight_decay) if self.weight_decay else None
@@ -358,6 +362,10 @@ class Optimizer:
         return self._iterations
 
     def scale_loss(self, loss):
+        """The loss the gradients are taken of (Keras: times loss_scale_factor; apply()
+        divides the gradients by it)."""
+        if self.loss_scale_factor is not None:
+            return ops.multiply(loss, float(self.loss_scale_factor))
         return loss
 
     # ---- saving (Keras 3's hooks) ---------------------------------------------------------

@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from .. import ops
+from ..graph import bind
 
 
 def check_options(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
@@ -38,6 +39,12 @@ def select(flag, if_one, if_zero):
     """`if_one` where the float 0/1 scalar `flag` is 1, else `if_zero` (exact for finite
     values: a*1 + b*0 is a). Keras's JAX backend gates EMA overwrites the same way."""
     return ops.add(ops.multiply(if_one, flag), ops.multiply(if_zero, ops.subtract(1.0, flag)))
+
+
+def where_positive(flag, x):
+    """x where `flag` > 0, else 0, NaN or inf in x included (Keras's ops.where): relu_grad's
+    rule, a select that a non-finite unused value cannot spoil. `flag` has x's shape."""
+    return bind("relu_grad", flag, x)
 
 
 def is_multiple(count64, k):

@@ -19,7 +19,7 @@ from ..graph.planner import compile_plan
 from ..graph.state import StateBlock
 from ..losses.losses import reduce_values
 from ..ops.core import convert, shape_of
-from . import sharding
+from . import sharding, weights
 from .io import MultiSpec
 from .multi_output import update_metrics
 
@@ -69,7 +69,7 @@ def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
         inputs, x = _placeholders(g, batch, x_spec, "x", pack_x)
         y_flat, y_true = _placeholders(g, batch, y_spec, "y", pack_y)
         inputs += y_flat
-        sw_flat, sw = _weight_placeholders(g, batch, weighted, pack_y)
+        sw_flat, sw = weights.placeholders(g, batch, weighted, pack_y)
         inputs += sw_flat
         step = model.train_step if train else model.test_step
         if overridden(step):  # the user's step: traced as it is, no per-sample values
@@ -77,18 +77,6 @@ def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
         else:
             supervised_step(model, x, y_true, sw, train)
     return g, inputs, []
-
-
-def _weight_placeholders(g, batch, weighted, pack_y):
-    """The sample weights' placeholders (weights.spec): none, one (batch,) column, or one
-    per output, which the step sees packed as the targets are (a list or a dict)."""
-    if not weighted:
-        return [], None
-    if weighted is True:
-        sw = g.placeholder((batch,), "float32", "sample_weight")
-        return [sw], sw
-    flat = [g.placeholder((batch,), "float32", f"sample_weight{i}") for i in range(weighted)]
-    return flat, pack_y(flat)
 
 
 def supervised_step(model, x, y_true, sw, train):
@@ -104,7 +92,9 @@ def supervised_step(model, x, y_true, sw, train):
             g.notes["row_roots"] = [y_pred, values]
     if train:
         trainable = model.trainable_weights
-        grads = grad(loss, [g.variable(v) for v in trainable])
+        # Keras: the gradients of the scaled loss (loss_scale_factor, LossScaleOptimizer);
+        # the tracker below gets the loss itself.
+        grads = grad(model.optimizer.scale_loss(loss), [g.variable(v) for v in trainable])
         model.optimizer.apply(grads, trainable)
     _track(model, loss, y_true, y_pred, sw, _batch_of(x))
 

@@ -86,7 +86,9 @@ class DatasetSource:
     kind = "PyDataset"
 
     def __init__(self, dataset, shuffle):
-        self.dataset, self.shuffle = dataset, shuffle
+        self.dataset = dataset
+        # A stand-in for a tf.data.Dataset (utils/timeseries.py) keeps its order, as Keras's.
+        self.shuffle = shuffle and not getattr(dataset, "keeps_batch_order", False)
         self.workers = dataset.workers
         if dataset.use_multiprocessing:
             raise NotImplementedError(

@@ -4,9 +4,13 @@ number of samples) and feed the `weighted_metrics`; plain compiled metrics stay 
 
 What the steps get (one more data column each, see steps.py):
 * None: no weights;
-* one float32 (n,) array: the one output's weights, or, for several outputs, the same
-  weights for each of them (Keras repeats a single array over the outputs);
-* a `PerOutput` tuple of (n,) arrays: one per output, in the outputs' order.
+* one float32 array of n rows: the one output's weights, or, for several outputs, the same
+  (n,) weights for each of them (Keras repeats a single array over the outputs);
+* a `PerOutput` tuple of arrays of n rows: one per output, in the outputs' order.
+
+An array is (n,) (one weight per sample) or, for outputs with a time axis, (n, T, ...):
+temporal weights, one per timestep, which the loss reduction (losses/loss.py) multiplies
+into the per-timestep losses as Keras does (sum_over_batch_size then divides by n * T).
 """
 
 from __future__ import annotations
@@ -53,17 +57,29 @@ def class_weights_to_samples(y, class_weight):
     return out
 
 
-def _one_array(sample_weight, n, name="sample_weight"):
-    """A (n,) float32 array (a trailing axis of 1 dropped), checked."""
+def _one_array(sample_weight, n, name="sample_weight", y=None):
+    """A float32 array of n rows, checked: (n,) (an (n, 1) column flattened to it) or a
+    temporal (n, T, ...) array, kept as given, whose steps must be the targets' `y`."""
     sw = data_utils.as_array(sample_weight, name, "float32")
     if sw.ndim == 2 and sw.shape[1] == 1:
         sw = sw.reshape(-1)
-    if sw.ndim != 1:
-        raise NotImplementedError(f"`{name}` must have shape (n,); temporal weights of "
-                                  f"shape {sw.shape} are not supported yet by fastkeras")
     data_utils.check_lengths(x=np.empty(n), **{name: sw})
+    if sw.ndim > 1 and y is not None:
+        _check_steps(sw, np.shape(y), name)
     data_utils.check_finite(sw, name)
     return np.ascontiguousarray(sw)
+
+
+def _check_steps(sw, y_shape, name):
+    """Temporal weights weigh the targets' leading axes: (n, T) or (n, T, 1) for targets
+    (n, T, ...). Keras fails later on the broadcast; this names the argument instead."""
+    steps = sw.shape[1:]
+    if steps[-1] == 1:  # one trailing axis of 1 is squeezed by the reduction, as Keras's
+        steps = steps[:-1]
+    if tuple(y_shape[1:1 + len(steps)]) != steps:
+        raise ValueError(f"`{name}` of shape {sw.shape} does not fit the targets of shape "
+                         f"{tuple(y_shape)}: temporal sample weights hold one weight per "
+                         "timestep, shape (n, T) for targets of shape (n, T, ...)")
 
 
 def _same_structure(y, sample_weight):
@@ -75,9 +91,10 @@ def _same_structure(y, sample_weight):
     return type(y) is type(sample_weight) and len(y) == len(sample_weight)
 
 
-def _per_output(y_given, sample_weight, n, names):
+def _per_output(y_given, sample_weight, n, names, y):
     """The weights of several outputs given as a list/tuple or dict: a PerOutput tuple in
-    the outputs' order (an output given None weights all of its samples by 1)."""
+    the outputs' order (an output given None weights all of its samples by 1); `y` are
+    the prepared targets, one per output in that order."""
     if not isinstance(y_given, (list, tuple, dict)) or not _same_structure(y_given,
                                                                           sample_weight):
         raise ValueError("You should provide one `sample_weight` array per output in `y`. "
@@ -87,8 +104,8 @@ def _per_output(y_given, sample_weight, n, names):
         entries = [(f"sample_weight[{k!r}]", sample_weight[k]) for k in names]
     else:
         entries = [(f"sample_weight[{i}]", w) for i, w in enumerate(sample_weight)]
-    return PerOutput(np.ones(n, "float32") if w is None else _one_array(w, n, label)
-                     for label, w in entries)
+    return PerOutput(np.ones(n, "float32") if w is None else _one_array(w, n, label, y_i)
+                     for (label, w), y_i in zip(entries, y))
 
 
 def sample_weights(y, n, sample_weight=None, class_weight=None, y_given=None, names=None):
@@ -106,7 +123,7 @@ def sample_weights(y, n, sample_weight=None, class_weight=None, y_given=None, na
     if sample_weight is None:
         return None
     if several and isinstance(sample_weight, (list, tuple, dict)):
-        return _per_output(y_given, sample_weight, n, names)
+        return _per_output(y_given, sample_weight, n, names, y)
     if several:
         sw = np.asarray(sample_weight)
         if not (sw.ndim == 1 or (sw.ndim == 2 and sw.shape[1] == 1)):
@@ -115,7 +132,7 @@ def sample_weights(y, n, sample_weight=None, class_weight=None, y_given=None, na
                 "array, it should only have one scalar score per sample (i.e. shape "
                 "`(num_samples,)`). If you want to use non-scalar sample weights, pass a "
                 "`sample_weight` argument with one array per model output.")
-    return _one_array(sample_weight, n)
+    return _one_array(sample_weight, n, y=None if several else y)
 
 
 def on_batch_weights(y, n, sample_weight, class_weight, y_given=None, names=None):
@@ -128,11 +145,26 @@ def on_batch_weights(y, n, sample_weight, class_weight, y_given=None, names=None
 
 
 def spec(sw):
-    """The executors' key for the weights: False (none), True (one array) or the number of
-    per-output arrays (always 2 or more, so never equal to True)."""
+    """The executors' key for the weights: False (none), else the per-row shapes of the
+    weight arrays: one entry for one array, 2 or more for PerOutput (so the two never meet);
+    () is a (n,) array, (T,) a temporal (n, T) one."""
     if sw is None:
         return False
-    return len(sw) if isinstance(sw, PerOutput) else True
+    return tuple(tuple(a.shape[1:]) for a in flat(sw))
+
+
+def placeholders(g, batch, weight_spec, pack_y):
+    """The step graph's placeholders for weights of `weight_spec` (spec()): (their flat
+    list, the value the step sees): none, one array, or one per output, packed as the
+    targets are (a list or a dict)."""
+    if not weight_spec:
+        return [], None
+    if len(weight_spec) == 1:
+        sw = g.placeholder((batch,) + weight_spec[0], "float32", "sample_weight")
+        return [sw], sw
+    flat_sw = [g.placeholder((batch,) + shape, "float32", f"sample_weight{i}")
+               for i, shape in enumerate(weight_spec)]
+    return flat_sw, pack_y(flat_sw)
 
 
 def flat(sw):

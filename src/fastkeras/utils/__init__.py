@@ -6,11 +6,13 @@ from ..saving.object_registration import (CustomObjectScope, custom_object_scope
                                            get_custom_objects, get_registered_name,
                                            get_registered_object, register_keras_serializable)
 from .arrays import normalize, pad_sequences
+from .dataset_split import split_dataset
 from .naming import to_snake_case, unique_name
 from .plotting import plot_history
 from .py_dataset import PyDataset, Sequence
 from .random import set_random_seed
 from .progbar import Progbar
+from .timeseries import timeseries_dataset_from_array
 
 
 def to_categorical(x, num_classes=None):
@@ -42,4 +44,5 @@ __all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
            "get_registered_name", "get_registered_object", "normalize", "pad_sequences",
            "plot_history", "Progbar",
            "PyDataset", "register_keras_serializable", "Sequence", "set_random_seed",
-           "to_categorical", "to_snake_case", "unique_name"]
+           "split_dataset", "timeseries_dataset_from_array", "to_categorical",
+           "to_snake_case", "unique_name"]
