@@ -73,6 +73,9 @@ ShardedExecutor::ShardedExecutor(const std::vector<char*>& arenas, char* state, 
     }
     if (updates_done) bad_plan(k, "optimizer updates must come before the other effects");
     if (!is_update_op(d.op)) bad_plan(k, "not an optimizer update");
+    // Run over element ranges, a global-norm clip would see only its range's norm.
+    if (d.op == static_cast<int32_t>(Op::adam_update) && d.floats.size() > 3 && d.floats[3] > 0)
+      bad_plan(k, "a globally clipped update cannot be split by element range");
     if (d.inputs.size() < 2) bad_plan(k, "an update needs a variable and a gradient");
     const BufferDesc& grad = buffers.at(d.inputs[1]);
     const int64_t len = elements(buffers.at(d.inputs[0]));

@@ -142,9 +142,9 @@ void walk(const Layout<N>& L, F&& f) {
 
 // Sum of a contiguous run: 16 independent lanes (vectorisable without reassociation
 // flags) within blocks of 1024, block sums kept in double. Accuracy comparable to
-// NumPy's pairwise sum.
-template <class T>
-T sum_contig(const T* x, int64_t n) {
+// NumPy's pairwise sum. sum_of_contig sums term(x[i]) and returns the double total.
+template <class T, class F>
+double sum_of_contig(const T* x, int64_t n, F term) {
   constexpr int kLanes = 16;
   constexpr int64_t kBlock = 1024;
   double total = 0;
@@ -154,14 +154,19 @@ T sum_contig(const T* x, int64_t n) {
     T acc[kLanes] = {};
     int64_t i = 0;
     for (; i + kLanes <= len; i += kLanes)
-      for (int l = 0; l < kLanes; ++l) acc[l] += p[i + l];
+      for (int l = 0; l < kLanes; ++l) acc[l] += term(p[i + l]);
     for (int w = kLanes / 2; w > 0; w /= 2)  // pairwise fold of the lanes
       for (int l = 0; l < w; ++l) acc[l] += acc[l + w];
     T s = acc[0];
-    for (; i < len; ++i) s += p[i];
+    for (; i < len; ++i) s += term(p[i]);
     total += static_cast<double>(s);
   }
-  return static_cast<T>(total);
+  return total;
+}
+
+template <class T>
+T sum_contig(const T* x, int64_t n) {
+  return static_cast<T>(sum_of_contig(x, n, [](T a) { return a; }));
 }
 
 // NaN-propagating max, as np.max / np.maximum.

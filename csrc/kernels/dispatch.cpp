@@ -48,7 +48,7 @@ Signature signature(Op op) {
       return {3, 1, 0, 0, false};
     case Op::sgd_update: return {3, 0, 0, 0, true};
     case Op::sgd_momentum_update: return {4, 0, 1, 1, true};
-    case Op::adam_update: return {6, 0, 0, 3, false};
+    case Op::adam_update: return {6, 0, 0, 5, false};
     case Op::increment: return {1, 0, 0, 0, true};
     case Op::accumulate: return {2, 0, 0, 0, false};
     case Op::assign: return {2, 0, 0, 0, true};

@@ -11,12 +11,19 @@
 
 namespace fk::ew {
 
+// One Adam step's scalars (kernels/updates.cpp derives them from Keras's hyperparameters).
+struct AdamStep {
+  float alpha, omb1, omb2, eps;  // lr * sqrt(1 - b2^t) / (1 - b1^t), 1 - b1, 1 - b2, epsilon
+  float grad_scale;              // the global-norm clip factor (1: no clipping)
+  float decay, lr;               // decoupled weight decay: var -= var * decay * lr (0: none)
+};
+
 struct Table {
   const char* name;
-  // Keras Adam step, float32 throughout: m += (g - m) * omb1; v += (g*g - v) * omb2;
+  // Keras Adam step, float32 throughout, with the base optimizer's options folded in:
+  // g *= grad_scale; var -= var * decay * lr; m += (g - m) * omb1; v += (g*g - v) * omb2;
   // var -= (m * alpha) / (sqrt(v) + eps)
-  void (*adam)(float* var, const float* g, float* m, float* v, int64_t n, float alpha,
-               float omb1, float omb2, float eps);
+  void (*adam)(float* var, const float* g, float* m, float* v, int64_t n, const AdamStep& s);
   // d = op(a, b) over n contiguous floats for one instruction of an elementwise program
   // (op an ops.def code, program_ops.inc); false for an op that is not a program op
   bool (*program_op)(int32_t op, const float* a, const float* b, float* d, int64_t n);
@@ -29,8 +36,7 @@ struct Table {
 
 #define FK_EW_DECLARE(ns)                                                                  \
   namespace ns {                                                                          \
-  void adam(float* var, const float* g, float* m, float* v, int64_t n, float alpha,       \
-            float omb1, float omb2, float eps);                                           \
+  void adam(float* var, const float* g, float* m, float* v, int64_t n, const AdamStep& s); \
   bool program_op(int32_t op, const float* a, const float* b, float* d, int64_t n);       \
   void random_uniform(uint64_t key, int64_t first, float* d, int64_t n);                 \
   void random_dropout(uint64_t key, int64_t first, float* d, int64_t n, uint32_t threshold,  \

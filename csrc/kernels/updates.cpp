@@ -1,8 +1,10 @@
 // In-place effect ops: optimizer steps (Keras 3 formulas, in float32 in Keras's order),
 // the step counter, metric accumulation and assignment. No outputs: the first operands
 // are updated through their (writable) buffers.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "common.hpp"
 #include "ew.hpp"
@@ -61,9 +63,40 @@ Status sgd_momentum_update(const OpCall& c) {
   return Status::success();
 }
 
-// (var, grad, m, v, lr f32 scalar, iterations i64 scalar), floats (beta_1, beta_2, eps):
-// t = it + 1; alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); m += (g - m) * (1 - b1);
-// v += (g*g - v) * (1 - b2); var -= m * alpha / (sqrt(v) + eps)    [all float32]
+namespace {
+
+// Keras's clip_by_global_norm factor for the whole gradient g (n floats):
+// c * min(1 / norm, 1 / c), NaN when the norm is not finite (+ norm - norm). The squares
+// are summed in fixed chunks (double partials added in order), so the factor does not
+// depend on the thread count.
+float global_clip_scale(const float* g, int64_t n, float clipnorm) {
+  constexpr int64_t kChunk = 16384;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> partial(static_cast<size_t>(chunks));
+  const int parts = n >= kParallelElems ? std::min<int64_t>(threads::num_threads(), chunks) : 1;
+  threads::parallel_for(parts, [&](int t) {
+    int64_t lo, hi;
+    threads::split(chunks, 1, parts, t, &lo, &hi);
+    for (int64_t k = lo; k < hi; ++k) {
+      const int64_t start = k * kChunk;
+      partial[k] = sum_of_contig(g + start, std::min(kChunk, n - start),
+                                 [](float a) { return a * a; });
+    }
+  });
+  double total = 0;
+  for (double p : partial) total += p;
+  const float norm = std::sqrt(static_cast<float>(total));
+  return clipnorm * std::min(1.f / norm, 1.f / clipnorm) + (norm - norm);
+}
+
+}  // namespace
+
+// (var, grad, m, v, lr f32 scalar, iterations i64 scalar),
+// floats (beta_1, beta_2, eps, global_clipnorm, weight_decay):
+// t = it + 1; alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); g *= global clip factor (when
+// global_clipnorm > 0: grad is the whole flat gradient); var -= var * weight_decay * lr;
+// m += (g - m) * (1 - b1); v += (g*g - v) * (1 - b2); var -= m * alpha / (sqrt(v) + eps)
+// [all float32]
 Status adam_update(const OpCall& c) {
   if (Status st = need_f32("adam_update", c, 5); !st.ok()) return st;
   if (c.in(5).dtype != DType::i64) return unsupported("adam_update (iterations)", c.in(5).dtype);
@@ -74,18 +107,23 @@ Status adam_update(const OpCall& c) {
   const float lr = *c.in(4).ptr<float>();
   const float t = static_cast<float>(*c.in(5).ptr<int64_t>() + 1);
   const float b1 = static_cast<float>(c.fattr(0)), b2 = static_cast<float>(c.fattr(1));
-  const float eps = static_cast<float>(c.fattr(2));
-  const float alpha = lr * std::sqrt(1.f - std::pow(b2, t)) / (1.f - std::pow(b1, t));
-  // Keras forms (1 - beta) in double precision and rounds it once to float32.
-  const float one_m_b1 = static_cast<float>(1.0 - c.fattr(0));
-  const float one_m_b2 = static_cast<float>(1.0 - c.fattr(1));
-  // Elementwise, so any split gives the same bits; big ones use every thread.
+  const float clipnorm = static_cast<float>(c.fattr(3));
   const int64_t n = c.in(0).size();
+  ew::AdamStep s;
+  s.alpha = lr * std::sqrt(1.f - std::pow(b2, t)) / (1.f - std::pow(b1, t));
+  // Keras forms (1 - beta) in double precision and rounds it once to float32.
+  s.omb1 = static_cast<float>(1.0 - c.fattr(0));
+  s.omb2 = static_cast<float>(1.0 - c.fattr(1));
+  s.eps = static_cast<float>(c.fattr(2));
+  s.grad_scale = clipnorm > 0 ? global_clip_scale(g, n, clipnorm) : 1.f;
+  s.decay = static_cast<float>(c.fattr(4));
+  s.lr = lr;
+  // Elementwise, so any split gives the same bits; big ones use every thread.
   const int parts = n >= kParallelElems ? threads::num_threads() : 1;
   threads::parallel_for(parts, [&](int t) {
     int64_t lo, hi;
     threads::split(n, 64, parts, t, &lo, &hi);
-    ew::table().adam(var + lo, g + lo, m + lo, v + lo, hi - lo, alpha, one_m_b1, one_m_b2, eps);
+    ew::table().adam(var + lo, g + lo, m + lo, v + lo, hi - lo, s);
   });
   return Status::success();
 }

@@ -158,7 +158,13 @@ CASES["sgd_momentum_update"] = [([_f(4, 3), _f(4, 3), _f(4, 3), _lr()], {"moment
                                 for n in (False, True)]
 CASES["adam_update"] = [([_f(4, 3), _f(4, 3), _f(4, 3) * 0.1, _pos(4, 3) * 0.01, _lr(),
                           np.array(it, dtype=np.int64)], {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7})
-                        for it in (0, 41)]
+                        for it in (0, 41)] + [
+    # The folded options: a clip that scales (norm > 0.5) and one that does not, with
+    # decoupled weight decay. Their own generator keeps the shared draws of later cases.
+    ([r.uniform(-2, 2, (4, 3)), r.uniform(-2, 2, (4, 3)), r.uniform(-0.2, 0.2, (4, 3)),
+      r.uniform(0.001, 0.02, (4, 3)), _lr(), np.array(3, dtype=np.int64)],
+     {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "global_clipnorm": c, "weight_decay": 0.004})
+    for r, c in ((np.random.default_rng(7), 0.5), (np.random.default_rng(8), 100.0))]
 CASES["increment"] = [([np.array(5, dtype=np.int64)], {})]
 CASES["accumulate"] = [([np.array(1.5), _f(4, 3)], {}), ([np.array(0.0), _f()], {})]
 CASES["assign"] = [([_f(3, 2), _f(3, 2)], {}), ([_labels(4, classes=9), _labels(4, classes=9)], {})]

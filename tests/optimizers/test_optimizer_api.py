@@ -94,8 +94,11 @@ def test_iterations_count_updates_under_accumulation():
     assert int(opt.variables[0].numpy()) == 7  # the stored counter counts every call
 
 
-def test_composite_adam_equals_native_kernel(backend):
-    """Adam's composite (used under EMA/accumulation/amsgrad) is the native kernel's formula."""
+@pytest.mark.parametrize("options", [{}, {"global_clipnorm": 0.05}, {"weight_decay": 0.1},
+                                     {"global_clipnorm": 0.05, "weight_decay": 0.1}])
+def test_composite_adam_equals_native_kernel(backend, options):
+    """Adam's composite (used under EMA/accumulation/amsgrad) is the native kernel's formula,
+    with the global clip (0.05: every step clips) and decoupled decay folded in."""
     x = np.random.default_rng(0).standard_normal((64, 3)).astype("float32")
     y = x[:, :1] * 2.0
     results = []
@@ -103,7 +106,7 @@ def test_composite_adam_equals_native_kernel(backend):
         keras.utils.set_random_seed(3)
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"),
                                   keras.layers.Dense(1)])
-        opt = optimizers.Adam(0.01)
+        opt = optimizers.Adam(0.01, **options)
         opt.use_native_kernel = native
         model.compile(optimizer=opt, loss="mse")
         model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)

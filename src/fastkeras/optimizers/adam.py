@@ -2,8 +2,10 @@
   alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
   m += (g - m) * (1 - beta_1);  v += (g**2 - v) * (1 - beta_2);  [v_hat = max(v_hat, v)]
   var -= m * alpha / (sqrt(v or v_hat) + epsilon)
-The plain form runs as the native `adam_update` kernel; amsgrad, EMA and gradient
-accumulation use the same formula composed of ops."""
+The plain form runs as the native `adam_update` kernel, with a global_clipnorm (over the
+flat gradient) and a scalar weight decay (AdamW) folded in; amsgrad, EMA, gradient
+accumulation, clipnorm/clipvalue and per-variable decay exclusions use the same formula
+composed of ops."""
 
 from .. import ops
 from ..graph import bind
@@ -33,10 +35,13 @@ class Adam(Optimizer):
     def has_native_update(self):
         return not self.amsgrad and self.use_native_kernel
 
-    def native_update(self, gradient, variable, slots):
+    native_folds_options = True
+
+    def native_update(self, gradient, variable, slots, global_clipnorm=0.0, weight_decay=0.0):
         m, v = slots
         bind("adam_update", variable, gradient, m, v, self._learning_rate, self._iterations,
-             beta_1=float(self.beta_1), beta_2=float(self.beta_2), epsilon=float(self.epsilon))
+             beta_1=float(self.beta_1), beta_2=float(self.beta_2), epsilon=float(self.epsilon),
+             global_clipnorm=global_clipnorm, weight_decay=weight_decay)
 
     def update_step(self, gradient, variable, slots, ctx):
         m, v = slots[:2]

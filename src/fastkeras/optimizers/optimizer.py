@@ -214,12 +214,30 @@ class Optimizer:
 
     def has_native_update(self):
         """Whether `native_update` binds a native in-place kernel (Adam, SGD). It is used
-        without EMA, accumulation or clipping: a sharded step averages the gradient an
-        update effect reads over the shards, right only for the raw gradient."""
+        without EMA, accumulation or per-variable clipping: a sharded step averages the
+        gradient an update effect reads over the shards, right only for the raw gradient
+        (a globally clipped update is not sharded: trainers/sharding.py)."""
         return False
 
-    def native_update(self, gradient, variable, slots):
+    def native_update(self, gradient, variable, slots, global_clipnorm=0.0, weight_decay=0.0):
+        """Binds the native kernel; the options are nonzero only where
+        `native_folds_options` is True."""
         raise NotImplementedError
+
+    # Whether native_update takes global_clipnorm and a scalar weight_decay itself (Adam).
+    native_folds_options = False
+
+    def _folds_into_native(self, grads, decays):
+        """The native kernel can do the whole step: no clipping, or a global clipnorm over
+        the one flat gradient; decay none or one scalar (kernels that fold them), or no
+        options at all."""
+        if not self.native_folds_options:
+            return False
+        if self.clipnorm or self.clipvalue:
+            return False
+        if self.global_clipnorm and len(grads) != 1:
+            return False
+        return all(wd is None or np.ndim(wd) == 0 for wd in decays)
 
     def _clips(self):
         return bool(self.clipnorm or self.global_clipnorm or self.clipvalue)
@@ -290,6 +308,12 @@ class Optimizer:
             gate = opt.is_multiple(ops.add(ops.cast(self._iterations, "float64"), 1.0), k)
             grads = [opt.select(gate, ops.divide(ops.add(g, a), float(k)), g)
                      for g, a in zip(grads, accumulators)]
+        if gate is None and not self.use_ema and self.has_native_update() and \
+                self._folds_into_native(grads, decays):
+            for g, v, s, wd in zip(grads, variables, own, decays):
+                self.native_update(g, v, s, global_clipnorm=float(self.global_clipnorm or 0.0),
+                                   weight_decay=float(wd or 0.0))
+            return
         grads = self._clip(grads)
         decayed = [v if wd is None else ops.subtract(
             v, ops.multiply(ops.multiply(v, wd), ctx.learning_rate))

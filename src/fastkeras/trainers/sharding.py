@@ -81,6 +81,9 @@ def effect_layout(plan):
         if kind is None:  # an effect a sharded step cannot run (e.g. assign)
             return None
         if kind == UPDATE:
+            # Run by element ranges, a global-norm clip would see only its range's norm.
+            if ins.attrs.get("global_clipnorm"):
+                return None
             grad = ins.inputs[1]
             if kinds and kinds[-1] != UPDATE or plan.buffers[grad].space != "arena":
                 return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...graph.primitives.updates import global_clip_scale
 from ._common import Mutable, contiguous, copy_into, get_attr, jit
 
 
@@ -32,7 +33,7 @@ def _sgd_momentum(var, grad, m, lr, momentum, nesterov):
 
 
 @jit
-def _adam(var, grad, m, v, lr, iterations, beta_1, beta_2, epsilon):
+def _adam(var, grad, m, v, lr, iterations, beta_1, beta_2, epsilon, grad_scale, decay):
     dt = var.dtype.type
     one = dt(1)
     t = dt(iterations + 1)
@@ -43,11 +44,14 @@ def _adam(var, grad, m, v, lr, iterations, beta_1, beta_2, epsilon):
     # Keras computes 1 - beta in double precision, then rounds it to the variable dtype.
     c1 = dt(1.0 - beta_1)
     c2 = dt(1.0 - beta_2)
+    scale = dt(grad_scale)
+    wd = dt(decay)
     for i in range(var.size):
-        g = grad[i]
+        g = grad[i] * scale
+        w = var[i] - var[i] * wd * lr
         m[i] = m[i] + (g - m[i]) * c1
         v[i] = v[i] + (g * g - v[i]) * c2
-        var[i] = var[i] - (m[i] * alpha) / (np.sqrt(v[i]) + eps)
+        var[i] = w - (m[i] * alpha) / (np.sqrt(v[i]) + eps)
 
 
 @jit
@@ -109,9 +113,13 @@ def adam_kernel(prim, ins, outs, attrs, native):
     var, grad, m, v, lr, iterations = ins
     if var.size:
         mv, mm, ms = Mutable(var), Mutable(m), Mutable(v)
-        _adam(mv.flat, contiguous(grad).reshape(-1), mm.flat, ms.flat, _scalar(lr),
+        flat_grad = contiguous(grad).reshape(-1)
+        clipnorm = float(get_attr(prim, attrs, "global_clipnorm"))
+        scale = global_clip_scale(flat_grad, clipnorm) if clipnorm > 0 else 1.0
+        _adam(mv.flat, flat_grad, mm.flat, ms.flat, _scalar(lr),
               np.int64(_scalar(iterations)), float(get_attr(prim, attrs, "beta_1")),
-              float(get_attr(prim, attrs, "beta_2")), float(get_attr(prim, attrs, "epsilon")))
+              float(get_attr(prim, attrs, "beta_2")), float(get_attr(prim, attrs, "epsilon")),
+              float(scale), float(get_attr(prim, attrs, "weight_decay")))
         for mu in (mv, mm, ms):
             mu.done()
 

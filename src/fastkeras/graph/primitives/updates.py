@@ -9,6 +9,8 @@ every pure op of the step. The formulas are Keras 3's exactly (keras/src/optimiz
                                           var += m                      (otherwise)
   adam_update(var, grad, m, v, lr, it):   t = it + 1
                                           alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+                                          grad *= clip_scale(grad)   (global_clipnorm > 0)
+                                          var -= var * weight_decay * lr
                                           m += (grad - m) * (1 - beta_1)
                                           v += (grad**2 - v) * (1 - beta_2)
                                           ((1 - beta) computed in double, then rounded)
@@ -26,8 +28,13 @@ every pure op of the step. The formulas are Keras 3's exactly (keras/src/optimiz
     unit_norm:    var /= 1e-7 + n
     min_max_norm: var *= (rate * clip(n, min_value, max_value) + (1 - rate) * n) / (1e-7 + n)
 
+The base optimizer's global_clipnorm and decoupled weight_decay are folded into adam_update
+(one pass over the parameters instead of an ops composite around it): clip_scale is Keras's
+clip_by_global_norm factor c * min(1/||grad||, 1/c) (NaN for a non-finite norm), which is
+the global norm only when `grad` is the whole flat gradient — the optimizer binds it so.
+
 Native encoding: sgd_momentum_update ints (nesterov,) floats (momentum,);
-adam_update floats (beta_1, beta_2, epsilon); constrain ints (kind, outer, reduce, inner)
+adam_update floats (beta_1, beta_2, epsilon, global_clipnorm, weight_decay); constrain ints (kind, outer, reduce, inner)
 floats (max_value, min_value, rate), kind an index of CONSTRAINT_KINDS.
 """
 
@@ -64,10 +71,24 @@ def _sgd_momentum(var, grad, m, lr, momentum, nesterov):
         var += m
 
 
-def _adam(var, grad, m, v, lr, iterations, beta_1, beta_2, epsilon):
+def global_clip_scale(grad, clipnorm):
+    """Keras's clip_by_global_norm factor for the whole gradient `grad`, in its dtype."""
+    dt = grad.dtype.type
+    norm = dt(np.sqrt(np.sum(np.square(grad, dtype=np.float64))))
+    c = dt(clipnorm)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return c * np.minimum(dt(1) / norm, dt(1) / c) + (norm - norm)
+
+
+def _adam(var, grad, m, v, lr, iterations, beta_1, beta_2, epsilon, global_clipnorm,
+          weight_decay):
     dt = var.dtype.type
     t = dt(iterations + 1)
     alpha = lr * np.sqrt(dt(1) - dt(beta_2) ** t) / (dt(1) - dt(beta_1) ** t)
+    if global_clipnorm > 0:
+        grad = grad * global_clip_scale(grad, global_clipnorm)
+    if weight_decay:
+        var -= var * dt(weight_decay) * lr
     # (1 - beta) is formed in double precision and rounded once, as Keras does.
     m += (grad - m) * dt(1.0 - beta_1)
     v += (np.square(grad) - v) * dt(1.0 - beta_2)
@@ -96,9 +117,13 @@ register(Primitive(
     doc="SGD with (Nesterov) momentum, Keras 3 form"))
 register(Primitive(
     "adam_update", _same_shapes_rule("adam_update", 4, ("float32", "int64")), _adam,
-    effect=True, shard_effect="update", attr_defaults={"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
-    native_attrs=lambda a, s: ((), (float(a["beta_1"]), float(a["beta_2"]), float(a["epsilon"]))),
-    doc="Adam, Keras 3 form (epsilon added to the uncorrected sqrt(v))"))
+    effect=True, shard_effect="update",
+    attr_defaults={"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "global_clipnorm": 0.0,
+                   "weight_decay": 0.0},
+    native_attrs=lambda a, s: ((), (float(a["beta_1"]), float(a["beta_2"]), float(a["epsilon"]),
+                                    float(a["global_clipnorm"]), float(a["weight_decay"]))),
+    doc="Adam, Keras 3 form (epsilon added to the uncorrected sqrt(v)), with the global "
+        "clip and the decoupled weight decay folded in"))
 
 
 def _increment_rule(specs, attrs):
