@@ -94,6 +94,39 @@ def test_gradient_must_live_in_the_arena(parts):
         make(p, instrs=moved)
 
 
+def test_a_globally_clipped_update_is_refused(parts):
+    """Split by element ranges, a global-norm clip would see only its range's norm."""
+    p = parts
+    k = p["pure_end"]
+    op, ins, outs, ints, floats = p["instrs"][k]
+    clipped = list(p["instrs"])
+    clipped[k] = (op, ins, outs, ints, list(floats[:3]) + [1.0] + list(floats[4:]))
+    with pytest.raises(ValueError, match="globally clipped update"):
+        make(p, instrs=clipped)
+
+
+def test_a_globally_clipped_step_trains_unsharded(monkeypatch):
+    """The same W1-sized model that shards with plain Adam runs unsharded with a
+    global_clipnorm, and equals the composite update's result."""
+    monkeypatch.setattr(sharding, "available_cpus", lambda: 2)
+    x = np.random.default_rng(0).standard_normal((64, 6)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    weights = []
+    for native in (True, False):
+        keras.utils.set_random_seed(5)
+        model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        opt = keras.optimizers.Adam(0.01, global_clipnorm=0.1)
+        opt.use_native_kernel = native
+        model.compile(optimizer=opt, loss="binary_crossentropy")
+        model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        ex = next(e for k, e in model._steps._executors.items() if k[0] == "train")
+        assert getattr(ex, "shards", 1) == 1
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-7)
+
+
 def test_bad_data_and_rows_are_errors(parts):
     ex = make(parts)
     x, y = parts["x"], parts["y"]
