@@ -53,6 +53,7 @@ Signature signature(Op op) {
     case Op::accumulate: return {2, 0, 0, 0, false};
     case Op::assign: return {2, 0, 0, 0, true};
     case Op::dense: return {3, 1, 1, 0, true};
+    case Op::batch_matmul: return {2, 1, 2, 0, true};
     case Op::matmul_act_grad: return {3, 2, 3, 0, true};
     case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:
     case Op::sparse_categorical_crossentropy_softmax_grad:
@@ -137,6 +138,7 @@ Status run_validated_op(const OpCall& c) {
       return loss_grad(c);
     case Op::sgd_update: return sgd_update(c);
     case Op::sgd_momentum_update: return sgd_momentum_update(c);
+    case Op::batch_matmul: return batch_matmul(c);
     case Op::adam_update: return adam_update(c);
     case Op::increment: return increment(c);
     case Op::accumulate: return accumulate(c);

@@ -54,6 +54,7 @@ bool program_op_f64(int32_t op, const double* a, const double* b, double* d, int
 Status sgd_update(const OpCall& c);
 Status sgd_momentum_update(const OpCall& c);
 Status adam_update(const OpCall& c);
+Status batch_matmul(const OpCall& c);
 Status increment(const OpCall& c);
 Status accumulate(const OpCall& c);
 Status assign(const OpCall& c);

@@ -71,6 +71,43 @@ Status matmul(const OpCall& c) {
                             out.ptr<float>()));
 }
 
+// (a (batch, m, k), b (batch, k, n)) -> (batch, m, n); ints (transpose_a, transpose_b) as
+// matmul's, per batch item: attention's scores and weighted values.
+Status batch_matmul(const OpCall& c) {
+  const TensorRef &a = c.in(0), &b = c.in(1), &out = c.out(0);
+  const bool ta = c.iattr(0) != 0, tb = c.iattr(1) != 0;
+  if (a.ndim != 3 || b.ndim != 3 || out.ndim != 3)
+    return Status::error("batch_matmul: expected 3-D operands, got ranks %d, %d -> %d", a.ndim,
+                         b.ndim, out.ndim);
+  const int64_t batch = out.dims[0];
+  if (a.dims[0] != batch || b.dims[0] != batch)
+    return Status::error("batch_matmul: batch sizes differ (%lld, %lld -> %lld)",
+                         (long long)a.dims[0], (long long)b.dims[0], (long long)batch);
+  // One item's operands as 2-D views, checked by matmul's rule.
+  auto item = [](const TensorRef& t) {
+    TensorRef r = t;
+    r.ndim = 2;
+    r.dims[0] = t.dims[1];
+    r.dims[1] = t.dims[2];
+    return r;
+  };
+  Dims d;
+  if (Status st = matmul_dims("batch_matmul", item(a), item(b), item(out), ta, tb, d); !st.ok())
+    return st;
+  const int64_t sa = d.m * d.k, sb = d.k * d.n, sc = d.m * d.n;  // elements per item
+  for (int64_t i = 0; i < batch; ++i) {
+    if (a.dtype == DType::f64) {
+      dgemm(d, a.ptr<double>() + i * sa, ta, b.ptr<double>() + i * sb, tb,
+            out.ptr<double>() + i * sc);
+      continue;
+    }
+    Status st = sgemm(gemm_problem(d.m, d.n, d.k, a.ptr<float>() + i * sa, ta,
+                                   b.ptr<float>() + i * sb, tb, out.ptr<float>() + i * sc));
+    if (!st.ok()) return st;
+  }
+  return Status::success();
+}
+
 // (x (m, k), w (k, n), b (n,)) -> (m, n); ints (activation,)
 Status dense(const OpCall& c) {
   const TensorRef &x = c.in(0), &w = c.in(1), &bias = c.in(2), &out = c.out(0);

@@ -183,7 +183,8 @@ Status check_shapes(const OpCall& c) {
     case Op::elementwise_program: return program_shapes(c);
     // Checked by the kernels themselves (they derive their loop bounds from the operands:
     // the GEMMs, gather/scatter, the copies and the counters).
-    case Op::matmul: case Op::dense: case Op::matmul_act_grad: case Op::reshape:
+    case Op::matmul: case Op::batch_matmul: case Op::dense: case Op::matmul_act_grad:
+    case Op::reshape:
     case Op::concatenate: case Op::take: case Op::scatter_add: case Op::cast:
     case Op::increment: case Op::accumulate: case Op::assign: case Op::random: case Op::constrain: case Op::moments:
       return Status::success();

@@ -65,6 +65,12 @@ CASES["matmul"] = [
     for (sa, sb, ta, tb) in [((3, 4), (4, 5), False, False), ((4, 3), (4, 5), True, False),
                              ((3, 4), (5, 4), False, True), ((4, 3), (5, 4), True, True),
                              ((33, 65), (65, 17), False, False), ((1, 7), (7, 1), False, False)]]
+_bmm_rng = np.random.default_rng(11)  # its own draws: later cases keep their inputs
+CASES["batch_matmul"] = [
+    ([_bmm_rng.uniform(-2, 2, sa), _bmm_rng.uniform(-2, 2, sb)], {"transpose_a": ta, "transpose_b": tb})
+    for (sa, sb, ta, tb) in [((2, 3, 4), (2, 4, 5), False, False), ((3, 4, 3), (3, 4, 5), True, False),
+                             ((2, 3, 4), (2, 5, 4), False, True), ((1, 4, 3), (1, 5, 4), True, True),
+                             ((4, 9, 17), (4, 17, 9), False, False)]]
 CASES["bias_add"] = [([_f(4, 5), _f(5)], {}), ([_f(2, 3, 4), _f(4)], {}), ([_f(6), _f(6)], {})]
 for name in ("softmax", "log_softmax"):
     CASES[name] = [([_f(4, 6)], {"axis": -1}), ([_f(3, 4, 5)], {"axis": 1}),

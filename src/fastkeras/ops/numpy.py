@@ -61,17 +61,30 @@ tanh = unary_op("tanh")
 
 
 def matmul(x1, x2):
-    """Matrix product; an N-D `x1` is treated as a stack of rows (Dense on sequences)."""
+    """NumPy's matmul: (..., m, k) @ (..., k, n) with the batch axes broadcast, 1-D operands
+    promoted and squeezed. A 2-D right operand is one GEMM over all rows (Dense on
+    sequences); batched ones run as one batch_matmul over the flattened batch."""
     a, b = promote(x1, x2, float_only=True)
     sa, sb = shape_of(a), shape_of(b)
-    if len(sb) != 2 or len(sa) < 1:
-        raise ValueError(f"matmul supports (..., k) @ (k, n); got shapes {sa} and {sb}")
-    if len(sa) == 2:
-        return bind("matmul", a, b)
+    if not sa or not sb:
+        raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb}")
+    if len(sb) == 1:
+        return reshape(matmul(a, reshape(b, (sb[0], 1))), tuple(sa[:-1]))
     if len(sa) == 1:
-        return reshape(bind("matmul", reshape(a, (1, sa[0])), b), (sb[1],))
-    flat = bind("matmul", reshape(a, (-1, sa[-1])), b)
-    return reshape(flat, tuple(sa[:-1]) + (sb[1],))
+        out = matmul(reshape(a, (1, sa[0])), b)
+        return reshape(out, tuple(sb[:-2]) + (sb[-1],))
+    if sa[-1] != sb[-2]:
+        raise ValueError(f"matmul: inner dimensions differ: {sa} @ {sb} ({sa[-1]} != {sb[-2]})")
+    if len(sb) == 2:
+        if len(sa) == 2:
+            return bind("matmul", a, b)
+        flat = bind("matmul", reshape(a, (-1, sa[-1])), b)
+        return reshape(flat, tuple(sa[:-1]) + (sb[1],))
+    batch = tuple(np.broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2])))
+    items = int(np.prod(batch, dtype=np.int64))
+    a3 = reshape(broadcast_to(a, batch + tuple(sa[-2:])), (items,) + tuple(sa[-2:]))
+    b3 = reshape(broadcast_to(b, batch + tuple(sb[-2:])), (items,) + tuple(sb[-2:]))
+    return reshape(bind("batch_matmul", a3, b3), batch + (sa[-2], sb[-1]))
 
 
 dot = matmul

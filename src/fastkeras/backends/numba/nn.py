@@ -151,6 +151,15 @@ def matmul_kernel(prim, ins, outs, attrs, native):
         copy_into(c, out)
 
 
+def batch_matmul_kernel(prim, ins, outs, attrs, native):
+    """matmul_kernel on each batch item's 2-D views."""
+    a, b, out = ins[0], ins[1], outs[0]
+    view = {"transpose_a": bool(get_attr(prim, attrs, "transpose_a")),
+            "transpose_b": bool(get_attr(prim, attrs, "transpose_b"))}
+    for i in range(out.shape[0]):
+        matmul_kernel(prim, [a[i], b[i]], [out[i]], view, native)
+
+
 @jit
 def _bias_add(x, b, out, rows, n):
     for r in range(rows):
@@ -229,5 +238,6 @@ def normalised_kernel(prim, ins, outs, attrs, native):
     _normalised(_NORM[prim.name], x, g, out.reshape(-1), outer, n, inner)
 
 
-KERNELS = {"matmul": matmul_kernel, "bias_add": bias_add_kernel}
+KERNELS = {"matmul": matmul_kernel, "batch_matmul": batch_matmul_kernel,
+           "bias_add": bias_add_kernel}
 KERNELS.update({n: normalised_kernel for n in _NORM})

@@ -1,7 +1,8 @@
-"""Linear algebra and normalised activations: matmul, bias_add, softmax, log_softmax.
+"""Linear algebra and normalised activations: matmul, batch_matmul, bias_add, softmax,
+log_softmax.
 
 Native encoding:
-  matmul:                ints (transpose_a, transpose_b)
+  matmul, batch_matmul:  ints (transpose_a, transpose_b)
   softmax, log_softmax,
   softmax_grad,
   log_softmax_grad:      ints (axis,)   axis normalised to [0, ndim)
@@ -55,6 +56,43 @@ register(Primitive(
     attr_defaults={"transpose_a": False, "transpose_b": False}, rows="axis0",
     keeps_rows=keeps_axis0_of_matmul,
     doc="op(a) @ op(b) for 2-D a, b; op transposes when its flag is set"))
+
+
+def _batch_matmul_rule(specs, attrs):
+    (sa, _), (sb, _) = specs
+    dtype = require_same_dtype("batch_matmul", specs)
+    require_float("batch_matmul", dtype)
+    if len(sa) != 3 or len(sb) != 3 or sa[0] != sb[0]:
+        raise ValueError(f"batch_matmul expects 3-D operands with one batch size, got shapes "
+                         f"{sa} and {sb}")
+    (m, n), _ = _matmul_rule([(sa[1:], dtype), (sb[1:], dtype)], attrs)[0]
+    return [((sa[0], m, n), dtype)]
+
+
+def _batch_matmul_ref(a, b, transpose_a, transpose_b):
+    a = np.swapaxes(a, 1, 2) if transpose_a else a
+    b = np.swapaxes(b, 1, 2) if transpose_b else b
+    return np.matmul(a, b)
+
+
+def _batch_matmul_vjp(n, g):
+    """matmul's VJP per batch item (the same flag algebra)."""
+    a, b = n.inputs
+    ta, tb = n.attrs["transpose_a"], n.attrs["transpose_b"]
+    g = g[0]
+    ga = (bind("batch_matmul", b, g, transpose_a=tb, transpose_b=True) if ta
+          else bind("batch_matmul", g, b, transpose_a=False, transpose_b=not tb))
+    gb = (bind("batch_matmul", g, a, transpose_a=True, transpose_b=ta) if tb
+          else bind("batch_matmul", a, g, transpose_a=not ta, transpose_b=False))
+    return [ga, gb]
+
+
+register(Primitive(
+    "batch_matmul", _batch_matmul_rule, _batch_matmul_ref, vjp=_batch_matmul_vjp,
+    diff_inputs=(0, 1),
+    native_attrs=lambda attrs, specs: ((int(attrs["transpose_a"]), int(attrs["transpose_b"])), ()),
+    attr_defaults={"transpose_a": False, "transpose_b": False}, rows="elementwise",
+    doc="op(a[i]) @ op(b[i]) for 3-D a, b (batch first); op transposes the last two axes"))
 
 
 def _bias_add_rule(specs, attrs):
