@@ -161,3 +161,24 @@ def test_a_per_column_affine_before_a_dense_folds_into_its_weights():
         assert (big[0].inputs[0] is ins[0]) is not extra  # folded only when it may be
         for got, exp in zip(evaluate(roots, feed, REF), want):
             np.testing.assert_allclose(got, exp, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_a_gradient_helper_never_reads_a_stripped_broadcast(backend, activation):
+    """mean over the time axis after Dense(activation) on sequences: its backward broadcasts
+    the gradient into the activation's gradient helper, which takes equal shapes only, so
+    prepare_programs must keep that broadcast (numba trained on garbage before)."""
+    import fastkeras as keras
+    x = rng.standard_normal((12, 5, 3)).astype("float32")
+    y = rng.standard_normal((12, 1)).astype("float32")
+    losses = []
+    for name in ("reference", backend):
+        backends.set_backend(name)
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((5, 3)), keras.layers.Dense(3, activation=activation),
+                                  keras.layers.Lambda(lambda t: keras.ops.mean(t, axis=1)),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss="mse")
+        losses.append(model.fit(x, y, batch_size=12, epochs=3, shuffle=False,
+                                verbose=0).history["loss"])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-5)

@@ -254,6 +254,12 @@ def prepare_programs(graph: Graph, uses: _Uses):
             try:
                 same = broadcast_shapes(*shapes, tuple(source.shape)) == \
                     tuple(node.outputs[0].shape)
+                # and the primitive itself broadcasts (its kernel runs unfused when the
+                # fusion pass leaves it alone): the gradient helpers take equal shapes only
+                specs = [(tuple(source.shape) if j == i else tuple(t.shape), t.dtype)
+                         for j, t in enumerate(node.inputs)]
+                same = same and tuple(node.prim.shape_rule(specs, node.attrs)[0][0]) == \
+                    tuple(node.outputs[0].shape)
             except ValueError:
                 same = False
             if same:
