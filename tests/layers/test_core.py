@@ -47,8 +47,8 @@ def test_embedding_argument_errors():
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="input_dim"):
             keras.layers.Embedding(bad, 4)
-    with pytest.raises(NotImplementedError, match="mask_zero"):
-        keras.layers.Embedding(10, 4, mask_zero=True)
+    with pytest.raises(NotImplementedError, match="lora_rank"):
+        keras.layers.Embedding(10, 4, lora_rank=2)
 
 
 def test_identity_passes_through():

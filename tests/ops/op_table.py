@@ -232,7 +232,90 @@ TABLE = {
                   lambda x: np.array([[0, 1, 0, 1], [1, 0, 1, 0]]) * x, [_f(2, 4)], True),
     "digitize": (lambda o, x: o.digitize(x, [-1.0, 0.0, 0.5]),
                  lambda x: np.digitize(x, [-1.0, 0.0, 0.5]), [_f(3, 4)], False),
+    "not_equal": (lambda o, a, b: o.not_equal(a, b), np.not_equal,
+                  [np.round(_f(3, 4)), np.round(_f(3, 4))], False),
+    "any": (lambda o, x: o.any(x, axis=1), lambda x: np.any(x, axis=1),
+            [np.round(_f(3, 4) / 3)], False),
+    "pad": (lambda o, x: o.pad(x, ((1, 2), (0, 1))), lambda x: np.pad(x, ((1, 2), (0, 1))),
+            [_f(3, 4)], True),
+    "pad[constant_values]": (lambda o, x: o.pad(x, (2, 1), constant_values=1.5),
+                             lambda x: np.pad(x, (2, 1), constant_values=1.5), [_f(3, 4)], True),
+    "pad[reflect]": (lambda o, x: o.pad(x, ((2, 1), (3, 0)), mode="reflect"),
+                     lambda x: np.pad(x, ((2, 1), (3, 0)), mode="reflect"), [_f(3, 4)], True),
+    "pad[symmetric]": (lambda o, x: o.pad(x, 2, mode="symmetric"),
+                       lambda x: np.pad(x, 2, mode="symmetric"), [_f(3, 4)], True),
 }
 
 # Public names that are not numeric ops (conversions, shape queries, constructors).
 NOT_OPS = {"convert_to_numpy", "convert_to_tensor", "shape", "size", "zeros", "ones"}
+
+
+# Convolutions and poolings (fastkeras/ops/conv.py) against the loop references of
+# tests/ops/conv_reference.py: odd kernels, strides 1-3, dilation 2, 'same' with even kernels,
+# groups, batch 1. conv_transpose's reference takes its crop and output size worked out by
+# hand from JAX's padding (kernel span - 1 - pad before).
+from . import conv_reference as _cr  # noqa: E402
+
+
+def _cf(fn):
+    """A channels_last reference applied to channels_first data."""
+    return lambda x, *a: np.moveaxis(fn(np.moveaxis(x, 1, -1), *a), -1, 1)
+
+
+TABLE.update({
+    "conv[1d_valid_s2]": (lambda o, x, w: o.conv(x, w, strides=2),
+                          lambda x, w: _cr.conv(x, w, 2), [_f(2, 7, 2), _f(3, 2, 3)], True),
+    "conv[1d_same_even_d2]": (lambda o, x, w: o.conv(x, w, padding="same", dilation_rate=2),
+                              lambda x, w: _cr.conv(x, w, 1, "same", 2),
+                              [_f(1, 6, 2), _f(2, 2, 2)], True),
+    "conv[1d_causal_d2]": (lambda o, x, w: o.conv(x, w, padding="causal", dilation_rate=2),
+                           lambda x, w: _cr.conv(x, w, 1, "causal", 2),
+                           [_f(2, 5, 1), _f(3, 1, 2)], True),
+    "conv[2d_same_s2]": (lambda o, x, w: o.conv(x, w, strides=2, padding="same"),
+                         lambda x, w: _cr.conv(x, w, 2, "same"),
+                         [_f(1, 5, 4, 2), _f(3, 3, 2, 3) * 0.5], True),
+    "conv[2d_groups_k5_s3]": (lambda o, x, w: o.conv(x, w, strides=(1, 3)),
+                              lambda x, w: _cr.conv(x, w, (1, 3)),
+                              [_f(2, 6, 5, 4), _f(5, 1, 2, 4) * 0.5], True),
+    "conv[2d_channels_first]": (
+        lambda o, x, w: o.conv(x, w, padding="same", data_format="channels_first"),
+        _cf(lambda x, w: _cr.conv(x, w, 1, "same")), [_f(1, 2, 4, 3), _f(2, 3, 2, 2)], True),
+    "depthwise_conv": (lambda o, x, w: o.depthwise_conv(x, w, strides=2, padding="same"),
+                       lambda x, w: _cr.depthwise_conv(x, w, 2, "same"),
+                       [_f(2, 6, 5, 2), _f(3, 3, 2, 2)], True),
+    "depthwise_conv[1d_k5_d2]": (lambda o, x, w: o.depthwise_conv(x, w, dilation_rate=2),
+                                 lambda x, w: _cr.depthwise_conv(x, w, 1, "valid", 2),
+                                 [_f(1, 10, 3), _f(3, 3, 1)], True),
+    "separable_conv": (lambda o, x, d, p: o.separable_conv(x, d, p, padding="same"),
+                       lambda x, d, p: _cr.separable_conv(x, d, p, 1, "same"),
+                       [_f(1, 5, 4, 2), _f(3, 3, 2, 2), _f(1, 1, 4, 3) * 0.5], True),
+    "conv_transpose[1d_valid_s2]": (lambda o, x, w: o.conv_transpose(x, w, strides=2),
+                                    lambda x, w: _cr.conv_transpose(x, w, 2, 0, (9,)),
+                                    [_f(2, 4, 2), _f(3, 3, 2)], True),
+    "conv_transpose[2d_same_s2]": (
+        lambda o, x, w: o.conv_transpose(x, w, strides=2, padding="same"),
+        lambda x, w: _cr.conv_transpose(x, w, 2, 0, (6, 4)), [_f(1, 3, 2, 2), _f(3, 3, 2, 2)],
+        True),
+    "conv_transpose[2d_same_k4_outpad]": (
+        lambda o, x, w: o.conv_transpose(x, w, strides=(3, 1), padding="same",
+                                         output_padding=(1, 0)),
+        lambda x, w: _cr.conv_transpose(x, w, (3, 1), (1, 1), (4, 2)),
+        [_f(1, 2, 3, 1), _f(4, 2, 2, 1)], True),
+    "conv_transpose[1d_d2]": (lambda o, x, w: o.conv_transpose(x, w, dilation_rate=2),
+                              lambda x, w: _cr.conv_transpose(x, w, 1, 0, (9,), 2),
+                              [_f(1, 5, 1), _f(3, 2, 1)], True),
+    "max_pool": (lambda o, x: o.max_pool(x, 2), lambda x: _cr.max_pool(x, 2), [_f(2, 7, 3)],
+                 True),
+    "max_pool[2d_same_s1]": (lambda o, x: o.max_pool(x, 3, strides=1, padding="same"),
+                             lambda x: _cr.max_pool(x, 3, 1, "same"), [_f(1, 5, 4, 2)], True),
+    "max_pool[2d_even_same]": (lambda o, x: o.max_pool(x, (2, 2), padding="same"),
+                               lambda x: _cr.max_pool(x, 2, None, "same"), [_f(1, 5, 5, 1)],
+                               True),
+    "average_pool": (lambda o, x: o.average_pool(x, 3, strides=2, padding="same"),
+                     lambda x: _cr.average_pool(x, 3, 2, "same"), [_f(2, 7, 2)], True),
+    "average_pool[2d]": (lambda o, x: o.average_pool(x, 2), lambda x: _cr.average_pool(x, 2),
+                         [_f(1, 6, 4, 2)], True),
+    "average_pool[2d_same_s23]": (
+        lambda o, x: o.average_pool(x, (3, 2), strides=(2, 3), padding="same"),
+        lambda x: _cr.average_pool(x, (3, 2), (2, 3), "same"), [_f(1, 5, 7, 1)], True),
+})

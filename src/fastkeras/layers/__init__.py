@@ -17,8 +17,28 @@ from .preprocessing import CategoryEncoding, Discretization, Normalization, Resc
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
+from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
+                            Conv3DTranspose, Convolution1D, Convolution1DTranspose,
+                            Convolution2D, Convolution2DTranspose, Convolution3D,
+                            Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
+                            SeparableConv1D, SeparableConv2D, SeparableConvolution1D,
+                            SeparableConvolution2D)
+from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
+                      AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,
+                      MaxPooling3D)
+from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D,
+                             GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+                             GlobalMaxPooling3D)
+from .masking import Masking
+from .padding import (Cropping1D, Cropping2D, Cropping3D, ZeroPadding1D, ZeroPadding2D,
+                      ZeroPadding3D)
+from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
 
 
 def deserialize(config, custom_objects=None):

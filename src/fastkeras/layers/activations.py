@@ -10,6 +10,8 @@ from .layer import Layer
 
 
 class ReLU(Layer):
+    supports_masking = True  # Keras: a mask passes through unchanged
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0.0:
@@ -36,6 +38,8 @@ class ReLU(Layer):
 
 
 class LeakyReLU(Layer):
+    supports_masking = True  # Keras: a mask passes through unchanged
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -59,6 +63,7 @@ class LeakyReLU(Layer):
 class PReLU(Layer):
     """max(x, 0) - alpha * relu(-x), alpha learned per element of the sample (or shared
     along `shared_axes`)."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
@@ -96,6 +101,8 @@ class PReLU(Layer):
 
 
 class ELU(Layer):
+    supports_masking = True  # Keras: a mask passes through unchanged
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = alpha
@@ -113,6 +120,7 @@ class ELU(Layer):
 class Softmax(Layer):
     """softmax over `axis`; where `mask` is False (or <= 0.5) the input counts as -1e9 and
     the output is 0 (Keras)."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

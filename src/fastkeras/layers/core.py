@@ -26,14 +26,12 @@ class Embedding(Layer):
             if value is not None:
                 raise NotImplementedError(f"Embedding({arg}=...) is not supported yet by "
                                           "fastkeras")
-        if mask_zero:
-            raise NotImplementedError("Embedding(mask_zero=True) is not supported yet by "
-                                      "fastkeras (masking is planned with the sequence layers)")
         self.input_dim, self.output_dim = input_dim, output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero
+        self.supports_masking = mask_zero  # Keras: only a mask_zero Embedding makes a mask
         self._initial_weights = weights
 
     def build(self, input_shape=None):
@@ -55,6 +53,10 @@ class Embedding(Layer):
             inputs = ops.cast(inputs, "int32")
         return ops.take(self.embeddings, inputs, axis=0)
 
+    def compute_mask(self, inputs, mask=None):
+        """With `mask_zero`, id 0 is padding: the mask is True where the id is not 0."""
+        return ops.not_equal(inputs, 0) if self.mask_zero else None
+
     def get_config(self):
         config = super().get_config()
         config.update(input_dim=self.input_dim, output_dim=self.output_dim,
@@ -69,6 +71,7 @@ class Embedding(Layer):
 class Identity(Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.built = True
 
     def call(self, inputs):
@@ -87,6 +90,7 @@ class Lambda(Layer):
         self.function = function
         self.output_shape_arg = output_shape
         self.mask = mask
+        self.supports_masking = mask is not None  # Keras: the mask given, else none
         self.arguments = dict(arguments or {})
         self.built = True
 
@@ -99,6 +103,9 @@ class Lambda(Layer):
         if "training" in params:
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
 
     def get_config(self):
         from ..saving.serialization_lib import serialize_keras_object

@@ -7,6 +7,8 @@ from .layer import Layer, shown_shape
 
 
 class Dense(Layer):
+    supports_masking = True  # Keras: a mask passes through unchanged
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,

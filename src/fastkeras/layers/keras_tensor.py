@@ -20,8 +20,27 @@ class LayerCall:
         self.outputs = outputs    # list[KerasTensor]
         self.args = tuple(args)   # any further positional arguments (not tensors)
 
+    def kwarg_tensors(self):
+        """The KerasTensors among the keyword arguments (a `mask=`): the call depends on
+        them as on its inputs."""
+        found = []
+
+        def walk(v):
+            if isinstance(v, KerasTensor):
+                found.append(v)
+            elif isinstance(v, (list, tuple)):
+                for item in v:
+                    walk(item)
+            elif isinstance(v, dict):
+                for item in v.values():
+                    walk(item)
+        walk(self.kwargs)
+        return found
+
 
 class KerasTensor:
+    _keras_mask = None  # the mask a layer attached (layers/masks.py), a bool KerasTensor
+
     def __init__(self, shape, dtype="float32", name=None, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtype

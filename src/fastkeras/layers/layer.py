@@ -25,6 +25,7 @@ from ..saving.object_config import (auto_config, automatic_config, build_config,
                                     policy_name, recording_build, shape_record)
 from .keras_tensor import KerasTensor, LayerCall
 from .layer_state import LayerState
+from .masks import attach_output_masks, mask_arguments
 
 # Batch size used when tracing a layer only to learn its output shape.
 _SPEC_BATCH = 2
@@ -259,8 +260,12 @@ class Layer(LayerState):
 
     def _call(self, inputs, *args, **kwargs):
         flat = _flatten(inputs)
+        # Keras's masks: read off the inputs before they are converted (layers/masks.py).
+        kwargs, previous_mask = mask_arguments(self, inputs, args, kwargs)
         if any(isinstance(x, KerasTensor) for x in flat):
-            return self._symbolic_call(inputs, *args, **kwargs)
+            outputs = self._symbolic_call(inputs, *args, **kwargs)
+            attach_output_masks(self, inputs, outputs, previous_mask)
+            return outputs
         if not any(isinstance(x, Tensor) for x in flat):
             self._eager_losses.clear()  # losses are those of the latest call
             inputs = _map_structure(lambda x: x if isinstance(x, Variable) else
@@ -279,6 +284,7 @@ class Layer(LayerState):
                 if len(out.shape):
                     penalty = ops.divide(penalty, float(out.shape[0]))
                 self.add_loss(penalty)
+        attach_output_masks(self, inputs, outputs, previous_mask)
         return outputs
 
     def _autocast(self, inputs):
@@ -305,7 +311,11 @@ class Layer(LayerState):
                               (1 if d is None else d) for i, d in enumerate(kt.shape))
                 return graph.placeholder(shape, kt.dtype)
             traced_in = self._autocast(_map_structure(placeholder, inputs))
-            traced_out = self.call(traced_in, *args, **self._call_kwargs(kwargs))
+            # KerasTensors among the keyword arguments (a mask) are traced as placeholders.
+            traced_kwargs = {k: _map_structure(
+                lambda v: placeholder(v) if isinstance(v, KerasTensor) else v, v)
+                for k, v in self._call_kwargs(kwargs).items()}
+            traced_out = self.call(traced_in, *args, **traced_kwargs)
         flat_out = _flatten(traced_out)
         outputs = [KerasTensor((None,) + tuple(t.shape[1:]), t.dtype) for t in flat_out]
         call = LayerCall(self, _flatten(inputs), dict(kwargs), outputs, structure=inputs,
@@ -315,6 +325,23 @@ class Layer(LayerState):
         self._calls.append(call)
         it = iter(outputs)
         return _map_structure(lambda _: next(it), traced_out)
+
+    # ---- masking (layers/masks.py) -------------------------------------------------------
+    @property
+    def supports_masking(self):
+        """Whether the layer puts compute_mask()'s mask on its outputs: as Keras, True for
+        a class that overrides compute_mask(), unless the layer sets it."""
+        value = self.__dict__.get("_supports_masking")
+        if value is None:
+            return type(self).compute_mask is not Layer.compute_mask
+        return value
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        object.__setattr__(self, "_supports_masking", bool(value))
+
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask
 
     def compute_output_shape(self, input_shape):
         kt = KerasTensor(input_shape)

@@ -54,6 +54,8 @@ class _Affine:
 
 
 class BatchNormalization(_Affine, Layer):
+    supports_masking = True  # Keras: a mask passes through unchanged
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -123,6 +125,8 @@ class BatchNormalization(_Affine, Layer):
 
 
 class LayerNormalization(_Affine, Layer):
+    supports_masking = True  # Keras: a mask passes through unchanged
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
@@ -161,6 +165,7 @@ class LayerNormalization(_Affine, Layer):
 
 class UnitNormalization(Layer):
     """x / its L2 norm over `axis` (epsilon 1e-12)."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -12,6 +12,7 @@ _EPSILON = 1e-7  # Keras's backend epsilon: the least standard deviation divided
 
 class Rescaling(Layer):
     """inputs * scale + offset."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -33,6 +34,7 @@ class Rescaling(Layer):
 class Normalization(Layer):
     """(x - mean) / max(sqrt(variance), 1e-7) per position of `axis` (the kept axes), from
     given values or from adapt(data); invert=True maps back."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)

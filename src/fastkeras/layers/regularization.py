@@ -29,6 +29,8 @@ def _check_rate(rate, name="rate", upper_open=False):
 
 
 class Dropout(Layer):
+    supports_masking = True  # Keras: a mask passes through unchanged
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = _check_rate(rate)
@@ -99,6 +101,7 @@ class SpatialDropout3D(_SpatialDropout):
 
 class GaussianNoise(Layer):
     """x + N(0, stddev**2) noise while training."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -125,6 +128,7 @@ class GaussianNoise(Layer):
 
 class GaussianDropout(Layer):
     """x * N(1, rate / (1 - rate)) noise while training."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -151,6 +155,7 @@ class GaussianDropout(Layer):
 class AlphaDropout(Layer):
     """Dropout that keeps SELU's mean and variance: dropped units take SELU's negative
     saturation value, then an affine map restores the moments (Keras's formula)."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -183,6 +188,7 @@ class AlphaDropout(Layer):
 
 class ActivityRegularization(Layer):
     """The identity, adding l1 * sum(|x|) + l2 * sum(x**2) (per sample) to the loss."""
+    supports_masking = True  # Keras: a mask passes through unchanged
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)

@@ -195,7 +195,7 @@ class FunctionalGraph:
                                      f"(from input layer {call.layer.name!r}); it is not in the "
                                      "model's `inputs`.")
                 return
-            for x in call.inputs:
+            for x in call.inputs + call.kwarg_tensors():  # a mask= too
                 visit(x)
             order.append(call)
 
@@ -216,7 +216,7 @@ class FunctionalGraph:
                 return
             first_seen.setdefault(id(call.layer), (len(first_seen), call.layer))
             if not isinstance(call.layer, InputLayer):
-                for x in call.inputs:
+                for x in call.inputs + call.kwarg_tensors():
                     visit(x)
             done.add(id(call))
             post_order.append(call)
@@ -228,7 +228,7 @@ class FunctionalGraph:
             depth = max(call_depth.setdefault(id(call), 0), layer_depth.get(id(call.layer), 0))
             layer_depth[id(call.layer)] = call_depth[id(call)] = depth
             if not isinstance(call.layer, InputLayer):
-                for x in call.inputs:
+                for x in call.inputs + call.kwarg_tensors():
                     parent = id(x._history[0])
                     call_depth[parent] = max(depth + 1, call_depth.get(parent, 0))
         for t in self.inputs:  # inputs no output uses
@@ -253,7 +253,8 @@ class FunctionalGraph:
                 self.host.run_call(call, env)
                 continue
             args = _map_structure(lambda kt: env[id(kt)], call.structure)
-            kwargs = dict(call.kwargs)
+            kwargs = {k: _map_structure(lambda v: env[id(v)] if isinstance(v, KerasTensor)
+                                        else v, v) for k, v in call.kwargs.items()}
             if training is not None or "training" not in kwargs:
                 # Keras: the model's training flag, when given, overrides the call's own.
                 kwargs["training"] = training

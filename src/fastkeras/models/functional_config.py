@@ -181,8 +181,6 @@ def functional_from_config(cls, config, custom_objects=None):
                     break
                 if kwargs.get("mask", None) is None:
                     kwargs.pop("mask", None)
-                else:
-                    raise NotImplementedError("masks are not supported yet by fastkeras")
                 result = created[layer_name](*args, **kwargs)
                 outputs[layer_name].append(_flat_tensors(result))
                 nodes.pop(0)

@@ -15,7 +15,7 @@ from ..saving import serialization_lib
 
 # Arguments each op's Keras class takes in its constructor (the others are call arguments).
 _INIT_ARGS = {
-    "amax": ("axis", "keepdims"), "amin": ("axis", "keepdims"), "argmax": ("axis", "keepdims"),
+    "amax": ("axis", "keepdims"), "any": ("axis", "keepdims"), "pad": ("pad_width", "mode"), "amin": ("axis", "keepdims"), "argmax": ("axis", "keepdims"),
     "binary_crossentropy": ("from_logits",), "broadcast_to": ("shape",), "cast": ("dtype",),
     "categorical_crossentropy": ("from_logits", "axis"), "clip": ("x_min", "x_max"),
     "concatenate": ("axis",), "elu": ("alpha",), "expand_dims": ("axis",),
@@ -62,7 +62,7 @@ def op_layer_config(layer, call, refs):
     bound = _signature(fn).bind(*args, **kwargs)
     bound.apply_defaults()
     init_names = _INIT_ARGS.get(name, ())
-    call_args, init = [], {"name": layer.name}
+    call_args, call_kwargs, init = [], {}, {"name": layer.name}
     for arg, value in bound.arguments.items():
         kind = _signature(fn).parameters[arg].kind
         if arg in init_names:
@@ -71,6 +71,8 @@ def op_layer_config(layer, call, refs):
             call_args.extend(value)
         elif kind == inspect.Parameter.VAR_KEYWORD:
             init.update(value)
+        elif init.keys() - {"name"}:  # after a constructor argument: by keyword (Keras's
+            call_kwargs[arg] = value  # Pad(pad_width, mode)(x, constant_values=...))
         else:
             call_args.append(value)
     for arg in init_names:  # Keras writes every constructor argument
@@ -81,7 +83,8 @@ def op_layer_config(layer, call, refs):
             "config": serialization_lib.serialize_keras_object(init),
             "registered_name": class_name, "name": layer.name,
             "inbound_nodes": [{"args": serialization_lib.serialize_keras_object(
-                refs(tuple(call_args))), "kwargs": {}}]}
+                refs(tuple(call_args))), "kwargs": serialization_lib.serialize_keras_object(
+                refs(call_kwargs))}]}
 
 
 # ---- reading ------------------------------------------------------------------------------

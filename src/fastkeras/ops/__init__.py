@@ -17,6 +17,9 @@ from .numpy import (abs, absolute, add, amax, amin, argmax, broadcast_to, cast, 
                     log, matmul, max, maximum, mean, min, minimum, multiply, negative, ones,
                     reshape, rsqrt, shape, sign, size, sqrt, square, squeeze, std, subtract, sum,
                     take, tanh, transpose, true_divide, var, zeros)
+from .numpy import any, not_equal, pad  # noqa: A004 - Keras's names
+from .conv import (average_pool, conv, conv_transpose, depthwise_conv, max_pool,
+                   separable_conv)
 
 
 def convert_to_tensor(x, dtype=None):
@@ -36,7 +39,7 @@ def convert_to_numpy(x):
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "Tensor", "Variable",
                                                                     "activations", "core",
                                                                     "loops", "nn", "numpy",
-                                                                    "symbolic")]
+                                                                    "symbolic", "windows")]
 
 
 def _wrap_public_ops():

@@ -235,3 +235,75 @@ def zeros(shape, dtype="float32"):
 
 def ones(shape, dtype="float32"):
     return np.ones(shape, standardize_dtype(dtype))
+
+
+def not_equal(x1, x2):
+    """x1 != x2 (bool), as not (x1 == x2)."""
+    return bind("equal", equal(x1, x2), False)
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001 - Keras exports ops.any
+    """Whether any element along `axis` is non-zero (bool): the max of x != 0."""
+    nonzero = cast(not_equal(x, 0) if dtype_of(convert(x)) != "bool" else x, "float32")
+    return greater(max(nonzero, axis=axis, keepdims=keepdims), 0.0)
+
+
+# np.pad's modes that only pick existing elements: padding is a gather of indices.
+_INDEX_PAD_MODES = ("reflect", "symmetric", "edge", "wrap")
+
+
+def _pad_widths(pad_width, ndim):
+    """Keras's pad_width forms (an int, (pad,), (before, after), ((before, after),) or one
+    pair per axis) as one (before, after) pair per axis. (This module's `any` and `max` are
+    ops, hence the plain loops.)"""
+    if isinstance(pad_width, (int, np.integer)):
+        pad_width = [pad_width]
+    pad_width = [list(p) if isinstance(p, (list, tuple)) else p for p in pad_width]
+    if not [p for p in pad_width if isinstance(p, list)]:
+        pad_width = [pad_width]  # (pad,) or (before, after): the same for every axis
+    pairs = []
+    for p in pad_width:
+        if not isinstance(p, list) or len(p) not in (1, 2):
+            raise ValueError("`pad_width` should be a list of tuples of length 1 or 2. "
+                             f"Received: pad_width={pad_width}")
+        before, after = int(p[0]), int(p[-1])
+        if before < 0 or after < 0:
+            raise ValueError(f"`pad_width` must be non-negative. Received: pad_width={pad_width}")
+        pairs.append((before, after))
+    if len(pairs) == 1:
+        pairs = pairs * ndim
+    if len(pairs) != ndim:
+        raise ValueError(f"`pad_width` must have the same length as `x.shape`. Received: "
+                         f"pad_width={pad_width} (of length {len(pairs)}) and x.shape of "
+                         f"length {ndim}")
+    return pairs
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """np.pad for the modes "constant", "reflect", "symmetric", "edge" and "wrap"; the
+    gradient of the padded tensor flows back to the elements it copies."""
+    if constant_values is not None and mode != "constant":
+        raise ValueError("Argument `constant_values` can only be provided when "
+                         f"`mode == 'constant'`. Received: mode={mode}")
+    if mode not in ("constant",) + _INDEX_PAD_MODES:
+        raise NotImplementedError(f"ops.pad(mode={mode!r}) is not supported yet by fastkeras; "
+                                  f"the modes are 'constant', {', '.join(map(repr, _INDEX_PAD_MODES))}")
+    x = convert(x)
+    shape = shape_of(x)
+    pairs = _pad_widths(pad_width, len(shape))
+    for axis, (before, after) in enumerate(pairs):
+        if not before and not after:
+            continue
+        if mode == "constant":
+            x = bind("pad", x, axis=axis, before=before, after=after)
+        else:  # the indices np.pad would copy from, gathered along the axis
+            if shape[axis] == 0 or (mode == "reflect" and shape[axis] == 1):
+                raise ValueError(f"ops.pad(mode={mode!r}) cannot pad axis {axis} of size "
+                                 f"{shape[axis]}")
+            index = np.pad(np.arange(shape[axis], dtype=np.int32), (before, after), mode=mode)
+            x = take(x, index, axis=axis)
+    if mode == "constant" and constant_values is not None and constant_values != 0:
+        fill = np.full(shape_of(x), constant_values, dtype=dtype_of(x))
+        fill[tuple(slice(b, b + n) for (b, _), n in zip(pairs, shape))] = 0
+        x = add(x, fill) if dtype_of(x).startswith("float") else bind("add", x, fill)
+    return x

@@ -1,0 +1,286 @@
+"""Convolutions and poolings (keras.ops.conv, depthwise_conv, separable_conv, conv_transpose,
+max_pool, average_pool) as composites of existing primitives: im2col from the shifted,
+strided slices of ops/windows.py, then one 2-D matmul (the packed GEMM). Every backend runs
+them and autodiff gives their gradients; no kernel of their own.
+
+The patch matrix is built transposed, (K*C, M) for K kernel offsets, C channels and
+M = batch * output positions: the input is moved channels-first once, so each offset's
+window is one contiguous (C, M) block and their concatenation on axis 0 is laid out in
+place by the memory planner (each window written once, straight into the matrix); the
+GEMM reads it with transpose_a. Depthwise convolutions and poolings are elementwise over
+the channels_last windows instead."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from ..graph import bind
+from ..graph.lowering import MAX_JOIN  # parts per concatenate (native operand limit)
+from . import numpy as np_ops
+from .core import dtype_of, promote, shape_of
+from .windows import (conv_transpose_padding, effective_kernel, normalize_padding,
+                      normalize_tuple, pad_or_crop, window_counts, window_geometry,
+                      window_slices, windows_of_padded)
+
+
+def standardize_data_format(data_format):
+    """'channels_last' or 'channels_first' (None: keras.config.image_data_format(), else
+    channels_last); Keras's ValueError otherwise."""
+    if data_format is None:
+        from .. import config
+        getter = getattr(config, "image_data_format", None)
+        return getter() if getter else "channels_last"
+    value = str(data_format).lower()
+    if value not in ("channels_first", "channels_last"):
+        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
+    return value
+
+
+def _to_channels_last(x, data_format):
+    nd = len(shape_of(x))
+    if nd < 3:
+        raise ValueError(f"Expected inputs of rank >= 3 (batch, *spatial, channels), got shape "
+                         f"{shape_of(x)}")
+    if data_format == "channels_first":
+        return bind("transpose", x, perm=(0,) + tuple(range(2, nd)) + (1,))
+    return x
+
+
+def _from_channels_last(y, data_format):
+    nd = len(shape_of(y))
+    if data_format == "channels_first":
+        return bind("transpose", y, perm=(0, nd - 1) + tuple(range(1, nd - 1)))
+    return y
+
+
+def _check_kernel_rank(x, kernel, name="kernel"):
+    if len(shape_of(kernel)) != len(shape_of(x)):
+        raise ValueError(f"Kernel shape must have the same length as input, but received "
+                         f"{name} of shape {shape_of(kernel)} and input of shape {shape_of(x)}.")
+
+
+def _geometry(x, kernel, strides, padding, dilation_rate):
+    n = len(shape_of(x)) - 2
+    return (tuple(shape_of(kernel)[:n]), normalize_tuple(strides, n, "strides"),
+            normalize_padding(padding, allow_causal=(n == 1)),
+            normalize_tuple(dilation_rate, n, "dilation_rate"))
+
+
+def _patch_matrix(windows):
+    """im2col for the channels_last windows (N, *out, C): (N, *out, K*C), offsets major
+    (Keras's kernel (*k, C, F) reshaped to (K*C, F) matches)."""
+    return windows[0] if len(windows) == 1 else bind("concatenate", *windows, axis=-1)
+
+
+def _channels_first(x):
+    """(N, *spatial, C) -> (C, N, *spatial): each window then is one contiguous block."""
+    nd = len(shape_of(x))
+    return bind("transpose", x, perm=(nd - 1,) + tuple(range(nd - 1)))
+
+
+def _join_rows(parts):
+    """The parts concatenated on axis 0, as a tree of at most MAX_JOIN per node."""
+    while len(parts) > 1:
+        parts = [bind("concatenate", *parts[i:i + MAX_JOIN], axis=0)
+                 if len(parts[i:i + MAX_JOIN]) > 1 else parts[i]
+                 for i in range(0, len(parts), MAX_JOIN)]
+    return parts[0]
+
+
+def _conv_gemm(windows, kernel):
+    """sum over offsets k of window_k @ kernel[k], as one GEMM: windows (C, N, *out) from a
+    channels-first input, kernel (*k, C, F) -> (N, *out, F) channels_last."""
+    channels, lead = shape_of(windows[0])[0], shape_of(windows[0])[1:]
+    rows = math.prod(lead)
+    patches_t = _join_rows([bind("reshape", w, shape=(channels, rows)) for w in windows])
+    ks = shape_of(kernel)
+    flat_kernel = bind("reshape", kernel, shape=(math.prod(ks[:-1]), ks[-1]))
+    y = bind("matmul", patches_t, flat_kernel, transpose_a=True)
+    return bind("reshape", y, shape=lead + (ks[-1],))
+
+
+def _grouped_dense_kernel(kernel, groups):
+    """A grouped kernel (*k, C/groups, F) as the block-diagonal (*k, C, F) it stands for:
+    group g's filters see only channels g*C/groups onwards (zeros elsewhere)."""
+    if groups == 1:
+        return kernel
+    shape = shape_of(kernel)
+    per_group_in, per_group_out = shape[-2], shape[-1] // groups
+    blocks = []
+    for g in range(groups):
+        part = bind("slice", kernel, axis=-1, start=g * per_group_out,
+                    stop=(g + 1) * per_group_out)
+        blocks.append(bind("pad", part, axis=len(shape) - 2, before=g * per_group_in,
+                           after=(groups - 1 - g) * per_group_in))
+    return bind("concatenate", *blocks, axis=-1)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution; kernel (*kernel_size, C / groups, filters), the group count read from
+    the channels (Keras's op)."""
+    data_format = standardize_data_format(data_format)
+    x, kernel = promote(inputs, kernel, float_only=True)
+    x = _to_channels_last(x, data_format)
+    _check_kernel_rank(x, kernel)
+    channels, (k_in, filters) = shape_of(x)[-1], shape_of(kernel)[-2:]
+    if channels % k_in:
+        raise ValueError(f"The number of input channels must be evenly divisible by kernel's "
+                         f"in_channels. Received input channels {channels} and kernel "
+                         f"in_channels {k_in}. ")
+    groups = channels // k_in
+    if filters % groups:
+        raise ValueError(f"The number of filters ({filters}) must be evenly divisible by the "
+                         f"number of groups ({groups}).")
+    kernel_size, strides, padding, dilation_rate = _geometry(x, kernel, strides, padding,
+                                                             dilation_rate)
+    paddings, out_shape = window_geometry(shape_of(x)[1:-1], kernel_size, strides, padding,
+                                          dilation_rate)
+    x = _channels_first(x)
+    for a, (before, after) in enumerate(paddings):
+        x = pad_or_crop(x, a + 2, before, after)
+    windows = windows_of_padded(x, kernel_size, strides, dilation_rate, out_shape, first_axis=2)
+    y = _conv_gemm(windows, _grouped_dense_kernel(kernel, groups))
+    return _from_channels_last(y, data_format)
+
+
+def _check_depthwise_channels(x, kernel):
+    if shape_of(x)[-1] != shape_of(kernel)[-2]:
+        raise ValueError(f"The number of input channels ({shape_of(x)[-1]}) must match the "
+                         f"kernel's channels (axis -2 of kernel shape {shape_of(kernel)}).")
+
+
+def _depthwise_channels_last(x, kernel, strides, padding, dilation_rate):
+    """out[..., c * m + j] = sum over offsets k of window_k[..., c] * kernel[k, c, j]."""
+    _check_kernel_rank(x, kernel)
+    _check_depthwise_channels(x, kernel)
+    kernel_size, strides, padding, dilation_rate = _geometry(x, kernel, strides, padding,
+                                                             dilation_rate)
+    windows = window_slices(x, kernel_size, strides, padding, dilation_rate)
+    patches = _patch_matrix(windows)  # (N, *out, K*C)
+    n_offsets = len(windows)
+    channels, multiplier = shape_of(kernel)[-2:]
+    lead = shape_of(patches)[:-1]
+    stacked = bind("reshape", patches, shape=lead + (n_offsets, channels, 1))
+    weights = bind("reshape", kernel, shape=(n_offsets, channels, multiplier))
+    summed = bind("sum", np_ops.multiply(stacked, weights), axes=len(lead), keepdims=False)
+    return bind("reshape", summed, shape=lead + (channels * multiplier,))
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """Each channel convolved with its own `multiplier` filters; kernel
+    (*kernel_size, C, multiplier) -> C * multiplier channels (Keras's op)."""
+    data_format = standardize_data_format(data_format)
+    x, kernel = promote(inputs, kernel, float_only=True)
+    x = _to_channels_last(x, data_format)
+    y = _depthwise_channels_last(x, kernel, strides, padding, dilation_rate)
+    return _from_channels_last(y, data_format)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """depthwise_conv, then a 1x1 conv with pointwise_kernel (*1s, C * multiplier, filters)."""
+    data_format = standardize_data_format(data_format)
+    x, depthwise_kernel, pointwise_kernel = promote(inputs, depthwise_kernel, pointwise_kernel,
+                                                    float_only=True)
+    x = _to_channels_last(x, data_format)
+    _check_kernel_rank(x, pointwise_kernel, "pointwise_kernel")
+    y = _depthwise_channels_last(x, depthwise_kernel, strides, padding, dilation_rate)
+    if shape_of(pointwise_kernel)[-2] != shape_of(y)[-1] or \
+            any(k != 1 for k in shape_of(pointwise_kernel)[:-2]):
+        raise ValueError(f"pointwise_kernel must have shape (1, ..., 1, {shape_of(y)[-1]}, "
+                         f"filters); received {shape_of(pointwise_kernel)}")
+    pointwise = bind("reshape", pointwise_kernel, shape=shape_of(pointwise_kernel)[-2:])
+    return _from_channels_last(np_ops.matmul(y, pointwise), data_format)
+
+
+def _dilate(x, axis, stride):
+    """Puts stride - 1 zeros between neighbours along `axis`: length (L - 1) * s + 1."""
+    if stride == 1:
+        return x
+    shape = shape_of(x)
+    spread = bind("pad", bind("reshape", x, shape=shape[:axis + 1] + (1,) + shape[axis + 1:]),
+                  axis=axis + 1, before=0, after=stride - 1)
+    merged = bind("reshape", spread, shape=shape[:axis] + (shape[axis] * stride,) +
+                  shape[axis + 1:])
+    return pad_or_crop(merged, axis, 0, 1 - stride)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    """The transpose (gradient) of conv: kernel (*kernel_size, filters, C). Computed as a
+    stride-1 conv with the flipped kernel over the stride-dilated, padded input (JAX's
+    padding, as Keras's jax backend)."""
+    data_format = standardize_data_format(data_format)
+    x, kernel = promote(inputs, kernel, float_only=True)
+    x = _to_channels_last(x, data_format)
+    _check_kernel_rank(x, kernel)
+    n = len(shape_of(x)) - 2
+    kernel_size = tuple(shape_of(kernel)[:n])
+    strides = normalize_tuple(strides, n, "strides")
+    padding = normalize_padding(padding)
+    dilation_rate = normalize_tuple(dilation_rate, n, "dilation_rate")
+    output_padding = (None,) * n if output_padding is None else \
+        normalize_tuple(output_padding, n, "output_padding", allow_zero=True)
+    if shape_of(kernel)[-1] != shape_of(x)[-1]:
+        raise ValueError(f"The number of input channels ({shape_of(x)[-1]}) must match the "
+                         f"kernel's in_channels (the last axis of kernel shape "
+                         f"{shape_of(kernel)}).")
+    out_shape = []
+    x = _channels_first(x)
+    for a in range(n):
+        x = _dilate(x, a + 2, strides[a])
+        before, after = conv_transpose_padding(kernel_size[a], strides[a], padding,
+                                               output_padding[a], dilation_rate[a])
+        out_len = shape_of(x)[a + 2] + before + after - effective_kernel(kernel_size[a],
+                                                                         dilation_rate[a]) + 1
+        if out_len < 1:
+            raise ValueError(f"The transposed convolution's output would be empty along "
+                             f"spatial axis {a}: input {shape_of(inputs)}, kernel {kernel_size}")
+        x = pad_or_crop(x, a + 2, before, after)
+        out_shape.append(out_len)
+    windows = windows_of_padded(x, kernel_size, (1,) * n, dilation_rate, tuple(out_shape),
+                                first_axis=2)
+    # Reversed row-major offsets = the kernel flipped on every spatial axis.
+    swapped = bind("transpose", kernel, perm=tuple(range(n)) + (n + 1, n))
+    y = _conv_gemm(windows[::-1], swapped)
+    return _from_channels_last(y, data_format)
+
+
+def _pool_windows(inputs, pool_size, strides, padding, data_format, pad_lowest=False):
+    """The pooling windows of channels_last x; padded positions hold the lowest float when
+    pad_lowest (max pooling), else zeros."""
+    data_format = standardize_data_format(data_format)
+    (x,) = promote(inputs, float_only=True)
+    x = _to_channels_last(x, data_format)
+    n = len(shape_of(x)) - 2
+    pool_size = normalize_tuple(pool_size, n, "pool_size")
+    strides = pool_size if strides is None else normalize_tuple(strides, n, "strides")
+    padding = normalize_padding(padding)
+    pad_value = float(np.finfo(dtype_of(x)).min) if pad_lowest else 0.0
+    windows = window_slices(x, pool_size, strides, padding, 1, pad_value=pad_value)
+    return x, windows, (pool_size, strides, padding, data_format)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The max over each window (padded positions never win)."""
+    x, windows, (_, _, padding, data_format) = _pool_windows(
+        inputs, pool_size, strides, padding, data_format, pad_lowest=True)
+    return _from_channels_last(functools.reduce(np_ops.maximum, windows), data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The mean over each window; with 'same' padding over its non-padded positions only."""
+    x, windows, (pool_size, strides, padding, data_format) = _pool_windows(
+        inputs, pool_size, strides, padding, data_format)
+    total = functools.reduce(np_ops.add, windows)
+    if padding == "valid":
+        y = np_ops.divide(total, float(math.prod(pool_size)))
+    else:
+        counts = window_counts(shape_of(x)[1:-1], pool_size, strides, padding)
+        y = np_ops.divide(total, counts[None, ..., None].astype(dtype_of(x)))
+    return _from_channels_last(y, data_format)
