@@ -26,6 +26,8 @@ from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Co
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                       AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,
                       MaxPooling3D)
+from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                  StackedRNNCells, TimeDistributed, Wrapper)
 from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D,
                              GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                              GlobalMaxPooling3D)
