@@ -66,3 +66,19 @@ def test_shape_errors_of_a_symbolic_call_show_the_batch_as_none():
         dense(keras.Input((5,)))
     with pytest.raises(ValueError, match=r"got shape \(None, 5, 3\)"):
         keras.layers.RepeatVector(2)(keras.Input((5, 3)))
+
+
+def test_an_unknown_axis_stays_unknown_through_layers():
+    """Input((None, 4)): an output axis that follows the unknown one is None (Keras's
+    shapes), one that does not is known; the model runs on any length."""
+    x = keras.Input((None, 4))
+    assert keras.layers.Dense(3)(x).shape == (None, None, 3)
+    assert keras.layers.Conv1D(5, 3)(x).shape == (None, None, 5)
+    assert keras.layers.LSTM(6, return_sequences=True)(x).shape == (None, None, 6)
+    assert keras.layers.GlobalAveragePooling1D()(x).shape == (None, 4)
+    ids = keras.Input((None,), dtype="int32")
+    h = keras.layers.LSTM(6)(keras.layers.Embedding(50, 8, mask_zero=True)(ids))
+    model = keras.Model(ids, keras.layers.Dense(1)(h))
+    assert model.output_shape == (None, 1)
+    for length in (3, 11):
+        assert model.predict(np.ones((2, length), "int32"), verbose=0).shape == (2, 1)

@@ -29,6 +29,10 @@ from .masks import attach_output_masks, mask_arguments
 
 # Batch size used when tracing a layer only to learn its output shape.
 _SPEC_BATCH = 2
+# Sizes an unknown (None) non-batch axis takes in those traces: two of them, so that an
+# output axis that changes with it is known to be unknown. Large, so that no kernel or
+# window is too big for them.
+_SPEC_UNKNOWN = (1009, 1013)
 
 
 def shown_shape(x):
@@ -304,20 +308,17 @@ class Layer(LayerState):
 
     def _symbolic_call(self, inputs, *args, **kwargs):
         self._maybe_build(inputs)
-        graph = Graph("spec")
-        with graph:
-            def placeholder(kt):
-                shape = tuple(_SPEC_BATCH if (d is None and i == 0) else
-                              (1 if d is None else d) for i, d in enumerate(kt.shape))
-                return graph.placeholder(shape, kt.dtype)
-            traced_in = self._autocast(_map_structure(placeholder, inputs))
-            # KerasTensors among the keyword arguments (a mask) are traced as placeholders.
-            traced_kwargs = {k: _map_structure(
-                lambda v: placeholder(v) if isinstance(v, KerasTensor) else v, v)
-                for k, v in self._call_kwargs(kwargs).items()}
-            traced_out = self.call(traced_in, *args, **traced_kwargs)
+        unknown = any(d is None for kt in _flatten(inputs) if isinstance(kt, KerasTensor)
+                      for d in kt.shape[1:])
+        traced_out = self._trace_spec(inputs, args, kwargs, _SPEC_UNKNOWN[0])
         flat_out = _flatten(traced_out)
-        outputs = [KerasTensor((None,) + tuple(t.shape[1:]), t.dtype) for t in flat_out]
+        shapes = [tuple(t.shape[1:]) for t in flat_out]
+        if unknown:  # an output axis that follows an unknown input axis is unknown (None)
+            again = [tuple(t.shape[1:]) for t in _flatten(
+                self._trace_spec(inputs, args, kwargs, _SPEC_UNKNOWN[1]))]
+            shapes = [tuple(d if d == e else None for d, e in zip(s, t))
+                      for s, t in zip(shapes, again)]
+        outputs = [KerasTensor((None,) + shape, t.dtype) for shape, t in zip(shapes, flat_out)]
         call = LayerCall(self, _flatten(inputs), dict(kwargs), outputs, structure=inputs,
                          args=args)
         for i, kt in enumerate(outputs):
@@ -325,6 +326,22 @@ class Layer(LayerState):
         self._calls.append(call)
         it = iter(outputs)
         return _map_structure(lambda _: next(it), traced_out)
+
+    def _trace_spec(self, inputs, args, kwargs, unknown_size):
+        """call() traced on placeholders: the batch axis as _SPEC_BATCH rows, any other
+        unknown axis as `unknown_size`."""
+        graph = Graph("spec")
+        with graph:
+            def placeholder(kt):
+                shape = tuple(_SPEC_BATCH if (d is None and i == 0) else
+                              (unknown_size if d is None else d) for i, d in enumerate(kt.shape))
+                return graph.placeholder(shape, kt.dtype)
+            traced_in = self._autocast(_map_structure(placeholder, inputs))
+            # KerasTensors among the keyword arguments (a mask) are traced as placeholders.
+            traced_kwargs = {k: _map_structure(
+                lambda v: placeholder(v) if isinstance(v, KerasTensor) else v, v)
+                for k, v in self._call_kwargs(kwargs).items()}
+            return self.call(traced_in, *args, **traced_kwargs)
 
     # ---- masking (layers/masks.py) -------------------------------------------------------
     @property
