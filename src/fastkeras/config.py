@@ -18,6 +18,21 @@ def floatx():
     return _FLOATX
 
 
+def image_data_format():
+    """The default `data_format` of convolution, pooling and shape layers."""
+    from .ops.conv import IMAGE_DATA_FORMAT
+    return IMAGE_DATA_FORMAT[0]
+
+
+def set_image_data_format(data_format):
+    from .ops.conv import IMAGE_DATA_FORMAT
+    value = str(data_format).lower()
+    if value not in ("channels_first", "channels_last"):
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
+    IMAGE_DATA_FORMAT[0] = value
+
+
 def set_backend(name):
     """Selects the executor: 'cpu', 'numba' or 'reference' (and 'cuda' when it exists)."""
     backends.set_backend(name)

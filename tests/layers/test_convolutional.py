@@ -124,3 +124,17 @@ def test_keras_written_file_loads_and_round_trips(tmp_path):
     np.testing.assert_allclose(again.predict(inputs, verbose=0), want, rtol=1e-5, atol=1e-5)
     assert [type(layer).__name__ for layer in again.layers] == \
         [type(layer).__name__ for layer in model.layers]
+
+
+def test_image_data_format_is_the_default_layout():
+    """keras.config.image_data_format(): layers without data_format follow it."""
+    import fastkeras
+    assert fastkeras.config.image_data_format() == "channels_last"
+    fastkeras.config.set_image_data_format("channels_first")
+    try:
+        layer = fastkeras.layers.Conv2D(4, 3)
+        assert layer(np.zeros((1, 2, 8, 8), "float32")).shape == (1, 4, 6, 6)
+        with pytest.raises(ValueError, match="must be one of"):
+            fastkeras.config.set_image_data_format("nhwc")
+    finally:
+        fastkeras.config.set_image_data_format("channels_last")

@@ -26,13 +26,16 @@ from .windows import (conv_transpose_padding, effective_kernel, normalize_paddin
                       window_slices, windows_of_padded)
 
 
+# keras.config.image_data_format(): the layout a layer or op without `data_format` takes
+# (fastkeras.config sets it; kept here so that ops need not import the config).
+IMAGE_DATA_FORMAT = ["channels_last"]
+
+
 def standardize_data_format(data_format):
-    """'channels_last' or 'channels_first' (None: keras.config.image_data_format(), else
-    channels_last); Keras's ValueError otherwise."""
+    """'channels_last' or 'channels_first' (None: keras.config.image_data_format());
+    Keras's ValueError otherwise."""
     if data_format is None:
-        from .. import config
-        getter = getattr(config, "image_data_format", None)
-        return getter() if getter else "channels_last"
+        return IMAGE_DATA_FORMAT[0]
     value = str(data_format).lower()
     if value not in ("channels_first", "channels_last"):
         raise ValueError(f"The `data_format` argument must be one of {{'channels_first', "
