@@ -39,14 +39,16 @@ def _matmul_ref(a, b, transpose_a, transpose_b):
 
 
 def _matmul_vjp(n, g):
+    """C = op(A) op(B); dop(A) = G op(B)^T, dop(B) = op(A)^T G, as products of the same
+    primitive (matmul, or batch_matmul per batch item) with transpose flags."""
     a, b = n.inputs
     ta, tb = n.attrs["transpose_a"], n.attrs["transpose_b"]
     g = g[0]
-    # C = op(A) op(B); dop(A) = G op(B)^T, dop(B) = op(A)^T G.
-    ga = (bind("matmul", b, g, transpose_a=tb, transpose_b=True) if ta
-          else bind("matmul", g, b, transpose_a=False, transpose_b=not tb))
-    gb = (bind("matmul", g, a, transpose_a=True, transpose_b=ta) if tb
-          else bind("matmul", a, g, transpose_a=not ta, transpose_b=False))
+    name = n.prim.name
+    ga = (bind(name, b, g, transpose_a=tb, transpose_b=True) if ta
+          else bind(name, g, b, transpose_a=False, transpose_b=not tb))
+    gb = (bind(name, g, a, transpose_a=True, transpose_b=ta) if tb
+          else bind(name, a, g, transpose_a=not ta, transpose_b=False))
     return [ga, gb]
 
 
@@ -75,20 +77,8 @@ def _batch_matmul_ref(a, b, transpose_a, transpose_b):
     return np.matmul(a, b)
 
 
-def _batch_matmul_vjp(n, g):
-    """matmul's VJP per batch item (the same flag algebra)."""
-    a, b = n.inputs
-    ta, tb = n.attrs["transpose_a"], n.attrs["transpose_b"]
-    g = g[0]
-    ga = (bind("batch_matmul", b, g, transpose_a=tb, transpose_b=True) if ta
-          else bind("batch_matmul", g, b, transpose_a=False, transpose_b=not tb))
-    gb = (bind("batch_matmul", g, a, transpose_a=True, transpose_b=ta) if tb
-          else bind("batch_matmul", a, g, transpose_a=not ta, transpose_b=False))
-    return [ga, gb]
-
-
 register(Primitive(
-    "batch_matmul", _batch_matmul_rule, _batch_matmul_ref, vjp=_batch_matmul_vjp,
+    "batch_matmul", _batch_matmul_rule, _batch_matmul_ref, vjp=_matmul_vjp,
     diff_inputs=(0, 1),
     native_attrs=lambda attrs, specs: ((int(attrs["transpose_a"]), int(attrs["transpose_b"])), ()),
     attr_defaults={"transpose_a": False, "transpose_b": False}, rows="elementwise",
