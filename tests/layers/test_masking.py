@@ -146,3 +146,21 @@ def test_sequential_carries_masks_through_its_layers():
         warnings.simplefilter("error")  # every layer here takes or passes the mask
         np.testing.assert_allclose(model.predict(IDS, verbose=0), _masked_mean(h, IDS != 0),
                                    rtol=1e-5, atol=1e-6)
+
+
+def test_each_tensor_argument_gets_its_own_named_mask():
+    """Keras's rule for several tensor arguments: `<name>_mask` for each argument whose name
+    the call signature pairs with one (the first argument is `self`'s next, not `self`)."""
+    seen = {}
+
+    class Pair(keras.layers.Layer):
+        def call(self, query, value, query_mask=None, value_mask=None):
+            seen["query_mask"], seen["value_mask"] = query_mask, value_mask
+            return query
+
+    ids = np.array([[1, 2, 0], [3, 0, 0]])
+    a = keras.layers.Embedding(5, 2, mask_zero=True)(ids)
+    b = keras.layers.Embedding(5, 2, mask_zero=True)(ids[:, ::-1].copy())
+    Pair()(a, b)
+    np.testing.assert_array_equal(np.asarray(seen["query_mask"]), ids != 0)
+    np.testing.assert_array_equal(np.asarray(seen["value_mask"]), ids[:, ::-1] != 0)

@@ -35,6 +35,7 @@ from .masking import Masking
 from .padding import (Cropping1D, Cropping2D, Cropping3D, ZeroPadding1D, ZeroPadding2D,
                       ZeroPadding3D)
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (

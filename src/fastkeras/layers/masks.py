@@ -82,7 +82,8 @@ def _structure_mask(x):
 
 @functools.lru_cache(maxsize=None)
 def _call_parameters(layer_type):
-    return tuple(inspect.signature(layer_type.call).parameters)
+    """call()'s parameter names after `self` (the first is the inputs)."""
+    return tuple(inspect.signature(layer_type.call).parameters)[1:]
 
 
 def mask_arguments(layer, inputs, args, kwargs):

@@ -62,6 +62,13 @@ class Merge(Layer):
 
     _combine = None  # the elementwise op folding the inputs left to right
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: the OR of the inputs' masks; none when any input has none."""
+        if not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+            return None
+        count = functools.reduce(ops.add, [ops.cast(m, "int32") for m in mask])
+        return ops.not_equal(count, 0)
+
     def _merge_function(self, inputs):
         return functools.reduce(type(self)._combine, inputs)
 
