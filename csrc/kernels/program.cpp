@@ -103,9 +103,9 @@ struct Run {
   int64_t filled() const { return n < block ? n : block; }
 };
 
-// Element `g` of input t broadcast to the iteration shape of `o` (right-aligned).
-template <class T>
-T broadcast_element(const TensorRef& t, const TensorRef& o, int64_t g) {
+// The offset in input t of element `g` of the iteration shape `o` it broadcasts to
+// (right-aligned).
+int64_t broadcast_offset(const TensorRef& t, const TensorRef& o, int64_t g) {
   int64_t off = 0, stride = 1;
   for (int i = o.ndim - 1, j = t.ndim - 1; i >= 0 && j >= 0; --i, --j) {
     const int64_t idx = g % o.dims[i];
@@ -113,6 +113,11 @@ T broadcast_element(const TensorRef& t, const TensorRef& o, int64_t g) {
     if (t.dims[j] != 1) off += idx * stride;
     stride *= t.dims[j];
   }
+  return off;
+}
+
+template <class T>
+T element_as(const TensorRef& t, int64_t off) {
   if (t.dtype == DType::b8) return t.ptr<uint8_t>()[off] ? T(1) : T(0);
   return t.ptr<T>()[off];
 }
@@ -143,7 +148,26 @@ void gather(const Run<T>& r, int k, int64_t start, int64_t len, T* dst) {
     const uint8_t* src = t.ptr<uint8_t>() + start;
     for (int64_t i = 0; i < len; ++i) dst[i] = src[i] ? T(1) : T(0);
   } else {
-    for (int64_t i = 0; i < len; ++i) dst[i] = broadcast_element<T>(t, r.p.shape, start + i);
+    // Row by row of the innermost axis (one offset computed per row, not per element): a
+    // run copies t's row, or repeats t's one value where t broadcasts that axis (a column
+    // such as LayerNormalization's (rows, 1) statistics).
+    const TensorRef& o = r.p.shape;
+    const int64_t inner = o.ndim > 0 ? o.dims[o.ndim - 1] : 1;
+    const bool has_inner = t.ndim > 0 && t.dims[t.ndim - 1] != 1;
+    for (int64_t i = 0, g = start; i < len;) {
+      const int64_t col = g % inner;
+      const int64_t run = inner - col < len - i ? inner - col : len - i;
+      const int64_t off = broadcast_offset(t, o, g);
+      if (has_inner && t.dtype != DType::b8) {
+        std::memcpy(dst + i, t.ptr<T>() + off, static_cast<size_t>(run) * sizeof(T));
+      } else if (has_inner) {
+        for (int64_t q = 0; q < run; ++q) dst[i + q] = element_as<T>(t, off + q);
+      } else {
+        std::fill_n(dst + i, run, element_as<T>(t, off));
+      }
+      i += run;
+      g += run;
+    }
   }
 }
 

@@ -57,6 +57,24 @@ def test_constants_are_immediates():
         np.testing.assert_array_equal(got, x * np.float32(2.5))
 
 
+def test_every_broadcast_layout_reads_the_right_elements():
+    """Inputs broadcast along the inner axis (a column), the middle axis, the leading axes
+    (periodic) and as bools, over an iteration shape longer than one block."""
+    rng = np.random.default_rng(3)
+    column = rng.standard_normal((6, 90, 1)).astype(np.float32)   # LayerNorm's statistics
+    middle = rng.standard_normal((6, 1, 17)).astype(np.float32)   # a per-sample row
+    row = rng.standard_normal((17,)).astype(np.float32)           # a bias (periodic)
+    flags = rng.standard_normal((6, 90, 1)) > 0                   # a bool column
+    prog = {"program": (("multiply", (0, 1), "float32"), ("add", (4, 2), "float32"),
+                        ("cast", (3,), "float32"), ("multiply", (5, 6), "float32")),
+            "outputs": (7,), "shape": (6, 90, 17)}
+    want = (column * middle + row) * flags
+    for b in BACKENDS:
+        got, = run_eager(PRIMITIVES["elementwise_program"], [column, middle, row, flags], prog,
+                         backends.get(b))
+        np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=b)
+
+
 @pytest.mark.skipif(not backends.available("cpu"), reason="native module not built")
 @pytest.mark.parametrize("ints,why", [
     ([], "int and 0 float attributes"),
