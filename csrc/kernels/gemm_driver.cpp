@@ -83,11 +83,6 @@ gemm::Blocking blocking(const gemm::Problem& p) {
   return how;
 }
 
-// Below this many FLOPs (~5 us on one core) a problem runs on the calling thread alone.
-// In isolation two threads already win at 1e5 (W1's 32x64x64: 3.1 -> 2.0 us), but inside
-// a training step every split output is then read by the other core, and W1 (GEMMs of
-// 0.13-0.26 MFLOP) measured ~10% slower per step with two threads than with one.
-constexpr double kParallelFlops = 4e5;
 constexpr int64_t kParallelRowFloats = 1 << 16;
 constexpr int kTasksPerThread = 2;
 

@@ -5,12 +5,15 @@
 //   matmul_act_grad(a, b, y; ta, tb, act) dz = act_grad(y, op(a) @ op(b)), db = sum(dz, 0)
 // float32 runs the ISA-dispatched GEMM (gemm_driver.hpp); float64 (eager calls only: plans
 // are float32) runs plain loops.
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "common.hpp"
 #include "fastkeras/scalar.hpp"
 #include "gemm_driver.hpp"
 #include "kernels.hpp"
+#include "thread_pool.hpp"
 
 namespace fk::kernels {
 namespace {
@@ -95,17 +98,33 @@ Status batch_matmul(const OpCall& c) {
   if (Status st = matmul_dims("batch_matmul", item(a), item(b), item(out), ta, tb, d); !st.ok())
     return st;
   const int64_t sa = d.m * d.k, sb = d.k * d.n, sc = d.m * d.n;  // elements per item
-  for (int64_t i = 0; i < batch; ++i) {
-    if (a.dtype == DType::f64) {
-      dgemm(d, a.ptr<double>() + i * sa, ta, b.ptr<double>() + i * sb, tb,
-            out.ptr<double>() + i * sc);
-      continue;
+  // Attention's items are small GEMMs (80x80x32: each below the size a GEMM splits at), so
+  // the items are split over the threads instead, each item's GEMM serial in its task: the
+  // same bits for any split.
+  const double flops = 2.0 * static_cast<double>(batch) * d.m * d.n * d.k;
+  const int parts = batch > 1 && flops >= kParallelFlops
+                        ? static_cast<int>(std::min<int64_t>(threads::num_threads(), batch))
+                        : 1;
+  std::atomic<bool> failed{false};
+  Status first_error = Status::success();
+  threads::parallel_for(parts, [&](int t) {
+    int64_t lo, hi;
+    threads::split(batch, 1, parts, t, &lo, &hi);
+    for (int64_t i = lo; i < hi; ++i) {
+      if (a.dtype == DType::f64) {
+        dgemm(d, a.ptr<double>() + i * sa, ta, b.ptr<double>() + i * sb, tb,
+              out.ptr<double>() + i * sc);
+        continue;
+      }
+      Status st = sgemm(gemm_problem(d.m, d.n, d.k, a.ptr<float>() + i * sa, ta,
+                                     b.ptr<float>() + i * sb, tb, out.ptr<float>() + i * sc));
+      if (!st.ok()) {
+        if (!failed.exchange(true)) first_error = st;
+        return;
+      }
     }
-    Status st = sgemm(gemm_problem(d.m, d.n, d.k, a.ptr<float>() + i * sa, ta,
-                                   b.ptr<float>() + i * sb, tb, out.ptr<float>() + i * sc));
-    if (!st.ok()) return st;
-  }
-  return Status::success();
+  });
+  return failed.load() ? first_error : Status::success();
 }
 
 // (x (m, k), w (k, n), b (n,)) -> (m, n); ints (activation,)
