@@ -4,7 +4,10 @@ Run by the harness as a plain script (`python ceiling.py JSON`), not as part of 
 package, so nothing fastkeras does on import (thread settings, native modules) touches
 numpy's BLAS; the harness also removes OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE from its
 environment, which would otherwise pin OpenBLAS to a slower kernel. JSON is a list of
-{"id", "batch", "shapes": [[m, k, n, transpose], ...]}; prints one `RESULT {json}` line.
+{"id", "batch", "shapes": [[m, k, n, transpose(, calls, heads)], ...]}; prints one
+`RESULT {json}` line. `calls` (default 1): the product is repeated that many times in
+sequence (a recurrent layer's timesteps); `heads` (default 1): one batched matmul over that
+many independent (m, k) @ (k, n) products (attention's per-sample, per-head products).
 
 Step time = best over rounds of the mean time of one pass over all shapes, with
 preallocated outputs (`np.matmul(..., out=)`), so it is BLAS time plus numpy's call
@@ -23,14 +26,29 @@ _ROUND_S = 0.25      # each round repeats the step for at least this long
 _ROUNDS = 5
 
 
+def _unpack(shape):
+    """(m, k, n, transpose, calls, heads) of a 4- or 6-element shape."""
+    m, k, n, t, *rest = shape
+    calls, heads = rest if rest else (1, 1)
+    return m, k, n, t, calls, heads
+
+
+def shape_flops(shape) -> int:
+    m, k, n, _, calls, heads = _unpack(shape)
+    return 2 * m * k * n * calls * heads
+
+
 def _operands(shapes, rng):
     ops = []
-    for m, k, n, t in shapes:
-        a = rng.standard_normal((k, m) if t == "a" else (m, k), dtype=np.float32)
-        b = rng.standard_normal((n, k) if t == "b" else (k, n), dtype=np.float32)
+    for shape in shapes:
+        m, k, n, t, calls, heads = _unpack(shape)
+        lead = (heads,) if heads > 1 else ()
+        a = rng.standard_normal(lead + ((k, m) if t == "a" else (m, k)), dtype=np.float32)
+        b = rng.standard_normal(lead + ((n, k) if t == "b" else (k, n)), dtype=np.float32)
         # Transposed *views*, as the backward pass passes them: BLAS gets a transpose flag.
-        ops.append((a.T if t == "a" else a, b.T if t == "b" else b,
-                    np.empty((m, n), np.float32)))
+        a, b = (np.swapaxes(a, -1, -2) if t == "a" else a,
+                np.swapaxes(b, -1, -2) if t == "b" else b)
+        ops.extend([(a, b, np.empty(lead + (m, n), np.float32))] * calls)
     return ops
 
 
@@ -56,15 +74,25 @@ def _best_time(ops, round_s=None, rounds=_ROUNDS):
     return best
 
 
+def _offsets(shapes):
+    """Index of each shape's first operand triple in _operands's list."""
+    at, out = 0, []
+    for s in shapes:
+        out.append(at)
+        at += _unpack(s)[4]
+    return out
+
+
 def measure(spec):
     rng = np.random.default_rng(0)
     out = {}
     for item in spec:
         ops = _operands(item["shapes"], rng)
         step_s = _best_time(ops)
-        flops = sum(2 * m * k * n for m, k, n, _ in item["shapes"])
-        per_shape = [{"shape": list(s), "seconds": _best_time([op], _ROUND_S / 5, 3)}
-                     for s, op in zip(item["shapes"], ops)]
+        flops = sum(shape_flops(s) for s in item["shapes"])
+        per_shape = [{"shape": list(s), "seconds": _best_time(
+            ops[at:at + _unpack(s)[4]], _ROUND_S / 5, 3)}
+            for s, at in zip(item["shapes"], _offsets(item["shapes"]))]
         out[item["id"]] = {"batch": item["batch"], "step_s": step_s, "flops_per_step": flops,
                            "gflops": flops / step_s / 1e9,
                            "samples_per_s": item["batch"] / step_s, "per_shape": per_shape}

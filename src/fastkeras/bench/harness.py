@@ -29,7 +29,10 @@ _CEILING_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ceil
 def add_arguments(p):
     p.add_argument("--workloads", default="W1,W2,W3,W5",
                    help="comma list of W1,W2,W3,W7 (training; W7 also times predict on 4096 "
-                        "rows with the trained model), W5 (inference), and W1VAL,W1CB (W1 "
+                        "rows with the trained model), W4 (small CNN), W6 (Embedding -> "
+                        "LSTM), W6GRU, W6TF (GRU and transformer-block variants; these four "
+                        "also time a one-row predict with the trained model), W5 "
+                        "(inference), and W1VAL,W1CB (W1 "
                         "with validation_split=0.1, and with a training job's callbacks too; "
                         "fastkeras and keras only), W2OPT (W2 with AdamW on a warmup "
                         "CosineDecay, global_clipnorm, metrics accuracy and top-5)")
@@ -144,6 +147,8 @@ def summarise_training(r, w, peak_gflops=None, ceiling=None, predict_ceiling=Non
     r["gflops"] = r["samples_per_s"] * w.flops_per_sample / 1e9
     r["pct_peak"] = _share(r["gflops"], peak_gflops)
     r["pct_matmul_ceiling"] = _share(r["gflops"], ceiling and ceiling["gflops"])
+    if peak_gflops:   # the FLOP limit: what %peak is the share of
+        r["limit_samples_per_s"] = peak_gflops * 1e9 / w.flops_per_sample
     return r
 
 
@@ -249,8 +254,9 @@ def main(args):
         print(f"Every number below is the median over {args.rounds} rounds, each of which ran "
               "every framework once (the JSON keeps each round).")
     if training:
-        report.print_training(training, peers, ceilings, args.epochs)
+        report.print_training(training, peers, ceilings, args.epochs, peak)
         report.print_predict(training, peers, ceilings)
+        report.print_trained_latency(training, peers)
         report.print_variant_overhead(training)
     if inference:
         report.print_latency(inference, peers, args.calls or INFERENCE["W5"].latency_calls)

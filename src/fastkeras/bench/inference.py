@@ -21,22 +21,41 @@ from .workloads import INFERENCE, WORKLOADS, make_data
 _WARMUP_S = 0.5       # latency: warm up for at least this long
 
 
-def _latency(fn, calls):
+def _latency(fn, calls, max_s=None):
     """Times `calls` calls of fn() one by one after a warm-up of a tenth as many and at least
     _WARMUP_S seconds (a fast call needs the time: its first few hundred run measurably slower,
-    e.g. 24 -> 20 us for fastkeras's 1-row predict)."""
+    e.g. 24 -> 20 us for fastkeras's 1-row predict). With `max_s`, a slow call (Keras's eager
+    model(x) of an LSTM: ~0.5 s) stops the warm-up after max_s / 4 and the timing after
+    max_s, with at least 2 and 5 calls; "calls" says how many were timed."""
     clock = time.perf_counter
     start, done = clock(), 0
     while done < max(20, calls // 10) or clock() - start < _WARMUP_S:
         fn()
         done += 1
-    times = []
+        if max_s and done >= 2 and clock() - start > max_s / 4:
+            break
+    times, start = [], clock()
     for _ in range(calls):
         t0 = clock()
         fn()
         times.append(clock() - t0)
-    return {"mean_us": 1e6 * sum(times) / calls, "median_us": 1e6 * statistics.median(times),
-            "min_us": 1e6 * min(times), "calls": calls}
+        if max_s and len(times) >= 5 and clock() - start > max_s:
+            break
+    return {"mean_us": 1e6 * sum(times) / len(times),
+            "median_us": 1e6 * statistics.median(times),
+            "min_us": 1e6 * min(times), "calls": len(times)}
+
+
+def keras_one_row_calls(model, x1, wait=lambda y: y):
+    """The one-row calls of a Keras-API model; `wait` forces model(x)'s result."""
+    return {"predict(x, verbose=0)": lambda: model.predict(x1, verbose=0),
+            "model(x)": lambda: wait(model(x1)),
+            "predict_on_batch(x)": lambda: model.predict_on_batch(x1)}
+
+
+def one_row_latency(one, calls, max_s=None):
+    """{call name: _latency} of every one-row call."""
+    return {name: _latency(fn, calls, max_s) for name, fn in one.items()}
 
 
 def _fastkeras(w, x1, xb, backend):
@@ -44,9 +63,7 @@ def _fastkeras(w, x1, xb, backend):
     keras.config.set_backend(backend)
     keras.utils.set_random_seed(0)
     model = keras_model(keras, w)
-    one = {"predict(x, verbose=0)": lambda: model.predict(x1, verbose=0),
-           "model(x)": lambda: model(x1),
-           "predict_on_batch(x)": lambda: model.predict_on_batch(x1)}
+    one = keras_one_row_calls(model, x1)
     batch = ("predict(x, batch_size=N, verbose=0)",
              lambda: model.predict(xb, batch_size=len(xb), verbose=0))
     return one, batch, f"fastkeras {keras.__version__} ({backend})"
@@ -60,9 +77,7 @@ def _keras(w, x1, xb):
     keras.utils.set_random_seed(0)
     model = keras_model(keras, w)
     # model(x) returns a backend array that may still be computing: np.asarray waits for it.
-    one = {"predict(x, verbose=0)": lambda: model.predict(x1, verbose=0),
-           "model(x)": lambda: np.asarray(model(x1)),
-           "predict_on_batch(x)": lambda: model.predict_on_batch(x1)}
+    one = keras_one_row_calls(model, x1, wait=np.asarray)
     batch = ("predict(x, batch_size=N, verbose=0)",
              lambda: model.predict(xb, batch_size=len(xb), verbose=0))
     return one, batch, f"keras {keras.__version__} ({keras.backend.backend()})"
@@ -110,7 +125,7 @@ def run(framework, workload_id="W5", calls=None, batch=None):
         one, (batch_call, batch_fn), label = _fastkeras(w, x1, x, framework.split(":", 1)[1])
     else:
         one, (batch_call, batch_fn), label = RUNNERS[framework](w, x1, x)
-    latency = {name: _latency(fn, calls) for name, fn in one.items()}
+    latency = one_row_latency(one, calls)
     tput = dict(throughput(batch_fn, batch), call=batch_call)
     return {"framework": framework, "label": label, "workload": workload_id, "model": iw.model,
             "latency": latency, "throughput": tput, "threads": thread_info(framework)}

@@ -1,12 +1,20 @@
-"""The workload MLP in each framework, built the same way for training and inference.
+"""The workload MLP in each framework, built the same way for training and inference, and
+every training workload's builders by type (model_family: cnn_models.py, sequence_models.py).
 
 Imports of the frameworks happen inside the builders: each runs in its own process and
 only imports the framework it measures."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
+from .cnn_models import jax_cnn_init, jax_cnn_logits, keras_cnn, torch_cnn, torch_cnn_input
+from .layer_workloads import CnnWorkload, SequenceWorkload
+from .sequence_models import (jax_sequence_init, jax_sequence_logits, keras_sequence,
+                              torch_sequence)
 from .training_job import keras_compile_args
 
 
@@ -164,3 +172,32 @@ def jax_wide_deep_logits(w, params, stats, x_num, x_cat, key=None):
             new_stats.append((mean, var))
     k, b = params["dense"][-1]
     return h @ k + b, new_stats
+
+
+# Every training workload's model in each framework, for the runners (W7 has its own loop).
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """A workload's builders: keras(keras, w, compile=True) -> compiled model;
+    torch(torch, w, with_output_activation=False) -> nn.Module; torch_input(torch, x) -> the
+    module's input tensor; jax_init(w) -> params; jax_logits(w, params, x) -> logits."""
+    keras: Callable
+    torch: Callable
+    jax_init: Callable
+    jax_logits: Callable
+    torch_input: Callable = lambda torch, x: torch.from_numpy(x)
+
+
+_DENSE = ModelFamily(keras_model, torch_model, lambda w: jax_params(w),
+                     lambda w, p, x: jax_logits(p, x))
+_CNN = ModelFamily(keras_cnn, torch_cnn, jax_cnn_init, jax_cnn_logits, torch_cnn_input)
+_SEQUENCE = ModelFamily(keras_sequence, torch_sequence, jax_sequence_init,
+                        jax_sequence_logits)
+
+
+def model_family(w) -> ModelFamily:
+    if isinstance(w, CnnWorkload):
+        return _CNN
+    if isinstance(w, SequenceWorkload):
+        return _SEQUENCE
+    return _DENSE

@@ -29,7 +29,21 @@ def _is_fastkeras(r):
     return r["framework"].startswith("fastkeras")
 
 
-def print_training(rows, peers, ceilings, epochs):
+def _counts(w, peak_gflops):
+    """What a workload costs per training sample and its FLOP limit, for the training
+    table's note."""
+    text = f"{w.flops_per_sample / 1e6:.2f} MFLOP"
+    if hasattr(w, "bytes_per_sample"):
+        b = w.bytes_per_sample()
+        text += (f", >= {b / 1e6:.2f} MB moved ({w.flops_per_sample / b:.0f} FLOP/byte; "
+                 "layer_workloads.py)")
+    text += " per training sample"
+    if peak_gflops:
+        text += f"; limit at peak {peak_gflops * 1e9 / w.flops_per_sample:,.0f} samples/s"
+    return text
+
+
+def print_training(rows, peers, ceilings, epochs, peak_gflops=None, workloads=WORKLOADS):
     head = (f"{'workload':<8} {'framework':<20} {'samples/s':>11} {'GFLOP/s':>8} "
             f"{'%peak':>6} {'%matmul':>8} {'1st ep':>7} {'steady':>7}"
             + "".join(f" {'vs ' + p:>9}" for p in peers))
@@ -54,6 +68,9 @@ def print_training(rows, peers, ceilings, epochs):
             print(f"{wid:<8} {'numpy matmuls':<20} {c['samples_per_s']:>11,.0f} "
                   f"{c['gflops']:>8.1f} {_pct(c.get('pct_peak')):>6} {'100.0%':>8}"
                   "   (matmul-only ceiling)")
+        if wid in workloads:
+            share = ": %peak is the share of it reached" if peak_gflops else ""
+            print(f"{'':<8} ({_counts(workloads[wid], peak_gflops)}{share})")
 
 
 def print_predict(rows, peers, ceilings):
@@ -91,8 +108,24 @@ def print_predict(rows, peers, ceilings):
                   f"{_pct(c.get('pct_peak')):>6} {'100.0%':>8}")
 
 
-def print_latency(rows, peers, calls):
-    print(f"\nW5 predict on 1 row: microseconds per call, mean of {calls} calls after warm-up "
+def print_trained_latency(rows, peers):
+    """One-row predict latency measured after training (W4, W6 and its variants), one table
+    per workload; failed training runs are named in the training table."""
+    for wid in dict.fromkeys(r["workload"] for r in rows):
+        group = [r for r in rows if r["workload"] == wid and "error" not in r
+                 and ("latency" in r or "latency_error" in r)]
+        if not group:
+            continue
+        ok = [r for r in group if "latency" in r]
+        calls = max((v["calls"] for r in ok for v in r["latency"].values()), default=0)
+        print_latency([r if "latency" in r else dict(r, error=r["latency_error"])
+                       for r in group], peers, calls,
+                      f"{wid} predict on 1 row with the trained model (a slow call kind is "
+                      "timed for about 10 s, fewer calls: the JSON has each count)")
+
+
+def print_latency(rows, peers, calls, what="W5 predict on 1 row"):
+    print(f"\n{what}: microseconds per call, mean of {calls} calls after warm-up "
           "(ratios against each peer's fastest call)")
     print(f"{'framework':<20} {'call':<38} {'us/call':>9} {'median':>8}"
           + "".join(f" {'vs ' + p:>9}" for p in peers))

@@ -12,7 +12,11 @@ predict call on `make_data(w, predict_rows)`'s inputs with the trained model (in
 `_throughput`), under "predict" in the result. `--check` adds "check": the final epoch's
 mean training loss and the accuracy on the training data (inference mode), to see that a
 framework learns; it costs time outside the timed epochs (and, for torch, reading each
-step's loss), so the harness does not ask for it."""
+step's loss), so the harness does not ask for it.
+
+W4, W6 and W6's variants (layer_workloads.py, models by models.model_family) time, after
+the epochs, the one-row predict latency of the trained model with each framework's plain
+one-row calls (inference.py's), under "latency"."""
 
 from __future__ import annotations
 
@@ -25,11 +29,16 @@ import time
 
 import numpy as np
 
-from .models import (jax_logits, jax_params, jax_wide_deep_init, jax_wide_deep_logits,
-                     keras_model, keras_wide_deep, torch_model, torch_wide_deep)
+from .inference import keras_one_row_calls, one_row_latency
+from .layer_workloads import CnnWorkload
+from .models import (jax_wide_deep_init, jax_wide_deep_logits, keras_wide_deep, model_family,
+                     torch_wide_deep)
 from .timing import thread_info, throughput as _predict_throughput
 from .training_job import jax_adam, metric_counts, optax_optimizer, torch_optimizer
 from .workloads import WORKLOADS, WideDeepWorkload, make_data
+
+
+_LATENCY_MAX_S = 10.0   # per one-row call kind after training (inference._latency)
 
 
 def _accuracy(p, y):
@@ -42,7 +51,7 @@ def _keras_api(keras, w, epochs, n, check=False):
     keras.utils.set_random_seed(0)
     x, y = make_data(w, n)
     wide_deep = isinstance(w, WideDeepWorkload)
-    model = keras_wide_deep(keras, w) if wide_deep else keras_model(keras, w)
+    model = keras_wide_deep(keras, w) if wide_deep else model_family(w).keras(keras, w)
     times = []
 
     class Timer(keras.callbacks.Callback):
@@ -61,7 +70,10 @@ def _keras_api(keras, w, epochs, n, check=False):
                             validation_split=getattr(w, "validation_split", 0.0),
                             callbacks=_job_callbacks(keras, w, scratch) + [Timer()])
     if not wide_deep:
-        return times, None, _final_metrics(history.history, getattr(w, "metrics", ()))
+        extras = _final_metrics(history.history, getattr(w, "metrics", ()))
+        wait = np.asarray if keras.__name__ == "keras" else (lambda y: y)
+        return times, None, _trained_latency(
+            extras, w, lambda: keras_one_row_calls(model, x[:1].copy(), wait))
     extras = {}
     try:
         xp, _ = make_data(w, w.predict_rows)
@@ -75,6 +87,19 @@ def _keras_api(keras, w, epochs, n, check=False):
                            "train_accuracy": _accuracy(
                                model.predict(x, batch_size=4096, verbose=0), y)}
     return times, None, extras
+
+
+def _trained_latency(extras, w, one_row_calls):
+    """extras with "latency": the one-row calls' latency (inference.py) with the trained
+    model, for a workload with `latency_calls` (W4, W6 and its variants); a failure is
+    reported there and keeps the training numbers."""
+    calls = getattr(w, "latency_calls", 0)
+    if calls:
+        try:
+            extras["latency"] = one_row_latency(one_row_calls(), calls, _LATENCY_MAX_S)
+        except Exception as e:
+            extras["latency_error"] = f"{type(e).__name__}: {e}"
+    return extras
 
 
 def _final_metrics(logs, metrics):
@@ -120,8 +145,9 @@ def _torch(w, epochs, n, check=False):
         return _torch_wide_deep(torch, w, epochs, n, check)
     torch.manual_seed(0)
     x_np, y_np = make_data(w, n)
-    x = torch.from_numpy(x_np)
-    model = torch_model(torch, w)
+    family = model_family(w)
+    x = family.torch_input(torch, x_np)
+    model = family.torch(torch, w)
     if w.loss == "binary_crossentropy":
         y = torch.from_numpy(y_np)
         loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -129,7 +155,7 @@ def _torch(w, epochs, n, check=False):
         y = torch.from_numpy(y_np).long()
         loss_fn = torch.nn.CrossEntropyLoss()
     opt, sched, clip, setup = torch_optimizer(torch, model, w)
-    metrics, logs = w.metrics, {}
+    metrics, logs = getattr(w, "metrics", ()), {}
     times = []
     bs = w.batch_size
     for _ in range(epochs):
@@ -160,6 +186,14 @@ def _torch(w, epochs, n, check=False):
             logs = {name: float(v) / len(x) for name, v in zip(("loss",) + metrics, sums)}
         times.append(time.perf_counter() - t0)
     extras = {"metrics": logs} if metrics else {}
+    model.eval()
+    act = torch.sigmoid if w.out_activation == "sigmoid" else (lambda z: torch.softmax(z, 1))
+
+    def one_row(x1=x[:1].clone()):
+        with torch.inference_mode():
+            return act(model(x1))
+
+    extras = _trained_latency(extras, w, lambda: {"model(x) in inference_mode": one_row})
     return times, f"torch {torch.__version__} (eager, logits loss, {setup})", None, extras
 
 
@@ -210,18 +244,19 @@ def _jax(w, epochs, n, check=False):
     if isinstance(w, WideDeepWorkload):
         return _jax_wide_deep(jax, jnp, w, epochs, n, check)
     x_np, y_np = make_data(w, n)
-    params = jax_params(w)
+    family = model_family(w)
+    params = family.jax_init(w)
     binary = w.loss == "binary_crossentropy"
-    metrics = w.metrics
+    metrics = getattr(w, "metrics", ())
 
     def loss_fn(p, xb, yb):
-        logits = jax_logits(p, xb)
+        logits = family.jax_logits(w, p, xb)
         if binary:
             return jnp.mean(jax.nn.softplus(logits) - yb * logits), logits
         return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), yb[:, None], 1)), \
             logits
 
-    init, update, setup = (jax_adam(jax, jnp) if w.optimizer is None
+    init, update, setup = (jax_adam(jax, jnp) if getattr(w, "optimizer", None) is None
                            else optax_optimizer(w))
 
     def step(state, idx):
@@ -239,13 +274,32 @@ def _jax(w, epochs, n, check=False):
     steps = len(x_np) // w.batch_size
 
     @jax.jit
-    def epoch(state, key):
-        """(params, optimizer state) -> the next ones and the epoch's metric sums."""
+    def batches(key):
+        """The epoch's shuffled row indices, one row of indices per step."""
         perm = jax.random.permutation(key, len(x_np))[:steps * w.batch_size]
-        sums = [jnp.float32(0)] + [jnp.int32(0)] * len(metrics) if metrics else []
-        (p, o, sums), _ = jax.lax.scan(step, state + (sums,),
-                                       perm.reshape(steps, w.batch_size))
+        return perm.reshape(steps, w.batch_size)
+
+    def sums0():
+        return [jnp.float32(0)] + [jnp.int32(0)] * len(metrics) if metrics else []
+
+    @jax.jit
+    def scan_epoch(state, key):
+        """(params, optimizer state) -> the next ones and the epoch's metric sums."""
+        (p, o, sums), _ = jax.lax.scan(step, state + (sums0(),), batches(key))
         return (p, o), sums
+
+    jit_step = jax.jit(step)
+
+    def loop_epoch(state, key):
+        """scan_epoch as a Python loop of jitted steps: XLA's CPU convolutions run several
+        times slower inside the scan (W4: 57-120 against ~450 samples/s a step loop)."""
+        s = state + (sums0(),)
+        for idx in batches(key):
+            s, _ = jit_step(s, idx)
+        return s[:2], s[2]
+
+    epoch, how = ((loop_epoch, "jitted step loop") if isinstance(w, CnnWorkload)
+                  else (scan_epoch, "lax.scan epoch"))
 
     state, sums = (params, init(params)), []
     key = jax.random.PRNGKey(0)
@@ -256,11 +310,17 @@ def _jax(w, epochs, n, check=False):
         state, sums = epoch(state, sub)
         jax.block_until_ready((state, sums))
         times.append(time.perf_counter() - t0)
-    label = (f"jax {jax.__version__} (hand-written jit, lax.scan epoch, {setup}, drops the "
+    label = (f"jax {jax.__version__} (hand-written jit, {how}, {setup}, drops the "
              "ragged batch)")
     trained = steps * w.batch_size
     extras = {"metrics": {name: float(v) / trained for name, v in
                           zip(("loss",) + metrics, sums)}} if metrics else {}
+    act = jax.nn.sigmoid if w.out_activation == "sigmoid" else jax.nn.softmax
+    forward = jax.jit(lambda p, xb: act(family.jax_logits(w, p, xb)))
+    x1 = x[:1]
+    extras = _trained_latency(extras, w, lambda: {
+        "jit(forward)(x).block_until_ready()":
+            lambda: forward(state[0], x1).block_until_ready()})
     return times, label, trained, extras
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .layer_workloads import LAYER_WORKLOADS
+
 
 class _DenseStack:
     """FLOP counts and matmul shapes of a stack of Dense layers of widths `dims`."""
@@ -230,6 +232,9 @@ WORKLOADS = {
                            batch_size=256),
 }
 
+# Issue [8]'s workloads: small CNN, Embedding -> LSTM / GRU / transformer (layer_workloads.py).
+WORKLOADS.update(LAYER_WORKLOADS)
+
 INFERENCE = {"W5": InferenceWorkload("W5", "W2", 2000, 4096)}
 
 
@@ -241,5 +246,6 @@ def predict_ceiling_id(wid: str) -> str:
 
 def make_data(w, n_samples: int | None = None):
     """(x, y) of a training workload: numpy seed 0, labels from a fixed random teacher. x is
-    one float32 array for a Dense-stack workload, [x_num, x_cat] for W7."""
+    one float32 array for a Dense-stack workload, [x_num, x_cat] for W7, images for W4,
+    int32 token ids for W6 and its variants."""
     return w.make_data(n_samples)
