@@ -62,6 +62,8 @@ Signature signature(Op op) {
     case Op::random: return {1, 1, 4, 1, false};
     case Op::constrain: return {1, 0, 4, 3, true};
     case Op::moments: return {1, 2, 0, 0, true};
+    case Op::max_pool: return {1, 2, 4, 0, false};  // 4 ints per spatial axis: shapes.cpp
+    case Op::max_pool_grad: return {2, 1, 0, 0, false};
     default: break;
   }
   return {0, 0, 0, 0, false};
@@ -152,6 +154,8 @@ Status run_validated_op(const OpCall& c) {
     case Op::sparse_categorical_crossentropy_softmax_grad:
       return loss_act_grad(c);
     case Op::elementwise_program: return elementwise_program(c);
+    case Op::max_pool: return max_pool(c);
+    case Op::max_pool_grad: return max_pool_grad(c);
     default: break;
   }
   return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));

@@ -61,5 +61,8 @@ Status assign(const OpCall& c);
 Status constrain(const OpCall& c);
 // random.cpp: counter-based random numbers.
 Status random(const OpCall& c);
+// pooling.cpp: max pooling with its argmax, and the scatter of its gradient.
+Status max_pool(const OpCall& c);
+Status max_pool_grad(const OpCall& c);
 
 }  // namespace fk::kernels

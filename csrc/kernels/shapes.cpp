@@ -148,6 +148,48 @@ Status update_shapes(const OpCall& c, int n, int scalars) {
   return Status::success();
 }
 
+// max_pool: x (N, *in, C) float; y and argmax (N, *out, C), argmax int32; 4 ints per
+// spatial axis (k, s, before, after) with out = (in + before + after - k) / s + 1, padding
+// narrower than the window (so every window holds an input position) and flat spatial
+// indices that fit int32.
+Status max_pool_shapes(const OpCall& c) {
+  const TensorRef &x = c.in(0), &y = c.out(0), &arg = c.out(1);
+  const int n = x.ndim - 2;
+  if (n < 1 || c.n_ints != 4 * n || y.ndim != x.ndim || !same_shape(y, arg) ||
+      y.dtype != x.dtype || arg.dtype != DType::i32)
+    return Status::error("max_pool: expected x (N, *spatial, C), y like x's dtype and int32 "
+                         "argmax of one shape (N, *out, C), and 4 ints per spatial axis");
+  if (y.dims[0] != x.dims[0] || y.dims[x.ndim - 1] != x.dims[x.ndim - 1])
+    return Status::error("max_pool: batch or channels of the outputs differ from the input's");
+  int64_t positions = 1;
+  for (int a = 0; a < n; ++a) {
+    const int64_t len = x.dims[a + 1], k = c.iattr(a), s = c.iattr(n + a),
+                  before = c.iattr(2 * n + a), after = c.iattr(3 * n + a);
+    if (len < 1 || k < 1 || s < 1 || before < 0 || after < 0 || before >= k || after >= k ||
+        len + before + after < k || y.dims[a + 1] != (len + before + after - k) / s + 1)
+      return Status::error("max_pool: spatial axis %d: input %lld, window %lld, stride %lld, "
+                           "padding (%lld, %lld) do not give output %lld", a, (long long)len,
+                           (long long)k, (long long)s, (long long)before, (long long)after,
+                           (long long)y.dims[a + 1]);
+    positions *= len;
+  }
+  if (positions > INT32_MAX)
+    return Status::error("max_pool: %lld spatial positions do not fit int32 indices",
+                         (long long)positions);
+  return Status::success();
+}
+
+// max_pool_grad: dy (N, *out, C) float, argmax like dy int32, dx (N, *in, C) like dy's dtype.
+Status max_pool_grad_shapes(const OpCall& c) {
+  const TensorRef &dy = c.in(0), &arg = c.in(1), &dx = c.out(0);
+  if (dy.ndim < 3 || !same_shape(dy, arg) || arg.dtype != DType::i32 || dx.ndim != dy.ndim ||
+      dx.dtype != dy.dtype || dx.dims[0] != dy.dims[0] ||
+      dx.dims[dx.ndim - 1] != dy.dims[dy.ndim - 1])
+    return Status::error("max_pool_grad: expected dy (N, *out, C), int32 argmax of its shape "
+                         "and dx (N, *spatial, C) of its dtype");
+  return Status::success();
+}
+
 }  // namespace
 
 Status check_shapes(const OpCall& c) {
@@ -181,6 +223,8 @@ Status check_shapes(const OpCall& c) {
     case Op::sgd_momentum_update: return update_shapes(c, 3, 1);
     case Op::adam_update: return update_shapes(c, 4, 2);
     case Op::elementwise_program: return program_shapes(c);
+    case Op::max_pool: return max_pool_shapes(c);
+    case Op::max_pool_grad: return max_pool_grad_shapes(c);
     // Checked by the kernels themselves (they derive their loop bounds from the operands:
     // the GEMMs, gather/scatter, the copies and the counters).
     case Op::matmul: case Op::batch_matmul: case Op::dense: case Op::matmul_act_grad:

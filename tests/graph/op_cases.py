@@ -252,3 +252,36 @@ CASES["constrain"] = [
                   "min_value": 0.5, "rate": 0.7}),
 ]
 CASES["moments"] = [([_f(6, 5)], {}), ([_f(1, 3)], {}), ([_f(70, 130)], {})]
+
+# max_pool: distinct values (no ties for finite differences to straddle); 1-, 2- and 3-D,
+# overlapping windows, strides 1-3, padding before/after, batch 1. max_pool_grad: random
+# argmax indices (repeats sum). Their own generator keeps the shared draws of earlier cases.
+_pool_rng = np.random.default_rng(17)
+
+
+def _distinct(*shape):
+    return _pool_rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1 - 1.0
+
+
+_POOL_GEOMETRIES = [  # input shape, pool_size, strides, padding
+    ((2, 5, 6, 3), (2, 2), (2, 2), ((0, 0), (0, 0))),
+    ((1, 5, 5, 2), (3, 3), (2, 2), ((1, 1), (1, 1))),
+    ((3, 7, 4), (3,), (1,), ((0, 0),)),
+    ((2, 8, 1), (2,), (3,), ((1, 0),)),
+    ((1, 4, 5, 2), (1, 2), (1, 1), ((0, 0), (0, 1))),
+    ((1, 3, 4, 3, 2), (2, 2, 2), (1, 2, 1), ((0, 0), (0, 0), (0, 1))),
+]
+CASES["max_pool"] = [([_distinct(*shape)], {"pool_size": k, "strides": s, "padding": p})
+                     for shape, k, s, p in _POOL_GEOMETRIES]
+
+
+def _argmax(*shape, size):
+    return _pool_rng.integers(0, size, shape).astype(np.int32)
+
+
+CASES["max_pool_grad"] = [
+    ([_pool_rng.uniform(-2, 2, (2, 3, 3, 3)), _argmax(2, 3, 3, 3, size=30)], {"spatial": (5, 6)}),
+    ([_pool_rng.uniform(-2, 2, (3, 5, 4)), _argmax(3, 5, 4, size=7)], {"spatial": (7,)}),
+    ([_pool_rng.uniform(-2, 2, (1, 2, 2, 2, 2)), _argmax(1, 2, 2, 2, 2, size=36)],
+     {"spatial": (3, 4, 3)}),
+]

@@ -1,5 +1,5 @@
 """Convolutions and poolings (keras.ops.conv, depthwise_conv, separable_conv, conv_transpose,
-max_pool, average_pool) as composites of existing primitives: im2col from the shifted,
+average_pool) as composites of existing primitives: im2col from the shifted,
 strided slices of ops/windows.py, then one 2-D matmul (the packed GEMM). Every backend runs
 them and autodiff gives their gradients; no kernel of their own.
 
@@ -7,15 +7,13 @@ The patch matrix is built transposed, (K*C, M) for K kernel offsets, C channels 
 M = batch * output positions: the input is moved channels-first once, so each offset's
 window is one contiguous (C, M) block and their concatenation on axis 0 is laid out in
 place by the memory planner (each window written once, straight into the matrix); the
-GEMM reads it with transpose_a. Depthwise convolutions and poolings are elementwise over
-the channels_last windows instead."""
+GEMM reads it with transpose_a. Depthwise convolutions and average pooling are elementwise
+over the channels_last windows instead; max pooling is its own primitive pair."""
 
 from __future__ import annotations
 
 import functools
 import math
-
-import numpy as np
 
 from ..graph import bind
 from ..graph.lowering import MAX_JOIN  # parts per concatenate (native operand limit)
@@ -254,9 +252,9 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     return _from_channels_last(y, data_format)
 
 
-def _pool_windows(inputs, pool_size, strides, padding, data_format, pad_lowest=False):
-    """The pooling windows of channels_last x; padded positions hold the lowest float when
-    pad_lowest (max pooling), else zeros."""
+def _pool_geometry(inputs, pool_size, strides, padding, data_format):
+    """(channels_last x, (pool_size, strides, padding, data_format, paddings)), checking the
+    window fits the padded input."""
     data_format = standardize_data_format(data_format)
     (x,) = promote(inputs, float_only=True)
     x = _to_channels_last(x, data_format)
@@ -264,23 +262,24 @@ def _pool_windows(inputs, pool_size, strides, padding, data_format, pad_lowest=F
     pool_size = normalize_tuple(pool_size, n, "pool_size")
     strides = pool_size if strides is None else normalize_tuple(strides, n, "strides")
     padding = normalize_padding(padding)
-    pad_value = float(np.finfo(dtype_of(x)).min) if pad_lowest else 0.0
-    windows = window_slices(x, pool_size, strides, padding, 1, pad_value=pad_value)
-    return x, windows, (pool_size, strides, padding, data_format)
+    paddings, _ = window_geometry(shape_of(x)[1:-1], pool_size, strides, padding, (1,) * n)
+    return x, (pool_size, strides, padding, data_format, tuple(paddings))
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """The max over each window (padded positions never win)."""
-    x, windows, (_, _, padding, data_format) = _pool_windows(
-        inputs, pool_size, strides, padding, data_format, pad_lowest=True)
-    return _from_channels_last(functools.reduce(np_ops.maximum, windows), data_format)
+    """The max over each window (padded positions never win): the max_pool primitive, which
+    keeps each maximum's position for its gradient (graph/primitives/pooling.py)."""
+    x, (pool_size, strides, _, data_format, paddings) = _pool_geometry(
+        inputs, pool_size, strides, padding, data_format)
+    y, _ = bind("max_pool", x, pool_size=pool_size, strides=strides, padding=paddings)
+    return _from_channels_last(y, data_format)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """The mean over each window; with 'same' padding over its non-padded positions only."""
-    x, windows, (pool_size, strides, padding, data_format) = _pool_windows(
+    x, (pool_size, strides, padding, data_format, _) = _pool_geometry(
         inputs, pool_size, strides, padding, data_format)
-    total = functools.reduce(np_ops.add, windows)
+    total = functools.reduce(np_ops.add, window_slices(x, pool_size, strides, padding))
     if padding == "valid":
         y = np_ops.divide(total, float(math.prod(pool_size)))
     else:

@@ -156,18 +156,11 @@ def window_geometry(spatial, kernel_size, strides, padding, dilation_rate):
     return paddings, out_shape
 
 
-def padding_mask(spatial, paddings, value, dtype):
-    """A (1, *padded, 1) constant: `value` where padding was added, 0 inside."""
-    mask = np.full(tuple(L + b + a for L, (b, a) in zip(spatial, paddings)), value, dtype)
-    mask[tuple(slice(b, b + L) for L, (b, _) in zip(spatial, paddings))] = 0
-    return mask[None, ..., None]
-
-
-def window_slices(x, kernel_size, strides=1, padding="valid", dilation_rate=1, pad_value=0.0):
+def window_slices(x, kernel_size, strides=1, padding="valid", dilation_rate=1):
     """Every window offset of channels_last x (N, *spatial, C), in Keras's kernel order:
     a list of prod(kernel_size) tensors (N, *out_spatial, C). `padding` is 'valid', 'same'
-    (TensorFlow's split: the odd element after) or 'causal' (all before; 1-D). Padded
-    positions hold `pad_value` (max pooling pads with the lowest float)."""
+    (TensorFlow's split: the odd element after) or 'causal' (all before; 1-D); padded
+    positions hold zeros."""
     x = convert(x)
     shape = shape_of(x)
     n = len(shape) - 2
@@ -183,9 +176,6 @@ def window_slices(x, kernel_size, strides=1, padding="valid", dilation_rate=1, p
                                           dilation_rate)
     for a, (before, after) in enumerate(paddings):
         x = pad_or_crop(x, a + 1, before, after)
-    if pad_value and any(b or a for b, a in paddings):
-        dtype = x.dtype if isinstance(x.dtype, str) else x.dtype.name
-        x = bind("add", x, padding_mask(shape[1:-1], paddings, pad_value, dtype))
     return windows_of_padded(x, kernel_size, strides, dilation_rate, out_shape)
 
 
