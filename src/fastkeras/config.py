@@ -29,7 +29,7 @@ def set_image_data_format(data_format):
     value = str(data_format).lower()
     if value not in ("channels_first", "channels_last"):
         raise ValueError("The `data_format` argument must be one of {'channels_first', "
-                         f"'channels_last'}}. Received: data_format={data_format}")
+                         f"'channels_last'}}. Received: data_format={value}")
     IMAGE_DATA_FORMAT[0] = value
 
 
