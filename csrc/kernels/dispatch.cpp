@@ -64,6 +64,10 @@ Signature signature(Op op) {
     case Op::moments: return {1, 2, 0, 0, true};
     case Op::max_pool: return {1, 2, 4, 0, false};  // 4 ints per spatial axis: shapes.cpp
     case Op::max_pool_grad: return {2, 1, 0, 0, false};
+    case Op::lstm_cell: return {3, 3, 0, 0, true};
+    case Op::lstm_cell_grad: return {4, 2, 0, 0, true};
+    case Op::gru_cell: return {3, 2, 0, 0, true};
+    case Op::gru_cell_grad: return {4, 3, 0, 0, true};
     default: break;
   }
   return {0, 0, 0, 0, false};
@@ -148,6 +152,8 @@ Status run_validated_op(const OpCall& c) {
     case Op::random: return random(c);
     case Op::constrain: return constrain(c);
     case Op::moments: return moments(c);
+    case Op::lstm_cell: case Op::lstm_cell_grad: case Op::gru_cell: case Op::gru_cell_grad:
+      return recurrent_cell(c);
     case Op::dense: return dense(c);
     case Op::matmul_act_grad: return matmul_act_grad(c);
     case Op::binary_crossentropy_sigmoid_grad: case Op::categorical_crossentropy_softmax_grad:

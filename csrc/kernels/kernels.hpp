@@ -48,6 +48,8 @@ Status loss_act_grad(const OpCall& c);
 // program.cpp: a fused elementwise program, and its encoding's check (from check_shapes);
 // one float64 instruction loop (program_ops.inc; float32: ew::table().program_op).
 Status elementwise_program(const OpCall& c);
+// recurrent.cpp: one LSTM / GRU step and their gradients (lstm_cell .. gru_cell_grad).
+Status recurrent_cell(const OpCall& c);
 Status program_shapes(const OpCall& c);
 bool program_op_f64(int32_t op, const double* a, const double* b, double* d, int64_t n);
 // updates.cpp: in-place effect ops.

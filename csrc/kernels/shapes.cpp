@@ -190,6 +190,30 @@ Status max_pool_grad_shapes(const OpCall& c) {
   return Status::success();
 }
 
+// Recurrent cells: every operand (batch, width * units), widths by operand (inputs, then
+// outputs; graph/primitives/recurrent.py), the units from the first width-1 operand.
+Status cell_shapes(const OpCall& c) {
+  static constexpr int kLstm[] = {4, 4, 1, 1, 1, 5}, kLstmGrad[] = {5, 1, 1, 1, 4, 1},
+                       kGru[] = {3, 3, 1, 1, 3}, kGruGrad[] = {3, 3, 1, 1, 3, 3, 1};
+  const int* widths = c.op == Op::lstm_cell ? kLstm : c.op == Op::lstm_cell_grad ? kLstmGrad
+                      : c.op == Op::gru_cell ? kGru : kGruGrad;
+  const int n = c.n_in + c.n_out;
+  int unit_ref = 0;
+  while (widths[unit_ref] != 1) ++unit_ref;
+  for (int i = 0; i < n; ++i)
+    if (c.t[i].ndim != 2)
+      return Status::error("%s: operand %d has rank %d, expected 2", op_name(c.op), i,
+                           c.t[i].ndim);
+  const int64_t batch = c.t[0].dims[0], units = c.t[unit_ref].dims[1];
+  for (int i = 0; i < n; ++i)
+    if (c.t[i].dims[0] != batch || c.t[i].dims[1] != widths[i] * units)
+      return Status::error("%s: operand %d is (%lld, %lld), expected (%lld, %lld)",
+                           op_name(c.op), i, (long long)c.t[i].dims[0],
+                           (long long)c.t[i].dims[1], (long long)batch,
+                           (long long)(widths[i] * units));
+  return Status::success();
+}
+
 }  // namespace
 
 Status check_shapes(const OpCall& c) {
@@ -225,6 +249,8 @@ Status check_shapes(const OpCall& c) {
     case Op::elementwise_program: return program_shapes(c);
     case Op::max_pool: return max_pool_shapes(c);
     case Op::max_pool_grad: return max_pool_grad_shapes(c);
+    case Op::lstm_cell: case Op::lstm_cell_grad: case Op::gru_cell: case Op::gru_cell_grad:
+      return cell_shapes(c);
     // Checked by the kernels themselves (they derive their loop bounds from the operands:
     // the GEMMs, gather/scatter, the copies and the counters).
     case Op::matmul: case Op::batch_matmul: case Op::dense: case Op::matmul_act_grad:

@@ -285,3 +285,23 @@ CASES["max_pool_grad"] = [
     ([_pool_rng.uniform(-2, 2, (1, 2, 2, 2, 2)), _argmax(1, 2, 2, 2, 2, size=36)],
      {"spatial": (3, 4, 3)}),
 ]
+
+# Recurrent cells: (batch, units) from batch 1 and unit 1 to a multi-row, multi-vector
+# width (37 units: no ISA's vector length divides it); their own draws.
+_rnn_rng = np.random.default_rng(27)
+
+
+def _cell(shape):
+    return _rnn_rng.uniform(-2, 2, shape)
+
+
+_CELL_SIZES = [(1, 1), (3, 4), (2, 37), (70, 5)]
+CASES["lstm_cell"] = [([_cell((b, 4 * u)), _cell((b, 4 * u)), _cell((b, u))], {})
+                      for b, u in _CELL_SIZES]
+# The grads read activations: gates in (0, 1), tanh values in (-1, 1).
+CASES["lstm_cell_grad"] = [([_rnn_rng.uniform(-0.95, 0.95, (b, 5 * u))] +
+                            [_cell((b, u)) for _ in range(3)], {}) for b, u in _CELL_SIZES]
+CASES["gru_cell"] = [([_cell((b, 3 * u)), _cell((b, 3 * u)), _cell((b, u))], {})
+                     for b, u in _CELL_SIZES]
+CASES["gru_cell_grad"] = [([_rnn_rng.uniform(0.05, 0.95, (b, 3 * u)), _cell((b, 3 * u)),
+                            _cell((b, u)), _cell((b, u))], {}) for b, u in _CELL_SIZES]

@@ -99,6 +99,44 @@ FK_HD inline T activation_grad(int32_t act, T y, T g) {
   }
 }
 
+// Recurrent cells (graph/primitives/recurrent.py), given the activated gates; the operation
+// order is the references' (and the composite's), so every backend rounds alike.
+// LSTM: gates i, f, g (tanh) and o; the new cell state (h = o * tanh(c) follows).
+template <class T>
+FK_HD inline T lstm_state(T i, T f, T g, T c_prev) {
+  return f * c_prev + i * g;
+}
+
+// lstm_cell's VJP for one unit, tc = tanh(c): the gates' pre-activation cotangents
+// d[0..3] (i, f, g, o) and c_prev's.
+template <class T>
+FK_HD inline void lstm_state_grad(T i, T f, T g, T o, T tc, T c_prev, T dh, T dc, T* dz_i,
+                                  T* dz_f, T* dz_g, T* dz_o, T* dc_prev) {
+  const T d = dc + dh * o * (T(1) - tc * tc);  // through h, plus the carried cotangent
+  *dz_i = d * g * i * (T(1) - i);
+  *dz_f = d * c_prev * f * (T(1) - f);
+  *dz_g = d * i * (T(1) - g * g);
+  *dz_o = dh * tc * o * (T(1) - o);
+  *dc_prev = d * f;
+}
+
+// GRU (reset_after=True): update gate z, candidate hh = tanh(x_h + r * inner_h).
+template <class T>
+FK_HD inline T gru_state(T z, T hh, T h_prev) {
+  return z * h_prev + (T(1) - z) * hh;
+}
+
+// gru_cell's VJP for one unit, ih = inner_h: the pre-activation cotangents of z and r, of
+// the candidate's input (x_h's; inner_h's is it times r) and h_prev's direct one.
+template <class T>
+FK_HD inline void gru_state_grad(T z, T r, T hh, T ih, T h_prev, T dh, T* dz, T* dr, T* dhh,
+                                 T* dh_prev) {
+  *dz = (dh * h_prev - dh * hh) * z * (T(1) - z);
+  *dhh = dh * (T(1) - z) * (T(1) - hh * hh);
+  *dr = *dhh * ih * r * (T(1) - r);
+  *dh_prev = dh * z;
+}
+
 // Counter-based random numbers (graph/primitives/random.py has the definition and the
 // NumPy reference): a 64-bit key per call from SplitMix64, then a 32-bit hash per element
 // ("lowbias32" twice), which vectorises where 64-bit multiplies do not (AVX2).

@@ -1,5 +1,5 @@
-"""Graph passes run before planning: lowering (graph/lowering.py), constant folding, the
-pattern fusions (Dense
+"""Graph passes run before planning: lowering (graph/lowering.py), constant folding, common
+subexpression elimination (graph/cse.py), the pattern fusions (Dense
 epilogues, backward matmuls, loss + output activation), then the generic elementwise
 fusion of graph/fusion.py.
 
@@ -14,6 +14,7 @@ from collections import defaultdict
 import numpy as np
 
 from .core import Graph, Tensor, bind
+from .cse import eliminate_common_subexpressions
 from .fusion import fuse_elementwise
 from .lowering import lower
 from .order import ancestors
@@ -268,7 +269,8 @@ def prepare_programs(graph: Graph, uses: _Uses):
 
 def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
-    for fn in (lower, fold_constants, narrow_matmuls, fold_affine_into_matmul,
-               fuse_loss_activation, fuse_backward_matmul, fuse_dense, prepare_programs,
-               fuse_elementwise):
+    # Merging before folding: a folded constant would hide the value it was computed from.
+    for fn in (lower, eliminate_common_subexpressions, fold_constants, narrow_matmuls,
+               fold_affine_into_matmul, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
+               prepare_programs, fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes

@@ -19,11 +19,11 @@ _TABLE = None
 def _table() -> dict:
     global _TABLE
     if _TABLE is None:
-        from . import (elementwise, fused, losses, nn, pooling, program, random, reduce, shape,
-                       updates)
+        from . import (elementwise, fused, losses, nn, pooling, program, random, recurrent,
+                       reduce, shape, updates)
         table = {}
         for module in (elementwise, nn, reduce, shape, losses, updates, fused, program, random,
-                       pooling):
+                       pooling, recurrent):
             table.update(module.KERNELS)
         _TABLE = table
     return _TABLE

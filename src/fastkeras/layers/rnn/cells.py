@@ -4,7 +4,9 @@ LSTM i, f, c, o; GRU z, r, h."""
 
 from __future__ import annotations
 
-from ... import initializers, ops
+from ... import activations, initializers, ops
+from ...graph import bind
+from ...ops.core import dtype_of
 from ..layer import Layer, name_scope
 from .cell_base import RecurrentCell
 from .sequence_ops import split
@@ -47,6 +49,13 @@ class _GatedCell(RecurrentCell):
     def mask_count(self):
         return self.gates if self.implementation == 1 else 1
 
+    def fused_step(self, *operands):
+        """Whether the step may run as one fused cell primitive (graph/primitives/
+        recurrent.py): Keras's default activations, operands of one dtype."""
+        return (self.activation is activations.tanh
+                and self.recurrent_activation is activations.sigmoid
+                and len({dtype_of(x) for x in operands}) == 1)
+
 
 class LSTMCell(_GatedCell):
     gates = 4
@@ -85,7 +94,11 @@ class LSTMCell(_GatedCell):
 
     def recurrent_step(self, z, states, masks=None):
         h, c = states[0], states[1]
-        i, f, g, o = split(ops.add(z, self.recurrent_matmul(h, masks)), 4, axis=-1)
+        inner = self.recurrent_matmul(h, masks)
+        if self.fused_step(z, inner, c):
+            h, c, _ = bind("lstm_cell", z, inner, c)
+            return h, [h, c]
+        i, f, g, o = split(ops.add(z, inner), 4, axis=-1)
         act, gate = self.activation, self.recurrent_activation
         c = ops.add(ops.multiply(gate(f), c), ops.multiply(gate(i), act(g)))
         h = ops.multiply(gate(o), act(c))
@@ -130,17 +143,21 @@ class GRUCell(_GatedCell):
 
     def recurrent_step(self, z, states, masks=None):
         h = states[0]
-        x_z, x_r, x_h = split(z, 3, axis=-1)
         gate = self.recurrent_activation
         if self.reset_after:
             inner = self.recurrent_matmul(h, masks)
             if self.bias is not None:
                 inner = ops.add(inner, ops.reshape(split(self.bias, 2, axis=0)[1],
                                                    (3 * self.units,)))
+            if self.fused_step(z, inner, h):
+                h, _ = bind("gru_cell", z, inner, h)
+                return h, [h]
+            x_z, x_r, x_h = split(z, 3, axis=-1)
             r_z, r_r, r_h = split(inner, 3, axis=-1)
             r = gate(ops.add(x_r, r_r))
             candidate = ops.multiply(r, r_h)
         else:
+            x_z, x_r, x_h = split(z, 3, axis=-1)
             r_z, r_r = split(self.recurrent_matmul(h, masks, 0, 2), 2, axis=-1)
             r = gate(ops.add(x_r, r_r))
             h_masks = None if masks is None else [masks[-1]]
