@@ -139,7 +139,7 @@ def _gru_ref(x, inner, h_prev):
 
 
 def _gru_vjp(n, g):
-    acts, (x, inner, h_prev) = n.outputs[1], n.inputs
+    acts, (_, inner, h_prev) = n.outputs[1], n.inputs
     dh = g[0] if g[0] is not None else _zeros_like(n.outputs[0])
     dx, dinner, dh_prev = bind("gru_cell_grad", acts, inner, h_prev, dh)
     if g[1] is not None:  # through the activations: the candidate's reaches r too
