@@ -229,9 +229,9 @@ class Optimizer(OptimizerFiles):
     native_folds_options = False
 
     def _folds_into_native(self, grads, decays):
-        """The native kernel can do the whole step: no clipping, or a global clipnorm over
-        the one flat gradient; decay none or one scalar (kernels that fold them), or no
-        options at all."""
+        """A kernel that folds the options (Adam) can do the whole step: no per-variable
+        clipping, a global clipnorm only over the one flat gradient, and the decay none or
+        one scalar (no exclusions). Other native kernels take the path after it."""
         if not self.native_folds_options:
             return False
         if self.clipnorm or self.clipvalue:
