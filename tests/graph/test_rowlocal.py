@@ -28,6 +28,9 @@ ROW_LOCAL = {
     "(1, k) constant": lambda x, w, g: bind("multiply", x, g.constant(np.ones((1, 4), "float32"))),
     "row sums": lambda x, w, g: bind("sum", x, axes=(1,), keepdims=True),
     "reshape keeps rows": lambda x, w, g: bind("reshape", x, shape=(B, 2, 2)),
+    # A convolution's patch matrix: two rows a sample through a matmul, then back.
+    "rows regrouped and back": lambda x, w, g: bind("reshape", bind("matmul", bind(
+        "reshape", x, shape=(B * 2, 2)), g.constant(np.ones((2, 3), "float32"))), shape=(B, 6)),
     "concatenate columns": lambda x, w, g: bind("concatenate", x, bind("exp", x), axis=1),
     "slice columns": lambda x, w, g: bind("slice", x, axis=1, start=1, stop=3),
     "loss per row": lambda x, w, g: bind("binary_crossentropy", bind("sigmoid", x),
@@ -43,6 +46,13 @@ MIXING = {
     "softmax over the batch": lambda x, w, g: bind("softmax", x, axis=0),
     "batch-sized constant": lambda x, w, g: bind("add", x, g.constant(np.ones((B, 4), "float32"))),
     "reshape across rows": lambda x, w, g: bind("reshape", x, shape=(B // 2, 8)),
+    "regrouped rows sliced": lambda x, w, g: bind("reshape", bind("slice", bind(
+        "reshape", x, shape=(B * 2, 2)), axis=0, start=0, stop=B), shape=(B, 2)),
+    "regrouped rows reversed": lambda x, w, g: bind("reshape", bind("transpose", bind(
+        "reshape", x, shape=(B * 2, 2)), perm=(1, 0)), shape=(B, 4)),
+    "regrouped rows beside a batch-sized constant": lambda x, w, g: bind("reshape", bind(
+        "add", bind("reshape", x, shape=(B * 2, 2)), g.constant(np.ones((B * 2, 2), "float32"))),
+        shape=(B, 4)),
     "concatenate rows": lambda x, w, g: bind("slice", bind("concatenate", x, x, axis=0),
                                              axis=0, start=0, stop=B),
     "slice rows": lambda x, w, g: bind("pad", bind("slice", x, axis=0, start=1, stop=B),
@@ -70,9 +80,12 @@ def test_every_root_must_be_row_local():
         x = g.placeholder((B, 4), "float32", "x")
         good = bind("relu", x)
         bad = bind("mean", x, axes=(0,))
+        regrouped = bind("reshape", good, shape=(B * 2, 2))
     assert row_local([good], B)
     assert not row_local([good, bad], B)
     assert not row_local([good], B + 1)  # rows are counted too
+    # A root must hold one row per sample, not a regrouping of them.
+    assert not row_local([regrouped], B)
 
 
 def test_unknown_forms_count_as_mixing():

@@ -76,6 +76,36 @@ def test_sharded_training_matches_the_full_batch(monkeypatch, optimizer, weighte
     np.testing.assert_allclose(e1, e0, rtol=1e-5)
 
 
+def test_large_models_that_reuse_their_weights_shard(monkeypatch):
+    """Above MAX_SHARDED_PARAMS a step still shards when each weight serves many FLOPs a
+    sample: Dense over a sequence runs as one matmul of (batch * steps) rows, row-local
+    through its reshapes; its numbers equal the unsharded step's."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(256, 32, 12)).astype("float32")
+    y = (x[:, :, 0].mean(1, keepdims=True) > 0).astype("float32")
+    runs = []
+    for min_flops in (sharding.MIN_FLOPS_PER_PARAM, 10 ** 9):  # sharded, then not
+        monkeypatch.setattr(sharding, "MIN_FLOPS_PER_PARAM", min_flops)
+        keras.utils.set_random_seed(5)
+        model = keras.Sequential([keras.Input(shape=(32, 12)),
+                                  keras.layers.Dense(96, activation="relu"),
+                                  keras.layers.Dense(96, activation="relu"),
+                                  keras.layers.GlobalAveragePooling1D(),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        assert model.count_params() > sharding.MAX_SHARDED_PARAMS
+        # SGD: Adam's m / sqrt(v) would turn a rounding-sized gradient into a full step
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy",
+                      metrics=["accuracy"])
+        history = fit(model, x, y)
+        assert is_sharded(model) == (min_flops < 10 ** 9)
+        runs.append((history, model.get_weights()))
+    (h1, w1), (h0, w0) = runs
+    for key in h0:
+        np.testing.assert_allclose(h1[key], h0[key], rtol=2e-5, atol=1e-6)
+    for a, b in zip(w1, w0):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6)
+
+
 def test_unshuffled_rows_read_in_place_match(monkeypatch):
     # shuffle=False: each shard reads its half of the caller's rows in place (no gather)
     x, y, _ = data(n=320)

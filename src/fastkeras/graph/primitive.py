@@ -43,6 +43,9 @@ ROW_RULES = {
     "concat": "row i of every operand, unless joined along axis 0",
     "gather": "row i of the indices (params are batch-independent)",
     "axis0": "row i of its one data operand when keeps_rows(node) says axis 0 is kept",
+    "regroup": "a C-order reshape: sample i's elements stay sample i's, in as many rows as "
+               "the output's axis 0 gives each sample (row-local when it is a multiple of "
+               "the batch)",
     "mixed": "other rows too (or unknown): never row-local",
 }
 

@@ -1,6 +1,8 @@
 """Which tensors of a traced step are row-local: row i of the tensor depends only on row i
 of the step's data (its placeholders) and on batch-independent values (variables,
-constants). A training step whose per-sample losses are row-local can be split into shards
+constants). A row-local tensor may hold g rows per sample (axis 0 = batch * g, sample i's
+rows i*g .. i*g + g - 1): a reshape of (N, H, W, C) to (N * H * W, C) before a matmul keeps
+each sample's elements together, so a convolution's patch matrix stays row-local. A training step whose per-sample losses are row-local can be split into shards
 of rows whose mean gradient is the full batch's (trainers/sharding.py); one op that mixes
 rows (a mean over the batch, a batch-sized constant) makes that false.
 
@@ -48,23 +50,39 @@ def _classify(node, kinds):
     if rule == "axis0":  # one data operand, and this call leaves its axis 0 alone
         ok = kinds[0] == ROW and all(k == GLOBAL for k in kinds[1:]) and node.prim.keeps_rows(node)
         return ROW if ok else MIXED
+    if rule == "regroup":  # a C-order reshape: checked per output below
+        return ROW
     return MIXED
 
 
+def _output_kind(node, kind, kinds, out, batch):
+    """A ROW node's output is row-local when its axis 0 still holds whole samples' rows: as
+    many as its row-local operands have (a reshape may regroup them: any multiple of the
+    batch keeps each output row within one sample's elements, in C order)."""
+    if kind != ROW or out.ndim < 1:
+        return GLOBAL if kind == GLOBAL else MIXED
+    if node.prim is None:  # a placeholder: one row per sample
+        return ROW if out.shape[0] == batch else MIXED
+    if node.prim.rows == "regroup":
+        return ROW if out.shape[0] % batch == 0 else MIXED
+    rows = {x.shape[0] for x, k in zip(node.inputs, kinds) if k == ROW}
+    return ROW if rows == {out.shape[0]} else MIXED
+
+
 def row_local(roots, batch: int) -> bool:
-    """True when every tensor in `roots` is row-local with `batch` rows."""
+    """True when every tensor in `roots` is row-local with `batch` rows (one per sample)."""
     kind_of = {}  # (node id, output index) -> kind
     needed = ancestors(t.node for t in roots)
     for node in roots[0].graph.nodes:  # creation order is topological
         if node.id not in needed:
             continue
+        kinds = [kind_of[(x.node.id, x.index)] for x in node.inputs]
         if node.prim is None:
             k = ROW if node.kind == "placeholder" else GLOBAL
         elif node.prim.effect:
             k = MIXED
         else:
-            k = _classify(node, [kind_of[(x.node.id, x.index)] for x in node.inputs])
+            k = _classify(node, kinds)
         for out in node.outputs:
-            row = k == ROW and out.ndim >= 1 and out.shape[0] == batch
-            kind_of[(node.id, out.index)] = ROW if row else (GLOBAL if k == GLOBAL else MIXED)
-    return all(kind_of[(t.node.id, t.index)] == ROW for t in roots)
+            kind_of[(node.id, out.index)] = _output_kind(node, k, kinds, out, batch)
+    return all(kind_of[(t.node.id, t.index)] == ROW and t.shape[0] == batch for t in roots)

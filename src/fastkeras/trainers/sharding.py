@@ -30,6 +30,12 @@ SHARDS = 2
 # averages the gradients across cores, and their kernels already split well on their own.
 MIN_SHARD_ROWS = 16
 MAX_SHARDED_PARAMS = 8192
+# Larger models shard when each weight serves many FLOPs a sample (a convolution's kernel at
+# every position: W4 does ~420 matmul FLOPs a parameter a sample in its train step, an MLP
+# ~6): their step is mostly per-row work that no kernel splits well (im2col, pooling,
+# elementwise passes over large maps), beside which the gradient average is small.
+MIN_FLOPS_PER_PARAM = 64
+_PRODUCTS = ("matmul", "dense", "batch_matmul", "matmul_act_grad")
 # Effect kinds of csrc/include/fastkeras/sharded_executor.hpp, by each effect primitive's
 # declared shard_effect (graph/primitive.py SHARD_EFFECTS).
 UPDATE, PER_SHARD, ONCE = 0, 1, 2
@@ -52,13 +58,35 @@ def shard_count(model, batch: int, backend) -> int:
         return 1
     if available_cpus() < SHARDS or batch % SHARDS or batch // SHARDS < MIN_SHARD_ROWS:
         return 1
-    if sum(int(np.prod(v.shape)) for v in model.trainable_weights) > MAX_SHARDED_PARAMS:
-        return 1
     if getattr(model.loss, "reduction", None) != "sum_over_batch_size":
         return 1
     if not all(_builtin_metric(m) for m in model._compiled_metrics):
         return 1
     return SHARDS
+
+
+def trainable_params(model) -> int:
+    return sum(int(np.prod(v.shape)) for v in model.trainable_weights)
+
+
+def small_model(model) -> bool:
+    """Few enough parameters that sharding pays whatever the model does with them."""
+    return trainable_params(model) <= MAX_SHARDED_PARAMS
+
+
+def _product_flops(node) -> int:
+    """2 * M * N * K of a (batched) matrix product node."""
+    a = node.inputs[0]
+    k = a.shape[-2] if node.attrs.get("transpose_a") else a.shape[-1]
+    return 2 * int(np.prod(node.outputs[0].shape)) * int(k)
+
+
+def reuses_weights(graph, batch: int, model) -> bool:
+    """The traced train step of `batch` rows does at least MIN_FLOPS_PER_PARAM matrix-product
+    FLOPs a parameter a sample (a large model that still gains from sharding)."""
+    flops = sum(_product_flops(n) for n in graph.nodes
+                if n.prim is not None and n.prim.name in _PRODUCTS)
+    return flops >= MIN_FLOPS_PER_PARAM * batch * max(trainable_params(model), 1)
 
 
 def graph_qualifies(graph, shard_batch: int) -> bool:

@@ -219,14 +219,20 @@ class StepCache:
             self._executors.move_to_end(key)
         else:
             ex = None
-            if kind == "train":
-                shards = sharding.shard_count(self.model, batch, backend)
-                if shards > 1:
-                    ex = self._sharded_train(backend, batch, shards, x_spec, y_spec, weighted)
+            shards = sharding.shard_count(self.model, batch, backend) if kind == "train" else 1
+            small = shards > 1 and sharding.small_model(self.model)
+            if small:
+                ex = self._sharded_train(backend, batch, shards, x_spec, y_spec, weighted)
             if ex is None:
                 tracer = _TRACERS[kind]
                 args = (x_spec,) if kind == "predict" else (x_spec, y_spec, weighted)
                 graph, inputs, outputs = tracer(self.model, batch, *args)
+                # A larger model shards when its weights serve many FLOPs a sample (traced
+                # once more at the shard's rows).
+                if shards > 1 and not small and sharding.reuses_weights(graph, batch,
+                                                                       self.model):
+                    ex = self._sharded_train(backend, batch, shards, x_spec, y_spec, weighted)
+            if ex is None:
                 plan = self._compile(graph, inputs, outputs, batch, f"{kind}[{batch}]")
                 ex = backend.executor(plan, self.state.block)
             self._executors[key] = ex

@@ -45,9 +45,9 @@ register(Primitive(
     "reshape", _reshape_rule, lambda x, shape: x.reshape(resolve_shape(shape, x.size)),
     vjp=lambda n, g: [bind("reshape", g[0], shape=n.inputs[0].shape)], diff_inputs=(0,),
     attr_defaults={"shape": None}, doc="same elements, new shape (one -1 allowed)",
-    # C order: the same leading axis keeps each row's elements together.
-    rows="axis0", keeps_rows=lambda n: n.outputs[0].ndim >= 1 and
-    n.outputs[0].shape[0] == n.inputs[0].shape[0]))
+    # C order keeps each sample's elements together: (N, H, W, C) -> (N * H * W, C) is still
+    # row-local (graph/rowlocal.py), with H * W rows a sample.
+    rows="regroup"))
 
 
 def _perm(attrs, ndim):
