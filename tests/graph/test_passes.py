@@ -182,3 +182,29 @@ def test_a_gradient_helper_never_reads_a_stripped_broadcast(backend, activation)
         losses.append(model.fit(x, y, batch_size=12, epochs=3, shuffle=False,
                                 verbose=0).history["loss"])
     np.testing.assert_allclose(losses[1], losses[0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("act", ["relu", None])
+def test_a_matmul_reshaped_before_its_bias_fuses_into_dense(act):
+    """Dense on sequences (and a convolution's GEMM) runs 2-D and is reshaped back before
+    the bias and activation: the reshape moves after them, so that the epilogue fuses."""
+    g = Graph()
+    with g:
+        x = g.placeholder((4, 6, 5), "float32")
+        w, b = g.placeholder((5, 3), "float32"), g.placeholder((3,), "float32")
+        z = bind("reshape", bind("matmul", bind("reshape", x, shape=(24, 5)), w), shape=(4, 6, 3))
+        y = bind("bias_add", z, b)
+        if act:
+            y = bind(act, y)
+        loss_value = bind("mean", bind("square", y), axes=None)
+        roots = [loss_value, y] + grad(loss_value, [x, w, b])
+    feed = {x: rng.normal(size=(4, 6, 5)).astype("float32"),
+            w: rng.normal(size=(5, 3)).astype("float32"), b: rng.normal(size=(3,)).astype("float32")}
+    expected = evaluate(roots, feed, REF)
+    optimize(g, roots)
+    ops = _ops(g, roots)
+    assert "dense" in ops and "bias_add" not in ops and "relu" not in ops
+    dense = next(n for n in g.nodes if n.prim is not None and n.prim.name == "dense")
+    assert dense.attrs["activation"] == (act or "linear")
+    for got, want in zip(evaluate(roots, feed, REF), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)

@@ -149,6 +149,49 @@ def _biased_matmul(node, uses):
     return mm, b
 
 
+def _activation_after(t: Tensor, uses: _Uses):
+    """The fusable activation node that alone reads t (not a root), else None."""
+    consumers = uses.consumers(t)
+    if len(consumers) == 1 and _key(t) not in uses.roots:
+        act = consumers[0]
+        if act.prim is not None and act.prim.name in ACTIVATIONS:
+            return act
+    return None
+
+
+def sink_reshapes_below_bias(graph: Graph, uses: _Uses):
+    """activation(bias_add(reshape(matmul(x, w)), b)) -> reshape(activation(bias_add(
+    matmul(x, w), b))) when the reshape keeps the last axis: Dense on sequences and a
+    convolution's GEMM over its patch matrix run 2-D and are reshaped back, so moving the
+    reshape after the bias and activation lets fuse_dense put them in the GEMM's epilogue
+    (one pass less over the output; same bits)."""
+    bypassed = set()  # node ids: the old reshape (and bias_add) read nothing else
+    for node in list(graph.nodes):
+        if node.prim is None or node.prim.name != "bias_add":
+            continue
+        z, b = node.inputs
+        reshape = _op(z, "reshape")
+        if reshape is None or not uses.only_consumer(z, node):
+            continue
+        product = reshape.inputs[0]
+        mm = _op(product, "matmul")
+        if mm is None or mm.attrs["transpose_a"] or mm.attrs["transpose_b"] or \
+                not uses.only_consumer(product, reshape) or z.shape[-1] != product.shape[-1]:
+            continue
+        act = _activation_after(node.outputs[0], uses)
+        with graph:
+            y = bind("bias_add", product, b)
+            if act is not None:
+                y = bind(act.prim.name, y, **act.attrs)
+        last = node if act is None else act
+        _rewrite(last, "reshape", [y], {"shape": tuple(last.outputs[0].shape)})
+        bypassed |= {reshape.id} if act is None else {reshape.id, node.id}
+    if bypassed:
+        # Dropped now, not by the planner's DCE: fuse_dense wants the product's one reader.
+        graph.nodes = [n for n in graph.nodes if n.id not in bypassed]
+        graph.sort()  # the new bias_add and activation were appended after their readers
+
+
 def fuse_dense(graph: Graph, uses: _Uses):
     """activation(bias_add(matmul(x, w), b)) -> dense(x, w, b, activation)."""
     for node in graph.nodes:
@@ -157,12 +200,9 @@ def fuse_dense(graph: Graph, uses: _Uses):
             continue
         mm, b = found
         target, activation = node, "linear"
-        out = node.outputs[0]
-        consumers = uses.consumers(out)
-        if len(consumers) == 1 and _key(out) not in uses.roots:
-            act = consumers[0]
-            if act.prim is not None and act.prim.name in ACTIVATIONS:
-                target, activation = act, act.prim.name
+        act = _activation_after(node.outputs[0], uses)
+        if act is not None:
+            target, activation = act, act.prim.name
         _rewrite(target, "dense", [mm.inputs[0], mm.inputs[1], b], {"activation": activation})
 
 
@@ -271,6 +311,6 @@ def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
     # Merging before folding: a folded constant would hide the value it was computed from.
     for fn in (lower, eliminate_common_subexpressions, fold_constants, narrow_matmuls,
-               fold_affine_into_matmul, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
+               sink_reshapes_below_bias, fold_affine_into_matmul, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
                prepare_programs, fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes
