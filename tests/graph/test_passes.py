@@ -208,3 +208,30 @@ def test_a_matmul_reshaped_before_its_bias_fuses_into_dense(act):
     assert dense.attrs["activation"] == (act or "linear")
     for got, want in zip(evaluate(roots, feed, REF), expected):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_adding_zeros_and_multiplying_by_ones_are_dropped():
+    """An unrolled scan's backward adds zero cotangents and multiplies by all-ones masks:
+    those nodes go, unless the constant widens x by broadcasting or x is the result."""
+    g = Graph()
+    with g:
+        x = g.placeholder((4, 3), "float32")
+        col = g.placeholder((4, 1), "float32")
+        zeros, ones = g.constant(np.zeros((4, 3), "float32")), g.constant(np.ones((4, 3), "float32"))
+        kept = bind("add", col, zeros)  # (4, 1) + (4, 3): the zeros make the shape
+        dropped = bind("divide", bind("multiply", ones, bind("subtract", bind("add", x, zeros),
+                                                             zeros)), ones)
+        out = bind("exp", dropped)
+        roots = [out, kept]
+    feed = {x: rng.normal(size=(4, 3)).astype("float32"), col: np.ones((4, 1), "float32")}
+    expected = evaluate(roots, feed, REF)
+    optimize(g, roots)
+    ops = _ops(g, roots)
+    assert ops.count("elementwise_program") + ops.count("exp") == 1
+    exp_node = next(n for n in g.nodes if n.prim is not None and "exp" in str(
+        (n.prim.name, n.attrs.get("program"))) and n.outputs[0] is out)
+    assert len(exp_node.inputs) == 1 and exp_node.inputs[0] is x  # straight from the placeholder
+    assert ops.count("add") + sum(str(n.attrs.get("program")).count("add") for n in g.nodes
+                                  if n.prim is not None) >= 1  # the widening add stays
+    for got, want in zip(evaluate(roots, feed, REF), expected):
+        np.testing.assert_array_equal(got, want)

@@ -89,6 +89,36 @@ def fold_constants(graph: Graph, uses: _Uses):
             node.value = np.asarray(value).astype(out.dtype, copy=False).reshape(out.shape)
 
 
+# op -> (operand index that may be the identity constant, its value)
+_IDENTITIES = {"add": ((0, 0.0), (1, 0.0)), "subtract": ((1, 0.0),),
+               "multiply": ((0, 1.0), (1, 1.0)), "divide": ((1, 1.0),)}
+
+
+def _is_filled_with(t: Tensor, value) -> bool:
+    node = t.node
+    return node.kind == "constant" and node.value is not None and \
+        bool(np.all(np.asarray(node.value) == value))
+
+
+def drop_identities(graph: Graph, uses: _Uses):
+    """x + 0, x - 0, x * 1, x / 1 -> x where the result has x's shape and dtype. Unrolled
+    scans make them: a recurrent layer's backward adds a zero cotangent for every step's
+    unused output and multiplies by an all-ones step mask (W6: 160 elementwise passes and
+    5 MB of constants a step). Same values (x + 0 turns -0.0 into +0.0 only)."""
+    for node in graph.nodes:
+        if node.prim is None or node.prim.name not in _IDENTITIES:
+            continue
+        out = node.outputs[0]
+        if _key(out) in uses.roots:
+            continue
+        for i, value in _IDENTITIES[node.prim.name]:
+            x = node.inputs[1 - i]
+            if _is_filled_with(node.inputs[i], value) and tuple(x.shape) == tuple(out.shape) \
+                    and x.dtype == out.dtype:
+                uses.replace(out, x)
+                break
+
+
 def fuse_loss_activation(graph: Graph, uses: _Uses):
     """act_grad(p, loss_grad(t, p, g)) with p the activation's output -> one gradient wrt
     the logits (sigmoid + binary, softmax + categorical cross-entropy)."""
@@ -310,7 +340,8 @@ def prepare_programs(graph: Graph, uses: _Uses):
 def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
     # Merging before folding: a folded constant would hide the value it was computed from.
-    for fn in (lower, eliminate_common_subexpressions, fold_constants, narrow_matmuls,
-               sink_reshapes_below_bias, fold_affine_into_matmul, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
-               prepare_programs, fuse_elementwise):
+    for fn in (lower, eliminate_common_subexpressions, fold_constants, drop_identities,
+               narrow_matmuls, sink_reshapes_below_bias, fold_affine_into_matmul,
+               fuse_loss_activation, fuse_backward_matmul, fuse_dense, prepare_programs,
+               fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes
