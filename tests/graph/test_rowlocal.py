@@ -35,6 +35,9 @@ ROW_LOCAL = {
     "slice columns": lambda x, w, g: bind("slice", x, axis=1, start=1, stop=3),
     "loss per row": lambda x, w, g: bind("binary_crossentropy", bind("sigmoid", x),
                                          bind("sigmoid", x), from_logits=False),
+    # the same value for every sample (a recurrent layer's zero initial state)
+    "batch-sized constant equal in every row": lambda x, w, g: bind(
+        "add", x, g.constant(np.ones((B, 4), "float32"))),
     "take by row ids": lambda x, w, g: bind("take", w, bind("cast", bind("abs", bind(
         "slice", x, axis=1, start=0, stop=1)), dtype="int32")),
 }
@@ -44,14 +47,16 @@ MIXING = {
                                                                     keepdims=True)),
     "sum of everything": lambda x, w, g: bind("multiply", x, bind("sum", x)),
     "softmax over the batch": lambda x, w, g: bind("softmax", x, axis=0),
-    "batch-sized constant": lambda x, w, g: bind("add", x, g.constant(np.ones((B, 4), "float32"))),
+    "batch-sized constant": lambda x, w, g: bind("add", x, g.constant(
+        np.arange(B * 4, dtype="float32").reshape(B, 4))),
     "reshape across rows": lambda x, w, g: bind("reshape", x, shape=(B // 2, 8)),
     "regrouped rows sliced": lambda x, w, g: bind("reshape", bind("slice", bind(
         "reshape", x, shape=(B * 2, 2)), axis=0, start=0, stop=B), shape=(B, 2)),
     "regrouped rows reversed": lambda x, w, g: bind("reshape", bind("transpose", bind(
         "reshape", x, shape=(B * 2, 2)), perm=(1, 0)), shape=(B, 4)),
     "regrouped rows beside a batch-sized constant": lambda x, w, g: bind("reshape", bind(
-        "add", bind("reshape", x, shape=(B * 2, 2)), g.constant(np.ones((B * 2, 2), "float32"))),
+        "add", bind("reshape", x, shape=(B * 2, 2)),
+        g.constant(np.arange(B * 4, dtype="float32").reshape(B * 2, 2))),
         shape=(B, 4)),
     "concatenate rows": lambda x, w, g: bind("slice", bind("concatenate", x, x, axis=0),
                                              axis=0, start=0, stop=B),
@@ -88,10 +93,52 @@ def test_every_root_must_be_row_local():
     assert not row_local([regrouped], B)
 
 
-def test_unknown_forms_count_as_mixing():
-    # Conservative: a transpose that moves the batch axis is not followed back, even when a
-    # second one restores it.
-    assert not row_local([trace(lambda x, w, g: bind("transpose", bind("transpose", x)))], B)
+def _time_major(x):
+    """(B, 4) -> (2, B, 2): two steps of two features, steps first."""
+    return bind("transpose", bind("reshape", x, shape=(B, 2, 2)), perm=(1, 0, 2))
+
+
+def _recurrence(initial, scanned, w):
+    """A scan over the leading axis with the carry h -> tanh(h @ w[:2, :2] + x_t)."""
+    from fastkeras.ops.loops import scan
+    w2 = bind("slice", bind("slice", w, axis=0, start=0, stop=2), axis=1, start=0, stop=2)
+    step = lambda h, x_t: (bind("tanh", bind("add", bind("matmul", h, w2), x_t)),) * 2  # noqa: E731
+    return scan(step, initial, scanned)
+
+
+# The batch axis followed through transposes, reshapes that merge it with time, and scans.
+FOLLOWED = {
+    "time-major, reduced over time": (True, lambda x, w, g: bind(
+        "sum", bind("exp", _time_major(x)), axes=(0,))),
+    "time-major, centred over the batch": (False, lambda x, w, g: bind("reshape", bind(
+        "transpose", bind("subtract", _time_major(x), bind("sum", _time_major(x), axes=(1,),
+                                                             keepdims=True)),
+        perm=(1, 0, 2)), shape=(B, 4))),
+    "time and batch merged for one matmul": (True, lambda x, w, g: bind("reshape", bind(
+        "transpose", bind("reshape", bind("matmul", bind("reshape", _time_major(x),
+                                                          shape=(2 * B, 2)),
+                                          bind("slice", w, axis=0, start=0, stop=2)),
+                          shape=(2, B, 3)), perm=(1, 0, 2)), shape=(B, 6))),
+    "columns of a transposed operand become rows": (True, lambda x, w, g: bind(
+        "matmul", bind("transpose", x), bind("slice", w, axis=1, start=0, stop=1),
+        transpose_a=True)),
+    "a scan over time from zeros": (True, lambda x, w, g: _recurrence(
+        g.constant(np.zeros((B, 2), "float32")), _time_major(x), w)[0]),
+    "its stacked outputs, batch first again": (True, lambda x, w, g: bind("reshape", bind(
+        "transpose", _recurrence(g.constant(np.zeros((B, 2), "float32")), _time_major(x), w)[1],
+        perm=(1, 0, 2)), shape=(B, 4))),
+    "a scan over the batch": (False, lambda x, w, g: bind("reshape", _recurrence(
+        g.constant(np.zeros((2, 2), "float32")), bind("reshape", x, shape=(B, 2, 2)), w)[1],
+        shape=(B, 4))),
+    "a scan from a start that differs by row": (False, lambda x, w, g: _recurrence(
+        g.constant(np.arange(B * 2, dtype="float32").reshape(B, 2)), _time_major(x), w)[0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOLLOWED))
+def test_the_batch_axis_is_followed(name):
+    local, build = FOLLOWED[name]
+    assert row_local([trace(build)], B) == local
 
 
 def test_every_primitive_declares_how_it_treats_rows():
@@ -99,10 +146,10 @@ def test_every_primitive_declares_how_it_treats_rows():
     declared, instead of silently switching sharded training off."""
     from fastkeras.graph.primitive import PRIMITIVES, ROW_RULES, Primitive, register
     assert all(p.rows in ROW_RULES for p in PRIMITIVES.values())
-    assert all((p.rows == "axis0") == (p.keeps_rows is not None) for p in PRIMITIVES.values())
+    assert all((p.rows == "axis0") == (p.batch_axis_after is not None) for p in PRIMITIVES.values())
     same = lambda specs, attrs: [specs[0]]  # noqa: E731
     with pytest.raises(ValueError, match="declare rows= one of"):
         register(Primitive("softplus_undeclared", same, lambda x: x))
-    with pytest.raises(ValueError, match="rows='axis0' and keeps_rows go together"):
+    with pytest.raises(ValueError, match="rows='axis0' and batch_axis_after go together"):
         register(Primitive("softplus_axis0", same, lambda x: x, rows="axis0"))
     assert "softplus_undeclared" not in PRIMITIVES and "softplus_axis0" not in PRIMITIVES

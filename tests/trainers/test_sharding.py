@@ -106,6 +106,34 @@ def test_large_models_that_reuse_their_weights_shard(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6)
 
 
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_recurrent_models_over_an_embedding_shard(monkeypatch, cell):
+    """The scan runs time-major (batch on axis 1) from a zero state: still row-local, and
+    the embedding table (gathered, no FLOPs) does not count against the weights' reuse."""
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 50, size=(128, 12)).astype("int32")
+    y = (x[:, :3].mean(1, keepdims=True) > 25).astype("float32")
+    runs = []
+    for min_flops in (sharding.MIN_FLOPS_PER_PARAM, 10 ** 9):  # sharded, then not
+        monkeypatch.setattr(sharding, "MIN_FLOPS_PER_PARAM", min_flops)
+        keras.utils.set_random_seed(7)
+        model = keras.Sequential([keras.Input(shape=(12,), dtype="int32"),
+                                  keras.layers.Embedding(2000, 8),
+                                  getattr(keras.layers, cell)(16),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        assert model.count_params() > sharding.MAX_SHARDED_PARAMS
+        model.compile(optimizer=keras.optimizers.SGD(0.5), loss="binary_crossentropy",
+                      metrics=["accuracy"])
+        history = fit(model, x, y)
+        assert is_sharded(model) == (min_flops < 10 ** 9)
+        runs.append((history, model.get_weights()))
+    (h1, w1), (h0, w0) = runs
+    for key in h0:
+        np.testing.assert_allclose(h1[key], h0[key], rtol=2e-5, atol=1e-6)
+    for a, b in zip(w1, w0):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6)
+
+
 def test_unshuffled_rows_read_in_place_match(monkeypatch):
     # shuffle=False: each shard reads its half of the caller's rows in place (no gather)
     x, y, _ = data(n=320)

@@ -9,7 +9,7 @@ A `Primitive` bundles what every layer of the stack needs to know about one op:
   `bind` so that the backward pass is itself a graph of primitives;
 * ``native_attrs(attrs, specs) -> (ints, floats)`` — the flat attribute encoding read by the
   native kernels (C++/CUDA) in the order documented next to each declaration;
-* ``rows`` (+ ``keeps_rows``) — how the op treats the batch axis, which decides whether a
+* ``rows`` (+ ``batch_axis_after``) — how the op treats the batch axis, which decides whether a
   training step may run as data-parallel shards (graph/rowlocal.py). Required of every pure
   primitive: a new op cannot silently turn sharding off (or, worse, on);
 * ``program_op`` — an elementwise op that may be an instruction of a fused elementwise
@@ -38,14 +38,16 @@ def _no_native_attrs(attrs, specs):
 # What row i of the output depends on, given which inputs are per-row data (rowlocal.py):
 ROW_RULES = {
     "elementwise": "row i of each operand, NumPy broadcasting (operands without the batch "
-                   "axis broadcast along it)",
+                   "axis broadcast along it); the output keeps the operands' batch axis",
     "per_sample": "(targets, predictions) row i, reduced over the last axis (losses)",
     "concat": "row i of every operand, unless joined along axis 0",
     "gather": "row i of the indices (params are batch-independent)",
-    "axis0": "row i of its one data operand when keeps_rows(node) says axis 0 is kept",
+    "axis0": "row i of its one data operand: batch_axis_after(node, axis) says where the "
+             "operand's batch axis goes (None: the call mixes rows along it)",
     "regroup": "a C-order reshape: sample i's elements stay sample i's, in as many rows as "
                "the output's axis 0 gives each sample (row-local when it is a multiple of "
                "the batch)",
+    "scan": "followed into the loop body (graph/rowlocal.py)",
     "mixed": "other rows too (or unknown): never row-local",
 }
 
@@ -75,8 +77,9 @@ class Primitive:
     doc: str = ""
     # One of ROW_RULES; effects are "mixed" by nature and need not say so.
     rows: str = ""
-    # For rows="axis0": node -> True when this call leaves the batch axis alone.
-    keeps_rows: object = None
+    # For rows="axis0": (node, batch axis of its data operand) -> the output's batch axis, or
+    # None when the call mixes the samples (reduces or slices along that axis).
+    batch_axis_after: object = None
     # Effects only: how a data-parallel step runs it (SHARD_EFFECTS; "" = it cannot).
     shard_effect: str = ""
     # An activation the GEMM epilogues fuse: the name of its gradient helper (a primitive of
@@ -109,8 +112,9 @@ def register(prim: Primitive) -> Primitive:
     if prim.rows not in ROW_RULES:
         raise ValueError(f"primitive {prim.name!r}: declare rows= one of {sorted(ROW_RULES)} "
                          f"(how it treats the batch axis), got {prim.rows!r}")
-    if (prim.rows == "axis0") != (prim.keeps_rows is not None):
-        raise ValueError(f"primitive {prim.name!r}: rows='axis0' and keeps_rows go together")
+    if (prim.rows == "axis0") != (prim.batch_axis_after is not None):
+        raise ValueError(f"primitive {prim.name!r}: rows='axis0' and batch_axis_after go "
+                         f"together")
     if prim.lowered != (prim.interpret is not None):
         raise ValueError(f"primitive {prim.name!r}: a lowered primitive runs eagerly through "
                          f"its interpret=")

@@ -21,6 +21,7 @@ import numpy as np
 # The machine decides whether to shard (its CPUs), never set_num_threads(), so that the
 # thread count cannot change results.
 from ..backends import available_cpus
+from ..graph.order import ancestors
 from ..graph.rowlocal import row_local
 
 SHARDS = 2
@@ -81,12 +82,41 @@ def _product_flops(node) -> int:
     return 2 * int(np.prod(node.outputs[0].shape)) * int(k)
 
 
-def reuses_weights(graph, batch: int, model) -> bool:
+def _computed_params(graph) -> int:
+    """Parameters the forward pass reads other than as a gathered table (an Embedding's:
+    a few rows a sample, no FLOPs)."""
+    roots = graph.notes.get("row_roots") or []
+    needed = ancestors(t.node for t in roots)
+    gathered_only = {}
+    for node in graph.nodes:
+        if node.id not in needed or node.prim is None:
+            continue
+        for i, x in enumerate(node.inputs):
+            if x.node.kind == "variable":
+                gather = node.prim.name == "take" and i == 0
+                gathered_only[x.node.id] = gathered_only.get(x.node.id, True) and gather
+    return sum(int(np.prod(n.outputs[0].shape)) for n in graph.nodes
+               if n.id in gathered_only and not gathered_only[n.id])
+
+
+def _graph_flops(graph) -> int:
+    """Matrix-product FLOPs of a graph, a scan's body counted once a step."""
+    flops = 0
+    for node in graph.nodes:
+        if node.prim is None:
+            continue
+        if node.prim.name in _PRODUCTS:
+            flops += _product_flops(node)
+        elif node.prim.name == "scan":
+            flops += node.attrs["length"] * _graph_flops(node.attrs["body"].graph)
+    return flops
+
+
+def reuses_weights(graph, batch: int) -> bool:
     """The traced train step of `batch` rows does at least MIN_FLOPS_PER_PARAM matrix-product
-    FLOPs a parameter a sample (a large model that still gains from sharding)."""
-    flops = sum(_product_flops(n) for n in graph.nodes
-                if n.prim is not None and n.prim.name in _PRODUCTS)
-    return flops >= MIN_FLOPS_PER_PARAM * batch * max(trainable_params(model), 1)
+    FLOPs a sample for each parameter it computes with (a large model that still gains from
+    sharding: convolutions, recurrent layers)."""
+    return _graph_flops(graph) >= MIN_FLOPS_PER_PARAM * batch * max(_computed_params(graph), 1)
 
 
 def graph_qualifies(graph, shard_batch: int) -> bool:

@@ -229,8 +229,7 @@ class StepCache:
                 graph, inputs, outputs = tracer(self.model, batch, *args)
                 # A larger model shards when its weights serve many FLOPs a sample (traced
                 # once more at the shard's rows).
-                if shards > 1 and not small and sharding.reuses_weights(graph, batch,
-                                                                       self.model):
+                if shards > 1 and not small and sharding.reuses_weights(graph, batch):
                     ex = self._sharded_train(backend, batch, shards, x_spec, y_spec, weighted)
             if ex is None:
                 plan = self._compile(graph, inputs, outputs, batch, f"{kind}[{batch}]")

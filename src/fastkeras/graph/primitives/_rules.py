@@ -80,19 +80,34 @@ def sum_to_shape(bind, g, shape):
     return r
 
 
-# keeps_rows predicates (primitive.py's rows="axis0"): does this call leave axis 0 alone?
-def keeps_axis0_of_axis(node) -> bool:
-    """Ops along one `axis` attribute (softmax, argmax, slice, pad): any axis but 0."""
-    return normalize_axis(node.attrs["axis"], node.inputs[0].ndim) != 0
+# batch_axis_after functions (primitive.py's rows="axis0"): where the data operand's batch
+# axis `axis` is in the output, or None when the call mixes the samples along it.
+def batch_axis_past_axis(node, axis):
+    """Ops along one `axis` attribute (softmax, slice, pad; argmax drops it): any other."""
+    along = normalize_axis(node.attrs["axis"], node.inputs[0].ndim)
+    if along == axis:
+        return None
+    dropped = node.outputs[0].ndim < node.inputs[0].ndim
+    return axis - 1 if dropped and along < axis else axis
 
 
-def keeps_axis0_of_axes(node) -> bool:
+def batch_axis_past_axes(node, axis):
     """Reductions over `axes` (None: all of them)."""
     axes = node.attrs["axes"]
-    return axes is not None and 0 not in normalize_axes(axes, node.inputs[0].ndim)
+    if axes is None:
+        return None
+    axes = normalize_axes(axes, node.inputs[0].ndim)
+    if axis in axes:
+        return None
+    return axis if node.attrs.get("keepdims") else axis - sum(a < axis for a in axes)
 
 
-def keeps_axis0_of_matmul(node) -> bool:
-    """x @ w (dense, matmul): rows of x stay rows unless x is transposed."""
+def batch_axis_past_matmul(node, axis):
+    """op(x) @ w (dense, matmul): x's rows stay rows, and a transposed 2-D x's columns
+    become rows; the contracted axis mixes."""
     x, w = node.inputs[0], node.inputs[1]
-    return x.ndim >= 2 and w.ndim == 2 and not node.attrs.get("transpose_a", False)
+    if w.ndim != 2 or x.ndim < 2:
+        return None
+    if node.attrs.get("transpose_a", False):
+        return 0 if x.ndim == 2 and axis == 1 else None
+    return axis if axis < x.ndim - 1 else None

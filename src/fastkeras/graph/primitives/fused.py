@@ -27,7 +27,7 @@ import numpy as np
 from ..core import bind
 from ..primitive import PRIMITIVES, Primitive, register
 from .losses import EPSILON, _loss_rule, _one_hot
-from ._rules import keeps_axis0_of_matmul
+from ._rules import batch_axis_past_matmul
 from .nn import _matmul_ref, _matmul_rule
 
 # The codes are C++'s (fastkeras/activation_codes.hpp, checked by test); the gradient helper
@@ -96,7 +96,7 @@ register(Primitive(
     "dense", _dense_rule, _dense_ref, vjp=_dense_vjp, diff_inputs=(0, 1, 2),
     native_attrs=lambda a, s: ((_check_activation(a["activation"]),), ()),
     attr_defaults={"activation": "linear"}, doc="act(x @ w + b) for 2-D x",
-    rows="axis0", keeps_rows=keeps_axis0_of_matmul))
+    rows="axis0", batch_axis_after=batch_axis_past_matmul))
 
 
 # ---- matmul_act_grad ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import bind
 from ..primitive import Primitive, register
-from ._rules import keeps_axis0_of_axis, keeps_axis0_of_matmul, normalize_axis, require_float, require_same_dtype, \
+from ._rules import batch_axis_past_axis, batch_axis_past_matmul, normalize_axis, require_float, require_same_dtype, \
     same_as_first
 
 
@@ -56,7 +56,7 @@ register(Primitive(
     "matmul", _matmul_rule, _matmul_ref, vjp=_matmul_vjp, diff_inputs=(0, 1),
     native_attrs=lambda attrs, specs: ((int(attrs["transpose_a"]), int(attrs["transpose_b"])), ()),
     attr_defaults={"transpose_a": False, "transpose_b": False}, rows="axis0",
-    keeps_rows=keeps_axis0_of_matmul,
+    batch_axis_after=batch_axis_past_matmul,
     doc="op(a) @ op(b) for 2-D a, b; op transposes when its flag is set"))
 
 
@@ -125,7 +125,7 @@ def _norm_rule(name):
 
 def _declare_normalised(name, ref, vjp, doc):
     # The gradient helpers are only ever traced in backward passes: left "mixed".
-    rows = dict(rows="axis0", keeps_rows=keeps_axis0_of_axis) if vjp else dict(rows="mixed")
+    rows = dict(rows="axis0", batch_axis_after=batch_axis_past_axis) if vjp else dict(rows="mixed")
     register(Primitive(name, _norm_rule(name), ref, vjp=vjp, diff_inputs=(0,) if vjp else (),
                        native_attrs=_axis_attr, attr_defaults={"axis": -1}, doc=doc, **rows))
 

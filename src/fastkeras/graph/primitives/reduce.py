@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core import bind
 from ..primitive import Primitive, register
-from ._rules import axes_mask, keeps_axis0_of_axes, keeps_axis0_of_axis, normalize_axes, \
+from ._rules import axes_mask, batch_axis_past_axes, batch_axis_past_axis, normalize_axes, \
     normalize_axis, require_float
 
 
@@ -86,7 +86,7 @@ for _name, _fn, _vjp, _doc in (
         ("max", np.max, _max_vjp, "max over axes (gradient to every maximal element)")):
     register(Primitive(_name, _reduce_rule(_name), _ref(_fn), vjp=_vjp, diff_inputs=(0,),
                        native_attrs=_mask_attr, attr_defaults={"axes": None, "keepdims": False},
-                       doc=_doc, rows="axis0", keeps_rows=keeps_axis0_of_axes))
+                       doc=_doc, rows="axis0", batch_axis_after=batch_axis_past_axes))
 
 
 def _argmax_rule(specs, attrs):
@@ -102,7 +102,7 @@ register(Primitive(
     lambda x, axis: np.argmax(x, axis=axis).astype("int32"),
     native_attrs=lambda attrs, specs: ((normalize_axis(attrs["axis"], len(specs[0][0])),), ()),
     attr_defaults={"axis": -1}, doc="index of the first maximum along axis (int32)",
-    rows="axis0", keeps_rows=keeps_axis0_of_axis))
+    rows="axis0", batch_axis_after=batch_axis_past_axis))
 
 
 def _moments_rule(specs, attrs):

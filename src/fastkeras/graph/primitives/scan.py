@@ -200,7 +200,7 @@ def inline(body, mapping, graph):
 
 register(Primitive(
     "scan", _rule, _reference, vjp=_vjp, diff_inputs=None, lowered=True,
-    attr_defaults={"body": None, "length": None, "reverse": False}, rows="mixed",
+    attr_defaults={"body": None, "length": None, "reverse": False}, rows="scan",
     interpret=lambda ins, attrs, backend: run_scan(ins, attrs["body"], attrs["length"],
                                                    attrs["reverse"], backend),
     doc="a loop over the leading axis with a sub-graph body (keras.ops.scan)"))

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import bind
 from ..primitive import DTYPES, FLOAT_DTYPES, Primitive, register
-from ._rules import broadcast_shapes, keeps_axis0_of_axis, normalize_axis, require_same_dtype, \
+from ._rules import broadcast_shapes, batch_axis_past_axis, normalize_axis, require_same_dtype, \
     sum_to_shape
 
 
@@ -69,7 +69,7 @@ register(Primitive(
         int(i) for i in np.argsort(_perm(n.attrs, len(n.inputs[0].shape)))))],
     diff_inputs=(0,), native_attrs=lambda a, s: (_perm(a, len(s[0][0])), ()),
     attr_defaults={"perm": None}, doc="permute axes (default: reverse them)",
-    rows="axis0", keeps_rows=lambda n: _perm(n.attrs, n.inputs[0].ndim)[0] == 0))
+    rows="axis0", batch_axis_after=lambda n, axis: _perm(n.attrs, n.inputs[0].ndim).index(axis)))
 
 
 def _broadcast_rule(specs, attrs):
@@ -85,7 +85,8 @@ register(Primitive(
     lambda x, shape: np.ascontiguousarray(np.broadcast_to(x, shape)),
     vjp=lambda n, g: [sum_to_shape(bind, g[0], n.inputs[0].shape)], diff_inputs=(0,),
     attr_defaults={"shape": None}, doc="NumPy broadcasting to a target shape",
-    rows="axis0", keeps_rows=lambda n: n.outputs[0].ndim == n.inputs[0].ndim))
+    # New leading axes shift the batch axis; a batch axis (never 1 long) is not broadcast.
+    rows="axis0", batch_axis_after=lambda n, axis: axis + n.outputs[0].ndim - n.inputs[0].ndim))
 
 
 def _concat_rule(specs, attrs):
@@ -150,7 +151,7 @@ register(Primitive(
     "slice", _slice_rule, _slice_ref, vjp=_slice_vjp, diff_inputs=(0,),
     native_attrs=lambda a, s: (_slice_bounds(a, s[0][0])[:2], ()),
     attr_defaults={"axis": 0, "start": 0, "stop": None}, doc="x[start:stop] along one axis",
-    rows="axis0", keeps_rows=keeps_axis0_of_axis))
+    rows="axis0", batch_axis_after=batch_axis_past_axis))
 
 
 def _pad_rule(specs, attrs):
@@ -179,7 +180,7 @@ register(Primitive(
     "pad", _pad_rule, _pad_ref, vjp=_pad_vjp, diff_inputs=(0,),
     native_attrs=lambda a, s: ((normalize_axis(a["axis"], len(s[0][0])), a["before"]), ()),
     attr_defaults={"axis": 0, "before": 0, "after": 0}, doc="zero padding along one axis",
-    rows="axis0", keeps_rows=keeps_axis0_of_axis))
+    rows="axis0", batch_axis_after=batch_axis_past_axis))
 
 
 def _check_indices(indices, rows, op):
