@@ -18,6 +18,7 @@ from .cse import eliminate_common_subexpressions
 from .fusion import fuse_elementwise
 from .lowering import lower
 from .order import ancestors
+from .stepsums import merge_step_gradients
 from .primitive import get as get_primitive
 from .primitives.fused import ACTIVATIONS, GRAD_HELPER
 
@@ -341,7 +342,7 @@ def optimize(graph: Graph, roots):
     """Runs every pass; `roots` are tensors whose values must survive (plan inputs/outputs)."""
     # Merging before folding: a folded constant would hide the value it was computed from.
     for fn in (lower, eliminate_common_subexpressions, fold_constants, drop_identities,
-               narrow_matmuls, sink_reshapes_below_bias, fold_affine_into_matmul,
-               fuse_loss_activation, fuse_backward_matmul, fuse_dense, prepare_programs,
-               fuse_elementwise):
+               merge_step_gradients, narrow_matmuls, sink_reshapes_below_bias,
+               fold_affine_into_matmul, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
+               prepare_programs, fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes
