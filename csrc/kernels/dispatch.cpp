@@ -64,6 +64,7 @@ Signature signature(Op op) {
     case Op::moments: return {1, 2, 0, 0, true};
     case Op::max_pool: return {1, 2, 4, 0, false};  // 4 ints per spatial axis: shapes.cpp
     case Op::max_pool_grad: return {2, 1, 0, 0, false};
+    case Op::im2col: case Op::col2im: return {1, 1, 5, 0, true};  // 5 per axis: shapes.cpp
     case Op::lstm_cell: return {3, 3, 0, 0, true};
     case Op::lstm_cell_grad: return {4, 2, 0, 0, true};
     case Op::gru_cell: return {3, 2, 0, 0, true};
@@ -162,6 +163,8 @@ Status run_validated_op(const OpCall& c) {
     case Op::elementwise_program: return elementwise_program(c);
     case Op::max_pool: return max_pool(c);
     case Op::max_pool_grad: return max_pool_grad(c);
+    case Op::im2col: return im2col(c);
+    case Op::col2im: return col2im(c);
     default: break;
   }
   return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));

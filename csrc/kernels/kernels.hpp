@@ -67,4 +67,8 @@ Status random(const OpCall& c);
 Status max_pool(const OpCall& c);
 Status max_pool_grad(const OpCall& c);
 
+// windows.cpp: the patch matrix of sliding windows and its transpose.
+Status im2col(const OpCall& c);
+Status col2im(const OpCall& c);
+
 }  // namespace fk::kernels

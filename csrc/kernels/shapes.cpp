@@ -190,6 +190,37 @@ Status max_pool_grad_shapes(const OpCall& c) {
   return Status::success();
 }
 
+// im2col (x -> patches) and col2im (patches -> dx): image (N, *in, C) and patches
+// (N, *out, K * C) of one float dtype; 5 ints per spatial axis (k, s, d, before, after), all
+// positive but the non-negative padding, with out = (in + before + after - d (k - 1) - 1) / s + 1.
+Status window_shapes(const OpCall& c, const TensorRef& image, const TensorRef& patches) {
+  const int n = image.ndim - 2;
+  if (n < 1 || c.n_ints != 5 * n || patches.ndim != image.ndim ||
+      patches.dtype != image.dtype || image.dims[0] != patches.dims[0])
+    return Status::error("%s: expected image (N, *spatial, C) and patches (N, *out, K * C) of "
+                         "one dtype and 5 ints per spatial axis", op_name(c.op));
+  int64_t offsets = 1;
+  for (int a = 0; a < n; ++a) {
+    const int64_t len = image.dims[a + 1], k = c.iattr(a), s = c.iattr(n + a),
+                  d = c.iattr(2 * n + a), before = c.iattr(3 * n + a),
+                  after = c.iattr(4 * n + a);
+    const bool ok = len >= 1 && k >= 1 && s >= 1 && d >= 1 && before >= 0 && after >= 0 &&
+                    len + before + after >= d * (k - 1) + 1;
+    if (!ok || patches.dims[a + 1] != (len + before + after - d * (k - 1) - 1) / s + 1)
+      return Status::error("%s: spatial axis %d: input %lld, kernel %lld, stride %lld, "
+                           "dilation %lld, padding (%lld, %lld) do not give output %lld",
+                           op_name(c.op), a, (long long)len, (long long)k, (long long)s,
+                           (long long)d, (long long)before, (long long)after,
+                           (long long)patches.dims[a + 1]);
+    offsets *= k;
+  }
+  if (patches.dims[n + 1] != offsets * image.dims[n + 1])
+    return Status::error("%s: patches have %lld columns, expected %lld kernel offsets x %lld "
+                         "channels", op_name(c.op), (long long)patches.dims[n + 1],
+                         (long long)offsets, (long long)image.dims[n + 1]);
+  return Status::success();
+}
+
 // Recurrent cells: every operand (batch, width * units), widths by operand (inputs, then
 // outputs; graph/primitives/recurrent.py), the units from the first width-1 operand.
 Status cell_shapes(const OpCall& c) {
@@ -249,6 +280,8 @@ Status check_shapes(const OpCall& c) {
     case Op::elementwise_program: return program_shapes(c);
     case Op::max_pool: return max_pool_shapes(c);
     case Op::max_pool_grad: return max_pool_grad_shapes(c);
+    case Op::im2col: return window_shapes(c, c.in(0), c.out(0));
+    case Op::col2im: return window_shapes(c, c.out(0), c.in(0));
     case Op::lstm_cell: case Op::lstm_cell_grad: case Op::gru_cell: case Op::gru_cell_grad:
       return cell_shapes(c);
     // Checked by the kernels themselves (they derive their loop bounds from the operands:

@@ -305,3 +305,37 @@ CASES["gru_cell"] = [([_cell((b, 3 * u)), _cell((b, 3 * u)), _cell((b, u))], {})
                      for b, u in _CELL_SIZES]
 CASES["gru_cell_grad"] = [([_rnn_rng.uniform(0.05, 0.95, (b, 3 * u)), _cell((b, 3 * u)),
                             _cell((b, u)), _cell((b, u))], {}) for b, u in _CELL_SIZES]
+
+# im2col / col2im: 1-, 2- and 3-D; kernels 1, 2, 3, 5; strides 1-3; dilation 2; 'same'
+# (odd and even kernels, asymmetric), causal-style padding wider than the kernel; C 1, 2, 5;
+# batch 1. col2im takes patches of the same geometries. Their own generator.
+_window_rng = np.random.default_rng(37)
+_WINDOW_GEOMETRIES = [  # input shape, kernel_size, strides, dilation, padding
+    ((2, 5, 6, 3), (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1))),
+    ((1, 6, 5, 5), (2, 2), (1, 1), (1, 1), ((0, 1), (0, 1))),
+    ((2, 7, 7, 1), (5, 5), (2, 3), (1, 1), ((2, 2), (1, 2))),
+    ((1, 7, 6, 2), (3, 2), (1, 2), (2, 2), ((0, 0), (1, 0))),
+    ((3, 9, 2), (3,), (3,), (1,), ((0, 0),)),
+    ((2, 8, 5), (1,), (2,), (1,), ((0, 0),)),
+    ((1, 10, 1), (4,), (1,), (2,), ((6, 0),)),
+    ((1, 4, 5, 3, 2), (2, 3, 1), (1, 2, 1), (1, 1, 1), ((0, 1), (1, 1), (0, 0))),
+    ((2, 5, 4, 4, 1), (2, 2, 2), (2, 1, 1), (2, 1, 1), ((1, 0), (0, 0), (0, 1))),
+    ((1, 4, 7, 6), (2, 3), (1, 2), (2, 1), ((1, 1), (1, 1))),  # runs of 18: copied run by run
+]
+
+
+def _window_attrs(k, s, d, p):
+    return {"kernel_size": k, "strides": s, "dilation": d, "padding": p}
+
+
+def _patches_shape(shape, k, s, d, p):
+    out = tuple((L + b + a - (di * (ki - 1) + 1)) // si + 1
+                for L, ki, si, di, (b, a) in zip(shape[1:-1], k, s, d, p))
+    return (shape[0],) + out + (int(np.prod(k)) * shape[-1],)
+
+
+CASES["im2col"] = [([_window_rng.uniform(-2, 2, shape)], _window_attrs(k, s, d, p))
+                   for shape, k, s, d, p in _WINDOW_GEOMETRIES]
+CASES["col2im"] = [([_window_rng.uniform(-2, 2, _patches_shape(shape, k, s, d, p))],
+                    dict(_window_attrs(k, s, d, p), spatial=shape[1:-1]))
+                   for shape, k, s, d, p in _WINDOW_GEOMETRIES]

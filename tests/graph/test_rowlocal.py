@@ -122,6 +122,14 @@ FOLLOWED = {
     "columns of a transposed operand become rows": (True, lambda x, w, g: bind(
         "matmul", bind("transpose", x), bind("slice", w, axis=1, start=0, stop=1),
         transpose_a=True)),
+    "pooling windows over each sample's own positions": (True, lambda x, w, g: bind(
+        "reshape", bind("max_pool", bind("reshape", x, shape=(B, 2, 2, 1)), pool_size=(2, 1),
+                        strides=(1, 1), padding=((0, 0), (0, 0)))[0], shape=(B, 2))),
+    "pooling with the samples on a spatial axis": (False, lambda x, w, g: bind("reshape", bind(
+        "transpose", bind("max_pool", bind("transpose", bind("reshape", x, shape=(B, 2, 2, 1)),
+                                           perm=(1, 0, 2, 3)),
+                          pool_size=(1, 2), strides=(1, 1), padding=((0, 0), (0, 0)))[0],
+        perm=(1, 0, 2, 3)), shape=(B, 2))),
     "a scan over time from zeros": (True, lambda x, w, g: _recurrence(
         g.constant(np.zeros((B, 2), "float32")), _time_major(x), w)[0]),
     "its stacked outputs, batch first again": (True, lambda x, w, g: bind("reshape", bind(

@@ -1,5 +1,6 @@
-"""ops/windows.py (the shifted, strided slices every convolution and pooling is made of)
-against a plain slicing reference, and the errors of the conv/pool ops. Their values and
+"""ops/windows.py's window geometry (Keras's 'valid', 'same' and 'causal' paddings) with the
+im2col primitive every convolution and pooling is made of, against a plain slicing
+reference, and the errors of the conv/pool ops. Their values and
 gradients are the op table's lines (tests/ops/op_table.py)."""
 
 import itertools
@@ -10,10 +11,10 @@ import pytest
 import fastkeras as keras
 import fastkeras.ops as ops
 from fastkeras import backends
-from fastkeras.graph import Graph
+from fastkeras.graph import Graph, bind
 from fastkeras.graph.interpret import evaluate
 from fastkeras.ops.windows import (conv_output_length, conv_padding,
-                                   conv_transpose_output_length, window_counts, window_slices)
+                                   conv_transpose_output_length, window_counts, window_geometry)
 
 from .conv_reference import same_pads
 
@@ -46,18 +47,18 @@ def _reference_windows(x, k, s, padding, d):
 
 
 @pytest.mark.parametrize("shape, k, s, padding, d", GEOMETRIES)
-def test_window_slices_match_plain_slicing(backend, shape, k, s, padding, d):
+def test_patches_match_plain_slicing(backend, shape, k, s, padding, d):
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    want = _reference_windows(x, k, s, padding, d)
-    eager = window_slices(x, k, s, padding, d)
+    want = np.concatenate(_reference_windows(x, k, s, padding, d), axis=-1)
+    paddings, out_shape = window_geometry(shape[1:-1], k, s, padding, d)
     g = Graph("windows")
     with g:
         ph = g.placeholder(shape, "float32")
-        traced = evaluate(window_slices(ph, k, s, padding, d), {ph: x}, backends.get(backend))
-    assert len(eager) == len(traced) == len(want) == np.prod(k)
-    for a, b, w in zip(eager, traced, want):
-        np.testing.assert_array_equal(np.asarray(a), w)
-        np.testing.assert_array_equal(b, w)
+        patches = bind("im2col", ph, kernel_size=k, strides=s, dilation=d,
+                       padding=tuple(paddings))
+        got, = evaluate([patches], {ph: x}, backends.get(backend))
+    assert got.shape == (shape[0],) + out_shape + (np.prod(k) * shape[-1],)
+    np.testing.assert_array_equal(got, want)
 
 
 def test_output_lengths_and_paddings():
@@ -112,7 +113,6 @@ def test_ops_on_keras_tensors_make_a_model():
     (lambda: ops.depthwise_conv(np.zeros((1, 6, 3)), np.zeros((3, 2, 1))), "channels"),
     (lambda: ops.conv_transpose(np.zeros((1, 6, 3)), np.zeros((3, 2, 2))), "in_channels"),
     (lambda: ops.average_pool(np.zeros((4, 5)), 2), "rank >= 3"),
-    (lambda: window_slices(np.zeros((1, 5, 5, 1)), 2, padding="causal"), "1-D"),
 ])
 def test_bad_input_raises_value_error(call, message):
     with pytest.raises(ValueError, match=message):

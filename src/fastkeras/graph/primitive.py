@@ -39,6 +39,9 @@ def _no_native_attrs(attrs, specs):
 ROW_RULES = {
     "elementwise": "row i of each operand, NumPy broadcasting (operands without the batch "
                    "axis broadcast along it); the output keeps the operands' batch axis",
+    "per_row": "row i of every operand gives row i of every output, the samples on axis 0 "
+               "only (windows, pooling, recurrent cells, batched matmuls: they mix other "
+               "axes)",
     "per_sample": "(targets, predictions) row i, reduced over the last axis (losses)",
     "concat": "row i of every operand, unless joined along axis 0",
     "gather": "row i of the indices (params are batch-independent)",

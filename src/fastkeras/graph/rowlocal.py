@@ -62,6 +62,18 @@ def _broadcast(node, kinds, row):
     return row
 
 
+def _per_row(node, kinds, row):
+    """Row i of the outputs from row i of the operands (axis 0 only); a batch-independent
+    operand as long as the rows must hold the same value for every sample (a zero state)."""
+    if row.axis != 0:
+        return MIXED
+    rows = node.inputs[kinds.index(row)].shape[0]
+    for x, kind in zip(node.inputs, kinds):
+        if kind == GLOBAL and x.ndim and x.shape[0] == rows and not _uniform_along(x, 0):
+            return MIXED
+    return row
+
+
 def _regroup(node, row, batch):
     """A C-order reshape keeps the order of the elements, and element f belongs to sample
     (f // stride) % batch for the input's stride; the output is row-local when some axis
@@ -123,6 +135,8 @@ def _classify(node, kinds, batch):
     kind = MIXED
     if rule == "elementwise":
         kind = _broadcast(node, kinds, row)
+    elif rule == "per_row":
+        kind = _per_row(node, kinds, row)
     elif rule == "per_sample":  # (targets, predictions) per row, predictions with a class axis
         if all(k == ONE_ROW_A_SAMPLE for k in kinds) and node.inputs[1].ndim >= 2:
             kind = row

@@ -1,27 +1,23 @@
 """Convolutions and poolings (keras.ops.conv, depthwise_conv, separable_conv, conv_transpose,
-average_pool) as composites of existing primitives: im2col from the shifted,
-strided slices of ops/windows.py, then one 2-D matmul (the packed GEMM). Every backend runs
-them and autodiff gives their gradients; no kernel of their own.
-
-The patch matrix is built transposed, (K*C, M) for K kernel offsets, C channels and
-M = batch * output positions: the input is moved channels-first once, so each offset's
-window is one contiguous (C, M) block and their concatenation on axis 0 is laid out in
-place by the memory planner (each window written once, straight into the matrix); the
-GEMM reads it with transpose_a. Depthwise convolutions and average pooling are elementwise
-over the channels_last windows instead; max pooling is its own primitive pair."""
+average_pool), channels_last throughout: the im2col primitive (graph/primitives/windows.py)
+gives the patch matrix (N, *out, K*C) of K kernel offsets and C channels, offsets major, so
+that a convolution is one plain 2-D matmul (the packed GEMM) with the kernel (*k, C, F)
+reshaped to (K*C, F); its gradient is col2im. The batch stays on axis 0 (no channels-first
+copy), so a convolution is row n of the data in, row n out (graph/rowlocal.py). Depthwise
+convolutions and average pooling are elementwise over the patches instead; max pooling is
+its own primitive pair."""
 
 from __future__ import annotations
 
-import functools
 import math
 
+import numpy as np
+
 from ..graph import bind
-from ..graph.lowering import MAX_JOIN  # parts per concatenate (native operand limit)
 from . import numpy as np_ops
-from .core import dtype_of, promote, shape_of
+from .core import convert, dtype_of, promote, shape_of
 from .windows import (conv_transpose_padding, effective_kernel, normalize_padding,
-                      normalize_tuple, pad_or_crop, window_counts, window_geometry,
-                      window_slices, windows_of_padded)
+                      normalize_tuple, pad_or_crop, window_counts, window_geometry)
 
 
 # keras.config.image_data_format(): the layout a layer or op without `data_format` takes
@@ -71,37 +67,33 @@ def _geometry(x, kernel, strides, padding, dilation_rate):
             normalize_tuple(dilation_rate, n, "dilation_rate"))
 
 
-def _patch_matrix(windows):
-    """im2col for the channels_last windows (N, *out, C): (N, *out, K*C), offsets major
-    (Keras's kernel (*k, C, F) reshaped to (K*C, F) matches)."""
-    return windows[0] if len(windows) == 1 else bind("concatenate", *windows, axis=-1)
+def _patches(x, kernel_size, strides, dilation_rate, paddings):
+    """im2col of channels_last x (N, *spatial, C): (N, *out, K*C), offsets major (Keras's
+    kernel (*k, C, F) reshaped to (K*C, F) matches). A negative padding (conv_transpose)
+    crops x first; the rest is im2col's zero padding. A 1x1, stride-1, unpadded window is
+    x itself."""
+    for a, (before, after) in enumerate(paddings):
+        x = pad_or_crop(x, a + 1, min(before, 0), min(after, 0))
+    paddings = tuple((max(before, 0), max(after, 0)) for before, after in paddings)
+    if all(k == 1 for k in kernel_size) and all(s == 1 for s in strides) and \
+            not any(before or after for before, after in paddings):
+        return x
+    return bind("im2col", x, kernel_size=tuple(kernel_size), strides=tuple(strides),
+                dilation=tuple(dilation_rate), padding=paddings)
 
 
-def _channels_first(x):
-    """(N, *spatial, C) -> (C, N, *spatial): each window then is one contiguous block."""
-    nd = len(shape_of(x))
-    return bind("transpose", x, perm=(nd - 1,) + tuple(range(nd - 1)))
+def _conv_gemm(patches, flat_kernel):
+    """patches (N, *out, K*C) @ flat_kernel (K*C, F) as one 2-D GEMM -> (N, *out, F)."""
+    lead = shape_of(patches)[:-1]
+    rows = bind("reshape", patches, shape=(math.prod(lead), shape_of(patches)[-1]))
+    y = bind("matmul", rows, flat_kernel)
+    return bind("reshape", y, shape=lead + (shape_of(flat_kernel)[-1],))
 
 
-def _join_rows(parts):
-    """The parts concatenated on axis 0, as a tree of at most MAX_JOIN per node."""
-    while len(parts) > 1:
-        parts = [bind("concatenate", *parts[i:i + MAX_JOIN], axis=0)
-                 if len(parts[i:i + MAX_JOIN]) > 1 else parts[i]
-                 for i in range(0, len(parts), MAX_JOIN)]
-    return parts[0]
-
-
-def _conv_gemm(windows, kernel):
-    """sum over offsets k of window_k @ kernel[k], as one GEMM: windows (C, N, *out) from a
-    channels-first input, kernel (*k, C, F) -> (N, *out, F) channels_last."""
-    channels, lead = shape_of(windows[0])[0], shape_of(windows[0])[1:]
-    rows = math.prod(lead)
-    patches_t = _join_rows([bind("reshape", w, shape=(channels, rows)) for w in windows])
+def _flat_kernel(kernel):
+    """(*k, C, F) -> (K*C, F)."""
     ks = shape_of(kernel)
-    flat_kernel = bind("reshape", kernel, shape=(math.prod(ks[:-1]), ks[-1]))
-    y = bind("matmul", patches_t, flat_kernel, transpose_a=True)
-    return bind("reshape", y, shape=lead + (ks[-1],))
+    return bind("reshape", kernel, shape=(math.prod(ks[:-1]), ks[-1]))
 
 
 def _grouped_dense_kernel(kernel, groups):
@@ -138,13 +130,10 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
                          f"number of groups ({groups}).")
     kernel_size, strides, padding, dilation_rate = _geometry(x, kernel, strides, padding,
                                                              dilation_rate)
-    paddings, out_shape = window_geometry(shape_of(x)[1:-1], kernel_size, strides, padding,
-                                          dilation_rate)
-    x = _channels_first(x)
-    for a, (before, after) in enumerate(paddings):
-        x = pad_or_crop(x, a + 2, before, after)
-    windows = windows_of_padded(x, kernel_size, strides, dilation_rate, out_shape, first_axis=2)
-    y = _conv_gemm(windows, _grouped_dense_kernel(kernel, groups))
+    paddings, _ = window_geometry(shape_of(x)[1:-1], kernel_size, strides, padding,
+                                  dilation_rate)
+    patches = _patches(x, kernel_size, strides, dilation_rate, paddings)
+    y = _conv_gemm(patches, _flat_kernel(_grouped_dense_kernel(kernel, groups)))
     return _from_channels_last(y, data_format)
 
 
@@ -160,9 +149,10 @@ def _depthwise_channels_last(x, kernel, strides, padding, dilation_rate):
     _check_depthwise_channels(x, kernel)
     kernel_size, strides, padding, dilation_rate = _geometry(x, kernel, strides, padding,
                                                              dilation_rate)
-    windows = window_slices(x, kernel_size, strides, padding, dilation_rate)
-    patches = _patch_matrix(windows)  # (N, *out, K*C)
-    n_offsets = len(windows)
+    paddings, _ = window_geometry(shape_of(x)[1:-1], kernel_size, strides, padding,
+                                  dilation_rate)
+    patches = _patches(x, kernel_size, strides, dilation_rate, paddings)  # (N, *out, K*C)
+    n_offsets = math.prod(kernel_size)
     channels, multiplier = shape_of(kernel)[-2:]
     lead = shape_of(patches)[:-1]
     stacked = bind("reshape", patches, shape=lead + (n_offsets, channels, 1))
@@ -211,6 +201,17 @@ def _dilate(x, axis, stride):
     return pad_or_crop(merged, axis, 0, 1 - stride)
 
 
+def _flipped_kernel(kernel):
+    """A transposed convolution's kernel (*k, F, C) as a convolution's (K*C, F): flipped on
+    every spatial axis (= its row-major offsets reversed: one gather) and F, C swapped."""
+    ks = shape_of(kernel)
+    offsets = math.prod(ks[:-2])
+    stacked = bind("reshape", kernel, shape=(offsets,) + tuple(ks[-2:]))
+    reversed_offsets = convert(np.arange(offsets - 1, -1, -1, dtype=np.int32), "int32")
+    swapped = bind("transpose", bind("take", stacked, reversed_offsets), perm=(0, 2, 1))
+    return bind("reshape", swapped, shape=(offsets * ks[-1], ks[-2]))
+
+
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1):
     """The transpose (gradient) of conv: kernel (*kernel_size, filters, C). Computed as a
@@ -231,25 +232,19 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         raise ValueError(f"The number of input channels ({shape_of(x)[-1]}) must match the "
                          f"kernel's in_channels (the last axis of kernel shape "
                          f"{shape_of(kernel)}).")
-    out_shape = []
-    x = _channels_first(x)
+    paddings = []
     for a in range(n):
-        x = _dilate(x, a + 2, strides[a])
+        x = _dilate(x, a + 1, strides[a])
         before, after = conv_transpose_padding(kernel_size[a], strides[a], padding,
                                                output_padding[a], dilation_rate[a])
-        out_len = shape_of(x)[a + 2] + before + after - effective_kernel(kernel_size[a],
+        out_len = shape_of(x)[a + 1] + before + after - effective_kernel(kernel_size[a],
                                                                          dilation_rate[a]) + 1
         if out_len < 1:
             raise ValueError(f"The transposed convolution's output would be empty along "
                              f"spatial axis {a}: input {shape_of(inputs)}, kernel {kernel_size}")
-        x = pad_or_crop(x, a + 2, before, after)
-        out_shape.append(out_len)
-    windows = windows_of_padded(x, kernel_size, (1,) * n, dilation_rate, tuple(out_shape),
-                                first_axis=2)
-    # Reversed row-major offsets = the kernel flipped on every spatial axis.
-    swapped = bind("transpose", kernel, perm=tuple(range(n)) + (n + 1, n))
-    y = _conv_gemm(windows[::-1], swapped)
-    return _from_channels_last(y, data_format)
+        paddings.append((before, after))
+    patches = _patches(x, kernel_size, (1,) * n, dilation_rate, paddings)
+    return _from_channels_last(_conv_gemm(patches, _flipped_kernel(kernel)), data_format)
 
 
 def _pool_geometry(inputs, pool_size, strides, padding, data_format):
@@ -277,9 +272,12 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """The mean over each window; with 'same' padding over its non-padded positions only."""
-    x, (pool_size, strides, padding, data_format, _) = _pool_geometry(
+    x, (pool_size, strides, padding, data_format, paddings) = _pool_geometry(
         inputs, pool_size, strides, padding, data_format)
-    total = functools.reduce(np_ops.add, window_slices(x, pool_size, strides, padding))
+    patches = _patches(x, pool_size, strides, (1,) * len(pool_size), paddings)
+    lead = shape_of(patches)[:-1]
+    windows = bind("reshape", patches, shape=lead + (math.prod(pool_size), shape_of(x)[-1]))
+    total = bind("sum", windows, axes=len(lead), keepdims=False)
     if padding == "valid":
         y = np_ops.divide(total, float(math.prod(pool_size)))
     else:

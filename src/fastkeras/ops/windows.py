@@ -1,18 +1,13 @@
-"""Sliding windows of a channels_last tensor as shifted, strided slices: the im2col building
-block of the convolutions and poolings (ops/conv.py), made only of the `pad`, `slice` and
-`reshape` primitives so that every backend runs it and autodiff differentiates it.
-
-A window offset `i` (dilation d) along an axis of stride s reads positions i*d + j*s,
-j = 0 .. out-1. A stride is taken without a strided-slice primitive: pad the axis to a
-multiple of s, reshape (..., L/s, s, ...), keep residue r = (i*d) % s of the new axis, then
-slice rows q = (i*d) // s .. q + out. Offsets that share a residue share that one view."""
+"""The geometry of sliding windows (Keras's argument checks, output lengths and 'valid',
+'same' and 'causal' paddings) for the convolutions and poolings of ops/conv.py and their
+layers; the windows themselves are the im2col primitive (graph/primitives/windows.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..graph import bind
-from .core import convert, shape_of
+from .core import shape_of
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -97,44 +92,6 @@ def pad_or_crop(x, axis, before, after):
     return x
 
 
-def _strided_view(x, axis, residue, stride):
-    """x[..., residue::stride, ...] along `axis`, whose length must be a multiple of stride."""
-    shape = shape_of(x)
-    split = shape[:axis] + (shape[axis] // stride, stride) + shape[axis + 1:]
-    picked = bind("slice", bind("reshape", x, shape=split), axis=axis + 1, start=residue,
-                  stop=residue + 1)
-    return bind("reshape", picked, shape=split[:axis + 1] + split[axis + 2:])
-
-
-def _axis_taps(x, axis, kernel, stride, dilation, out):
-    """One tensor per kernel offset along `axis`: x's positions i*d + j*s, j < out."""
-    if stride == 1:
-        return [bind("slice", x, axis=axis, start=i * dilation, stop=i * dilation + out)
-                for i in range(kernel)]
-    starts = [divmod(i * dilation, stride) for i in range(kernel)]
-    rows = max(q for q, _ in starts) + out
-    x = pad_or_crop(x, axis, 0, rows * stride - shape_of(x)[axis])
-    views = {}
-    taps = []
-    for q, r in starts:
-        if r not in views:
-            views[r] = _strided_view(x, axis, r, stride)
-        view = views[r]
-        taps.append(view if (q, out) == (0, rows) else
-                    bind("slice", view, axis=axis, start=q, stop=q + out))
-    return taps
-
-
-def windows_of_padded(x, kernel_size, strides, dilation_rate, out_shape, first_axis=1):
-    """The windows of an already padded x whose spatial axes start at `first_axis` (1 for
-    channels_last), offsets in row-major kernel order (Keras's kernel layout): a list of
-    prod(kernel_size) tensors, each x's shape with out_shape for the spatial axes."""
-    taps = [x]
-    for a, (k, s, d, out) in enumerate(zip(kernel_size, strides, dilation_rate, out_shape)):
-        taps = [t for parent in taps for t in _axis_taps(parent, first_axis + a, k, s, d, out)]
-    return taps
-
-
 def check_window_fits(spatial, kernel_size, dilation_rate, paddings):
     for length, k, d, (before, after) in zip(spatial, kernel_size, dilation_rate, paddings):
         span = effective_kernel(k, d)
@@ -156,29 +113,6 @@ def window_geometry(spatial, kernel_size, strides, padding, dilation_rate):
     return paddings, out_shape
 
 
-def window_slices(x, kernel_size, strides=1, padding="valid", dilation_rate=1):
-    """Every window offset of channels_last x (N, *spatial, C), in Keras's kernel order:
-    a list of prod(kernel_size) tensors (N, *out_spatial, C). `padding` is 'valid', 'same'
-    (TensorFlow's split: the odd element after) or 'causal' (all before; 1-D); padded
-    positions hold zeros."""
-    x = convert(x)
-    shape = shape_of(x)
-    n = len(shape) - 2
-    if n < 1:
-        raise ValueError(f"window_slices expects (batch, *spatial, channels), got shape {shape}")
-    kernel_size = normalize_tuple(kernel_size, n, "kernel_size")
-    strides = normalize_tuple(strides, n, "strides")
-    dilation_rate = normalize_tuple(dilation_rate, n, "dilation_rate")
-    padding = normalize_padding(padding, allow_causal=True)
-    if padding == "causal" and n != 1:
-        raise ValueError("padding='causal' is only supported for 1-D inputs")
-    paddings, out_shape = window_geometry(shape[1:-1], kernel_size, strides, padding,
-                                          dilation_rate)
-    for a, (before, after) in enumerate(paddings):
-        x = pad_or_crop(x, a + 1, before, after)
-    return windows_of_padded(x, kernel_size, strides, dilation_rate, out_shape)
-
-
 def window_counts(spatial, kernel_size, strides, padding, dilation_rate=None):
     """How many non-padded positions each output window covers: (*out_spatial,) float
     (average pooling's divisor with 'same' padding)."""
@@ -196,6 +130,6 @@ def window_counts(spatial, kernel_size, strides, padding, dilation_rate=None):
     return counts
 
 
-__all__ = ["window_slices", "windows_of_padded", "conv_output_length", "conv_padding",
+__all__ = ["window_geometry", "conv_output_length", "conv_padding",
            "conv_transpose_output_length", "conv_transpose_padding", "window_counts",
            "normalize_tuple", "normalize_padding", "pad_or_crop", "effective_kernel"]

@@ -14,16 +14,17 @@ from ._common import contiguous, jit, zero_fill
 
 
 @functools.lru_cache(maxsize=64)
-def window_table(spatial, kernel, strides, before, out):
+def window_table(spatial, kernel, strides, before, out, dilation=None):
     """(prod(out), prod(kernel)) int64: the flat input position each window offset reads,
-    offsets in row-major order, -1 where it reads padding."""
+    offsets in row-major order, -1 where it reads padding (dilation: 1 per axis if None)."""
+    dilation = dilation or (1,) * len(kernel)
     grids = np.meshgrid(*(np.arange(o) for o in out), indexing="ij")
     table = np.empty((int(np.prod(out)), int(np.prod(kernel))), np.int64)
     for j, offset in enumerate(itertools.product(*(range(k) for k in kernel))):
         flat = np.zeros(out, np.int64)
         valid = np.ones(out, bool)
-        for g, L, s, i, b in zip(grids, spatial, strides, offset, before):
-            p = g * s + i - b
+        for g, L, s, i, b, d in zip(grids, spatial, strides, offset, before, dilation):
+            p = g * s + i * d - b
             valid &= (p >= 0) & (p < L)
             flat = flat * L + p
         table[:, j] = np.where(valid, flat, -1).reshape(-1)

@@ -81,7 +81,7 @@ register(Primitive(
     "batch_matmul", _batch_matmul_rule, _batch_matmul_ref, vjp=_matmul_vjp,
     diff_inputs=(0, 1),
     native_attrs=lambda attrs, specs: ((int(attrs["transpose_a"]), int(attrs["transpose_b"])), ()),
-    attr_defaults={"transpose_a": False, "transpose_b": False}, rows="elementwise",
+    attr_defaults={"transpose_a": False, "transpose_b": False}, rows="per_row",
     doc="op(a[i]) @ op(b[i]) for 3-D a, b (batch first); op transposes the last two axes"))
 
 

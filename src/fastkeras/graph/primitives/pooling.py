@@ -104,7 +104,7 @@ register(Primitive(
     native_attrs=lambda attrs, specs: (tuple(attrs["pool_size"]) + tuple(attrs["strides"])
                                        + tuple(b for b, _ in attrs["padding"])
                                        + tuple(a for _, a in attrs["padding"]), ()),
-    attr_defaults={"pool_size": None, "strides": None, "padding": None}, rows="elementwise",
+    attr_defaults={"pool_size": None, "strides": None, "padding": None}, rows="per_row",
     doc="max over each window of channels_last x, and the flat spatial index of the first "
         "maximum (int32)"))
 
@@ -138,5 +138,5 @@ def _max_pool_grad_ref(dy, argmax, spatial):
 
 register(Primitive(
     "max_pool_grad", _max_pool_grad_rule, _max_pool_grad_ref, attr_defaults={"spatial": None},
-    rows="elementwise",
+    rows="per_row",
     doc="dy scattered (summed) into the argmax positions of a zero (N, *spatial, C) tensor"))

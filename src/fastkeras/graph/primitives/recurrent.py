@@ -117,10 +117,10 @@ def _lstm_grad_ref(acts, c_prev, dh, dc):
 
 register(Primitive(
     "lstm_cell", _lstm_rule, _lstm_ref, vjp=_lstm_vjp, diff_inputs=(0, 1, 2),
-    rows="elementwise",
+    rows="per_row",
     doc="one LSTM step's gates and state (i, f, g, o; sigmoid gates, tanh candidate)"))
 register(Primitive(
-    "lstm_cell_grad", _lstm_grad_rule, _lstm_grad_ref, rows="elementwise",
+    "lstm_cell_grad", _lstm_grad_rule, _lstm_grad_ref, rows="per_row",
     doc="lstm_cell's VJP: (acts, c_prev, dh, dc) -> (dz, dc_prev)"))
 
 
@@ -170,8 +170,8 @@ def _gru_grad_ref(acts, inner, h_prev, dh):
 
 
 register(Primitive(
-    "gru_cell", _gru_rule, _gru_ref, vjp=_gru_vjp, diff_inputs=(0, 1, 2), rows="elementwise",
+    "gru_cell", _gru_rule, _gru_ref, vjp=_gru_vjp, diff_inputs=(0, 1, 2), rows="per_row",
     doc="one GRU step (reset_after=True; z, r, h gates; sigmoid gates, tanh candidate)"))
 register(Primitive(
-    "gru_cell_grad", _gru_grad_rule, _gru_grad_ref, rows="elementwise",
+    "gru_cell_grad", _gru_grad_rule, _gru_grad_ref, rows="per_row",
     doc="gru_cell's VJP: (acts, inner, h_prev, dh) -> (dx, dinner, dh_prev)"))
