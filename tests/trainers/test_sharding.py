@@ -76,25 +76,16 @@ def test_sharded_training_matches_the_full_batch(monkeypatch, optimizer, weighte
     np.testing.assert_allclose(e1, e0, rtol=1e-5)
 
 
-def test_large_models_that_reuse_their_weights_shard(monkeypatch):
-    """Above MAX_SHARDED_PARAMS a step still shards when each weight serves many FLOPs a
-    sample: Dense over a sequence runs as one matmul of (batch * steps) rows, row-local
-    through its reshapes; its numbers equal the unsharded step's."""
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(256, 32, 12)).astype("float32")
-    y = (x[:, :, 0].mean(1, keepdims=True) > 0).astype("float32")
+def _matches_unsharded(monkeypatch, build, x, y, learning_rate):
+    """Fits `build()` sharded by the weight-reuse rule, then with the rule off, and checks
+    both ran as expected to the same numbers. SGD: Adam's m / sqrt(v) would turn a
+    rounding-sized gradient into a full step."""
     runs = []
     for min_flops in (sharding.MIN_FLOPS_PER_PARAM, 10 ** 9):  # sharded, then not
         monkeypatch.setattr(sharding, "MIN_FLOPS_PER_PARAM", min_flops)
-        keras.utils.set_random_seed(5)
-        model = keras.Sequential([keras.Input(shape=(32, 12)),
-                                  keras.layers.Dense(96, activation="relu"),
-                                  keras.layers.Dense(96, activation="relu"),
-                                  keras.layers.GlobalAveragePooling1D(),
-                                  keras.layers.Dense(1, activation="sigmoid")])
+        model = build()
         assert model.count_params() > sharding.MAX_SHARDED_PARAMS
-        # SGD: Adam's m / sqrt(v) would turn a rounding-sized gradient into a full step
-        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy",
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="binary_crossentropy",
                       metrics=["accuracy"])
         history = fit(model, x, y)
         assert is_sharded(model) == (min_flops < 10 ** 9)
@@ -104,6 +95,24 @@ def test_large_models_that_reuse_their_weights_shard(monkeypatch):
         np.testing.assert_allclose(h1[key], h0[key], rtol=2e-5, atol=1e-6)
     for a, b in zip(w1, w0):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6)
+
+
+def test_large_models_that_reuse_their_weights_shard(monkeypatch):
+    """Above MAX_SHARDED_PARAMS a step still shards when each weight serves many FLOPs a
+    sample: Dense over a sequence runs as one matmul of (batch * steps) rows, row-local
+    through its reshapes."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(256, 32, 12)).astype("float32")
+    y = (x[:, :, 0].mean(1, keepdims=True) > 0).astype("float32")
+
+    def build():
+        keras.utils.set_random_seed(5)
+        return keras.Sequential([keras.Input(shape=(32, 12)),
+                                 keras.layers.Dense(96, activation="relu"),
+                                 keras.layers.Dense(96, activation="relu"),
+                                 keras.layers.GlobalAveragePooling1D(),
+                                 keras.layers.Dense(1, activation="sigmoid")])
+    _matches_unsharded(monkeypatch, build, x, y, 0.1)
 
 
 @pytest.mark.parametrize("cell", ["LSTM", "GRU"])
@@ -113,25 +122,14 @@ def test_recurrent_models_over_an_embedding_shard(monkeypatch, cell):
     rng = np.random.default_rng(2)
     x = rng.integers(1, 50, size=(128, 12)).astype("int32")
     y = (x[:, :3].mean(1, keepdims=True) > 25).astype("float32")
-    runs = []
-    for min_flops in (sharding.MIN_FLOPS_PER_PARAM, 10 ** 9):  # sharded, then not
-        monkeypatch.setattr(sharding, "MIN_FLOPS_PER_PARAM", min_flops)
+
+    def build():
         keras.utils.set_random_seed(7)
-        model = keras.Sequential([keras.Input(shape=(12,), dtype="int32"),
-                                  keras.layers.Embedding(2000, 8),
-                                  getattr(keras.layers, cell)(16),
-                                  keras.layers.Dense(1, activation="sigmoid")])
-        assert model.count_params() > sharding.MAX_SHARDED_PARAMS
-        model.compile(optimizer=keras.optimizers.SGD(0.5), loss="binary_crossentropy",
-                      metrics=["accuracy"])
-        history = fit(model, x, y)
-        assert is_sharded(model) == (min_flops < 10 ** 9)
-        runs.append((history, model.get_weights()))
-    (h1, w1), (h0, w0) = runs
-    for key in h0:
-        np.testing.assert_allclose(h1[key], h0[key], rtol=2e-5, atol=1e-6)
-    for a, b in zip(w1, w0):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6)
+        return keras.Sequential([keras.Input(shape=(12,), dtype="int32"),
+                                 keras.layers.Embedding(2000, 8),
+                                 getattr(keras.layers, cell)(16),
+                                 keras.layers.Dense(1, activation="sigmoid")])
+    _matches_unsharded(monkeypatch, build, x, y, 0.5)
 
 
 def test_unshuffled_rows_read_in_place_match(monkeypatch):
