@@ -36,6 +36,10 @@ from .padding import (Cropping1D, Cropping2D, Cropping3D, ZeroPadding1D, ZeroPad
                       ZeroPadding3D)
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .image_preprocessing import CenterCrop, Resizing
+from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
+                               AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                               AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (

@@ -9,6 +9,7 @@ from .activations import (celu, elu, erf, gelu, glu, hard_shrink, hard_sigmoid, 
                           squareplus, swish, tanh_shrink, threshold)
 from .loops import scan
 from . import random
+from . import image  # keras.ops.image
 from .nn import (batch_normalization, binary_crossentropy, categorical_crossentropy,
                  layer_normalization, log_softmax, moments, multi_hot, normalize, one_hot, relu,
                  sigmoid, softmax, sparse_categorical_crossentropy)
