@@ -319,3 +319,35 @@ TABLE.update({
         lambda o, x: o.average_pool(x, (3, 2), strides=(2, 3), padding="same"),
         lambda x: _cr.average_pool(x, (3, 2), (2, 3), "same"), [_f(1, 5, 7, 1)], True),
 })
+
+
+# einsum (fastkeras/ops/einsum.py): every pairwise contraction kind (plain GEMM, batched,
+# outer product, full reduction), implicit output, '...' broadcasting, diagonals, three
+# operands, a size-1 axis broadcast against a longer one.
+TABLE.update({
+    "einsum": (lambda o, a, b: o.einsum("ij,jk->ik", a, b),
+               lambda a, b: np.einsum("ij,jk->ik", a, b), [_f(3, 4), _f(4, 2)], True),
+    "einsum[implicit]": (lambda o, a, b: o.einsum("bA,Ac", a, b),
+                         lambda a, b: np.einsum("bA,Ac", a, b), [_f(3, 4), _f(4, 2)], True),
+    "einsum[heads]": (lambda o, x, w: o.einsum("abc,cde->abde", x, w),
+                      lambda x, w: np.einsum("abc,cde->abde", x, w),
+                      [_f(2, 3, 4), _f(4, 2, 3)], True),
+    "einsum[batched]": (lambda o, q, k: o.einsum("bquh,bkuh->buqk", q, k),
+                        lambda q, k: np.einsum("bquh,bkuh->buqk", q, k),
+                        [_f(2, 3, 2, 4), _f(2, 5, 2, 4)], True),
+    "einsum[ellipsis]": (lambda o, a, b: o.einsum("...ij,...jk->...ik", a, b),
+                         lambda a, b: np.einsum("...ij,...jk->...ik", a, b),
+                         [_f(2, 1, 3, 4), _f(3, 4, 2)], True),
+    "einsum[diagonal]": (lambda o, x: o.einsum("iij->ji", x),
+                         lambda x: np.einsum("iij->ji", x), [_f(3, 3, 2)], True),
+    "einsum[trace]": (lambda o, x: o.einsum("ii", x), lambda x: np.einsum("ii", x),
+                      [_f(4, 4)], True),
+    "einsum[three]": (lambda o, a, b, c: o.einsum("ij,jk,kl->li", a, b, c),
+                      lambda a, b, c: np.einsum("ij,jk,kl->li", a, b, c),
+                      [_f(2, 3), _f(3, 4), _f(4, 2)], True),
+    "einsum[outer_sum]": (lambda o, a, b: o.einsum("i,jk->ij", a, b),
+                          lambda a, b: np.einsum("i,jk->ij", a, b), [_f(3), _f(2, 4)], True),
+    "einsum[broadcast1]": (lambda o, a, b: o.einsum("ij,jk->ik", a, b),
+                           lambda a, b: np.einsum("ij,jk->ik", a, b), [_f(2, 1), _f(3, 4)],
+                           True),
+})

@@ -36,6 +36,8 @@ from .padding import (Cropping1D, Cropping2D, Cropping3D, ZeroPadding1D, ZeroPad
                       ZeroPadding3D)
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .einsum_dense import EinsumDense
+from .attention.grouped_query_attention import GroupedQueryAttention
 from .image_preprocessing import CenterCrop, Resizing
 from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
                                AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
@@ -46,6 +48,8 @@ GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
     GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
 GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
     GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
+# Keras exports GroupQueryAttention; its configs name the class GroupedQueryAttention.
+GroupQueryAttention = GroupedQueryAttention
 
 
 def deserialize(config, custom_objects=None):

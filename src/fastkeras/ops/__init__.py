@@ -21,6 +21,7 @@ from .numpy import (abs, absolute, add, amax, amin, argmax, broadcast_to, cast, 
 from .numpy import any, not_equal, pad  # noqa: A004 - Keras's names
 from .conv import (average_pool, conv, conv_transpose, depthwise_conv, max_pool,
                    separable_conv)
+from .einsum import einsum
 
 
 def convert_to_tensor(x, dtype=None):
