@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..ops.core import dtype_of
+from ..ops.image import interpolation_matrix, map_axis
 from .conv_base import check_input_rank, standardize_data_format
 from .layer import Layer, shown_shape
 
@@ -24,26 +24,10 @@ def repeat_axis(x, repeats, axis):
     return ops.reshape(tiled, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1:])
 
 
-def _bilinear_matrix(length, factor):
-    """(length, length * factor): column o holds the weights of input i for output o, at the
-    source position (o + 0.5) / factor - 0.5 clamped to [0, length - 1]."""
-    out = np.arange(length * factor)
-    src = np.clip((out + 0.5) / factor - 0.5, 0, length - 1)
-    low = np.floor(src).astype(int)
-    high = np.minimum(low + 1, length - 1)
-    frac = src - low
-    m = np.zeros((length, length * factor), np.float64)
-    np.add.at(m, (low, out), 1 - frac)
-    np.add.at(m, (high, out), frac)
-    return m
-
-
 def _interpolate_axis(x, factor, axis):
-    perm = [i for i in range(len(ops.shape(x))) if i != axis] + [axis]
-    moved = ops.transpose(x, perm)
-    weights = _bilinear_matrix(ops.shape(x)[axis], factor).astype(dtype_of(x))
-    resized = ops.matmul(moved, weights)
-    return ops.transpose(resized, list(np.argsort(perm)))
+    """Bilinear along `axis`: Keras resizes with jax.image.resize, as keras.ops.image does."""
+    length = ops.shape(x)[axis]
+    return map_axis(x, interpolation_matrix(length, length * factor, "bilinear"), axis)
 
 
 def _positive_sizes(size, rank):
