@@ -126,7 +126,7 @@ class RNN(Layer):
         keep = None
         if mask is not None:
             mask = _flat(mask)[0]
-            keep = ops.expand_dims(ops.transpose(float_mask(mask), (1, 0)), -1)
+            keep = self._step_keep(mask)
         if self.go_backwards:
             xs = flip_leading(xs)
             keep = None if keep is None else flip_leading(keep)
@@ -181,6 +181,11 @@ class RNN(Layer):
         if self.return_state:
             return [output] + list(final)
         return output
+
+    def _step_keep(self, mask):
+        """The mask as a float (steps, batch, 1) multiplier of a step's (batch, size) states
+        (ConvLSTM: of its (batch, *spatial, filters) states)."""
+        return ops.expand_dims(ops.transpose(float_mask(mask), (1, 0)), -1)
 
     def _output_size(self):
         size = getattr(self.cell, "output_size", None)
