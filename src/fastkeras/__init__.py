@@ -8,10 +8,11 @@ __version__ = "0.1.0"
 from . import (activations, backends, callbacks, config, datasets, initializers, layers, losses,
                metrics, models, ops, optimizers, random, saving, utils)
 from .graph import Variable
-from .layers import Input, Layer
+from .layers import Input, InputSpec, Layer
 from .models import Model, Sequential
 from .trainers.tape import GradientTape
 
-__all__ = ["GradientTape", "Input", "Layer", "Model", "Sequential", "Variable", "activations", "backends",
-           "callbacks", "config", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "ops", "optimizers", "random", "saving", "utils", "__version__"]
+__all__ = ["GradientTape", "Input", "InputSpec", "Layer", "Model", "Sequential", "Variable",
+           "activations", "backends", "callbacks", "config", "datasets", "initializers", "layers",
+           "losses", "metrics", "models", "ops", "optimizers", "random", "saving", "utils",
+           "__version__"]

@@ -23,6 +23,7 @@ from ..utils.naming import to_snake_case, unique_name
 from ..saving.object_config import (auto_config, automatic_config, build_config,
                                     build_shapes, built_at_init, dtype_policy_config,
                                     policy_name, recording_build, shape_record)
+from .input_spec import check_layer_inputs
 from .keras_tensor import KerasTensor, LayerCall
 from .layer_state import LayerState
 from .masks import attach_output_masks, mask_arguments
@@ -138,6 +139,8 @@ def _accepts_training(layer_type) -> bool:
 
 
 class Layer(LayerState):
+    input_spec = None  # an InputSpec (or list/dict of them) each call checks (input_spec.py)
+
     def __new__(cls, *args, **kwargs):
         obj = object.__new__(cls)
         # Only a class without its own get_config() needs Keras's automatic config.
@@ -232,6 +235,7 @@ class Layer(LayerState):
         return inputs
 
     def _maybe_build(self, inputs):
+        check_layer_inputs(self, inputs)  # self.input_spec, as Keras: before build and call
         if self.built and self.__dict__.get("_build_shapes_dict") is None and \
                 not self._calls and not built_at_init(type(self)):
             # Built without build() (a weightless layer): Keras builds it at its first
@@ -247,6 +251,7 @@ class Layer(LayerState):
             finally:
                 _building.depth -= 1
             self.built = True
+            check_layer_inputs(self, inputs)  # again: build() may have set input_spec
 
     def __call__(self, inputs, *args, **kwargs):
         # Keras's call context: a call given `training` passes it on to the layers its
