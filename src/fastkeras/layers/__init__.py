@@ -44,6 +44,7 @@ from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2
                                AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from .rnn.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .input_spec import InputSpec
+from .text_vectorization import TextVectorization
 from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
