@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .keras_tensor import SPEC_UNKNOWN, KerasTensor
+
 # Keras 3's dtype names (backend/common/dtypes.py), and the Python types it maps onto them.
 _KERAS_DTYPES = ("float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64",
                  "int8", "int16", "int32", "int64", "bfloat16", "bool", "string",
@@ -211,20 +213,18 @@ def check_layer_inputs(layer, inputs):
 
 
 # Graphs traced only for output shapes. Their placeholders stand in a made-up batch size
-# for the unknown batch axis, and made-up sizes (layer._SPEC_UNKNOWN) for unknown others.
+# for the unknown batch axis, and made-up sizes (keras_tensor.SPEC_UNKNOWN) for unknown others.
 _SHAPE_TRACES = ("spec", "summary")
 
 
 def _as_symbolic(inputs):
     """Placeholders seen as the KerasTensors they stand for, their unknown axes None again,
     so a spec is checked against the shapes the user gave, as Keras checks them."""
-    from .keras_tensor import KerasTensor
-    from .layer import _SPEC_UNKNOWN
 
     def unknown_axes_none(x):
         if not hasattr(x, "shape") or not hasattr(x, "dtype") or not len(x.shape):
             return x
-        dims = tuple(None if d in _SPEC_UNKNOWN else d for d in x.shape[1:])
+        dims = tuple(None if d in SPEC_UNKNOWN else d for d in x.shape[1:])
         return KerasTensor((None,) + dims, x.dtype)
 
     if isinstance(inputs, Mapping):

@@ -6,6 +6,13 @@ separately, into a graph of primitives, when a step is compiled."""
 
 from __future__ import annotations
 
+# Batch size used when tracing a layer only to learn its output shape (layer.py).
+SPEC_BATCH = 2
+# Sizes an unknown (None) non-batch axis takes in those traces: two of them, so that an
+# output axis that changes with it is known to be unknown. Large, so that no kernel or
+# window is too big for them. input_spec.py turns them back into None.
+SPEC_UNKNOWN = (1009, 1013)
+
 
 class LayerCall:
     """One call of a layer in a functional graph."""

@@ -24,16 +24,11 @@ from ..saving.object_config import (auto_config, automatic_config, build_config,
                                     build_shapes, built_at_init, dtype_policy_config,
                                     policy_name, recording_build, shape_record)
 from .input_spec import check_layer_inputs
+from .keras_tensor import SPEC_BATCH as _SPEC_BATCH, SPEC_UNKNOWN as _SPEC_UNKNOWN
 from .keras_tensor import KerasTensor, LayerCall
 from .layer_state import LayerState
 from .masks import attach_output_masks, mask_arguments
 
-# Batch size used when tracing a layer only to learn its output shape.
-_SPEC_BATCH = 2
-# Sizes an unknown (None) non-batch axis takes in those traces: two of them, so that an
-# output axis that changes with it is known to be unknown. Large, so that no kernel or
-# window is too big for them.
-_SPEC_UNKNOWN = (1009, 1013)
 
 
 def shown_shape(x):

@@ -14,10 +14,11 @@ from ..layers.op_layer import OpLayer
 from ..trainers.trainer import Trainer
 from ..utils.naming import unique_name
 from . import kinds
+from ..layers.keras_tensor import SPEC_BATCH
 from .functional import FunctionalGraph
 
-# Batch size of the throwaway traces that learn output shapes.
-_SPEC_BATCH = 2
+# Batch size of the throwaway traces that learn output shapes (one value with layer.py's).
+_SPEC_BATCH = SPEC_BATCH
 
 
 def _functional_init_arguments(args, kwargs):
