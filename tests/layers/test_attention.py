@@ -150,3 +150,20 @@ def test_model_with_attention_saves_and_loads(tmp_path):
 def test_exported_from_keras_layers():
     for name in ("MultiHeadAttention", "Attention", "AdditiveAttention"):
         assert name in layers.__all__ and hasattr(keras.layers, name)
+
+
+def test_projection_kernels_draw_with_keras_einsum_fans():
+    """Keras builds MHA's projections as EinsumDense, whose glorot kernel takes the
+    contracted axes as fan-in and the others as fan-out: (64, 2, 32) and (2, 32, 64) kernels
+    are uniform within sqrt(6 / (64 + 64)) (real Keras 3.15.1: max |w| 0.2164-0.2165, std
+    0.124-0.125), not within the 3-D shape's receptive-field fans (0.0525)."""
+    keras.utils.set_random_seed(0)
+    mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=32)
+    x = np.zeros((1, 5, 64), "float32")
+    mha(x, x)
+    limit = np.sqrt(6 / 128)
+    kernels = [np.asarray(w) for w in mha.weights if w.path.endswith("kernel")]
+    assert len(kernels) == 4
+    for k in kernels:
+        assert 0.98 * limit < np.abs(k).max() <= limit
+        np.testing.assert_allclose(k.std(), limit / np.sqrt(3), rtol=0.05)

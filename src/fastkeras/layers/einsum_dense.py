@@ -105,13 +105,23 @@ class _FanAwareInitializer:
     `input_axes` and its output units the `output_axes` (Keras clones it with those axes):
     the values are i.i.d., so a (fan_in, fan_out) draw reshaped is the same distribution."""
 
-    def __init__(self, base, shapes):
-        self.base = base
-        self.fans = (math.prod(shapes.kernel_shape[a] for a in shapes.input_axes),
-                     math.prod(shapes.kernel_shape[a] for a in shapes.output_axes))
+    def __init__(self, base, fans):
+        self.base, self.fans = base, fans
 
     def __call__(self, shape, dtype="float32"):
         return self.base(self.fans, dtype=dtype).reshape(tuple(shape))
+
+
+def with_kernel_fans(initializer, kernel_shape, input_axes, output_axes):
+    """An EinsumDense kernel's initializer: a VarianceScaling one (glorot, he, lecun...) draws
+    with the kernel's input axes as its fan-in and its output axes as its fan-out, as Keras's
+    EinsumDense clones it; any other initializer is used as it is."""
+    if isinstance(initializer, initializers.VarianceScaling) and (
+            initializer.input_axes is None or initializer.output_axes is None):
+        fans = (math.prod(kernel_shape[a] for a in input_axes),
+                math.prod(kernel_shape[a] for a in output_axes))
+        return _FanAwareInitializer(initializer, fans)
+    return initializer
 
 
 class EinsumDense(Layer):
@@ -149,10 +159,8 @@ class EinsumDense(Layer):
 
     def build(self, input_shape):
         shapes = self._shapes(input_shape)
-        initializer = self.kernel_initializer
-        if isinstance(initializer, initializers.VarianceScaling) and (
-                initializer.input_axes is None or initializer.output_axes is None):
-            initializer = _FanAwareInitializer(initializer, shapes)
+        initializer = with_kernel_fans(self.kernel_initializer, shapes.kernel_shape,
+                                       shapes.input_axes, shapes.output_axes)
         self.input_rank = len(tuple(input_shape))
         self.kernel = self.add_weight(shapes.kernel_shape, initializer, name="kernel",
                                       regularizer=self.kernel_regularizer,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from ... import activations, constraints, initializers, ops, regularizers
+from ..einsum_dense import with_kernel_fans
 from ..layer import Layer, shown_shape
 
 
@@ -48,7 +49,12 @@ class HeadsProjection(Layer):
             raise ValueError(f"Layer {self.name!r}: the last {self.in_axes} axes of the input "
                              f"must be known, got input shape {tuple(input_shape)}")
         self.in_shape = in_shape
-        self.kernel = self.add_weight(in_shape + self.out_shape, self.kernel_initializer,
+        kernel_shape = in_shape + self.out_shape
+        # Keras's EinsumDense fans: the contracted axes in, the others out.
+        initializer = with_kernel_fans(self.kernel_initializer, kernel_shape,
+                                       range(len(in_shape)),
+                                       range(len(in_shape), len(kernel_shape)))
+        self.kernel = self.add_weight(kernel_shape, initializer,
                                       name="kernel", regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self.bias = self.add_weight(self.out_shape, self.bias_initializer, name="bias",
