@@ -24,13 +24,11 @@ import math
 import numpy as np
 
 from ... import constraints, initializers, ops, regularizers
-from ...saving.object_config import build_shapes
 from ..einsum_dense import EinsumDense
 from ..layer import Layer, name_scope
-from ..masks import get_keras_mask
 from ..regularization import Dropout
 from . import masking
-from .multi_head_attention import _as_float32, _positive_int
+from .multi_head_attention import _positive_int, attention_call
 
 
 class GroupedQueryAttention(Layer):
@@ -112,22 +110,7 @@ class GroupedQueryAttention(Layer):
 
     # ---- calling -------------------------------------------------------------------------
     def __call__(self, query, value=None, key=None, **kwargs):
-        if value is None:
-            raise TypeError(f"GroupedQueryAttention {self.name!r}: missing required argument "
-                            "`value` (call it as layer(query, value) or with value=...)")
-        value, key = _as_float32(value), _as_float32(key)
-        if not self.built:
-            shapes = {"query_shape": build_shapes(query), "value_shape": build_shapes(value)}
-            if key is not None:
-                shapes["key_shape"] = build_shapes(key)
-            with name_scope(self):
-                self.build(**shapes)
-        # As MultiHeadAttention: value and key by keyword (traced as tensors), the query's
-        # Keras mask read here.
-        if kwargs.get("query_mask") is None and get_keras_mask(query) is not None:
-            kwargs["query_mask"] = get_keras_mask(query)
-        tensors = {"value": value} if key is None else {"value": value, "key": key}
-        return super().__call__(query, **tensors, **kwargs)
+        return attention_call(self, super().__call__, query, value, key, kwargs)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
@@ -138,8 +121,8 @@ class GroupedQueryAttention(Layer):
             raise ValueError("Returning attention scores is not supported when flash "
                              "attention is enabled. Please disable flash attention to access "
                              "attention scores.")
-        keep = self._attention_keep(query, value, query_mask, value_mask, key_mask,
-                                    attention_mask, use_causal_mask)
+        keep = masking.attention_keep(query, value, query_mask, value_mask, key_mask,
+                                      attention_mask, use_causal_mask, self.sliding_window)
         gate = self._gate_dense(query) if self.use_gate else None
         q = self._query_dense(query)                               # (B, T, u, h)
         k, v = self._key_dense(key), self._value_dense(value)      # (B, S, kv, h)
@@ -172,20 +155,6 @@ class GroupedQueryAttention(Layer):
         # (B, kv, T, r, S) -> Keras's (B, u, T, S), head j = (j // r, j % r)
         scores = ops.transpose(scores, (0, 1, 3, 2, 4))
         return out, ops.reshape(scores, (batch, self.num_query_heads, q_len, -1))
-
-    def _attention_keep(self, query, value, query_mask, value_mask, key_mask, attention_mask,
-                        use_causal_mask):
-        """Keras's `_compute_attention_mask` as 0/1 weights broadcastable to (B, T, S)."""
-        q_len, k_len = ops.shape(query)[1], ops.shape(value)[1]
-        row = masking.keep_weights(query_mask)
-        return masking.combine(
-            None if row is None else ops.expand_dims(row, -1),
-            *(None if m is None else ops.expand_dims(masking.keep_weights(m), -2)
-              for m in (value_mask, key_mask)),
-            masking.causal_keep(q_len, k_len) if use_causal_mask else None,
-            None if self.sliding_window is None else
-            masking.sliding_window_keep(q_len, k_len, self.sliding_window),
-            masking.keep_weights(attention_mask))
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         key_shape = value_shape if key_shape is None else key_shape

@@ -65,3 +65,17 @@ def expand_to_rank(keep, rank, axis):
     while len(ops.shape(keep)) < rank:
         keep = ops.expand_dims(keep, axis)
     return keep
+
+
+def attention_keep(query, value, query_mask, value_mask, key_mask, attention_mask,
+                   use_causal_mask, sliding_window=None):
+    """Keras's `_compute_attention_mask` as 0/1 weights broadcastable to (B, T, S)."""
+    q_len, k_len = ops.shape(query)[1], ops.shape(value)[1]
+    row = keep_weights(query_mask)
+    return combine(
+        None if row is None else ops.expand_dims(row, -1),
+        *(None if m is None else ops.expand_dims(keep_weights(m), -2)
+          for m in (value_mask, key_mask)),
+        causal_keep(q_len, k_len) if use_causal_mask else None,
+        None if sliding_window is None else sliding_window_keep(q_len, k_len, sliding_window),
+        keep_weights(attention_mask))

@@ -60,6 +60,27 @@ def _as_float32(x):
     return x
 
 
+def attention_call(layer, layer_call, query, value, key, kwargs):
+    """Layer.__call__ of a (query, value, key) attention layer: built from the three shapes,
+    value and key passed by keyword (so that models trace and record them as tensors), and
+    the query's Keras mask read here: masks.mask_arguments names the first argument `self`
+    for a multi-tensor call (its parameters include it), so it misses it."""
+    if value is None:
+        raise TypeError(f"{type(layer).__name__} {layer.name!r}: missing required argument "
+                        "`value` (call it as layer(query, value) or with value=...)")
+    value, key = _as_float32(value), _as_float32(key)
+    if not layer.built:
+        shapes = {"query_shape": build_shapes(query), "value_shape": build_shapes(value)}
+        if key is not None:
+            shapes["key_shape"] = build_shapes(key)
+        with name_scope(layer):
+            layer.build(**shapes)
+    if kwargs.get("query_mask") is None and get_keras_mask(query) is not None:
+        kwargs["query_mask"] = get_keras_mask(query)
+    tensors = {"value": value} if key is None else {"value": value, "key": key}
+    return layer_call(query, **tensors, **kwargs)
+
+
 class MultiHeadAttention(Layer):
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  output_shape=None, attention_axes=None, sliding_window=None,
@@ -174,23 +195,7 @@ class MultiHeadAttention(Layer):
 
     # ---- calling -------------------------------------------------------------------------
     def __call__(self, query, value=None, key=None, **kwargs):
-        if value is None:
-            raise TypeError(f"MultiHeadAttention {self.name!r}: missing required argument "
-                            "`value` (call it as layer(query, value) or with value=...)")
-        value, key = _as_float32(value), _as_float32(key)
-        if not self.built:
-            shapes = {"query_shape": build_shapes(query), "value_shape": build_shapes(value)}
-            if key is not None:
-                shapes["key_shape"] = build_shapes(key)
-            with name_scope(self):
-                self.build(**shapes)
-        # value and key go by keyword, so that models trace and record them as tensors.
-        # The query's mask is read here: masks.mask_arguments names the first argument
-        # `self` for a multi-tensor call (its parameters include it), so it misses it.
-        if kwargs.get("query_mask") is None and get_keras_mask(query) is not None:
-            kwargs["query_mask"] = get_keras_mask(query)
-        tensors = {"value": value} if key is None else {"value": value, "key": key}
-        return super().__call__(query, **tensors, **kwargs)
+        return attention_call(self, super().__call__, query, value, key, kwargs)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
@@ -201,8 +206,8 @@ class MultiHeadAttention(Layer):
             raise ValueError("Returning attention scores is not supported when flash "
                              "attention is enabled. Please disable flash attention to access "
                              "attention scores.")
-        keep = self._attention_keep(query, value, query_mask, value_mask, key_mask,
-                                    attention_mask, use_causal_mask)
+        keep = masking.attention_keep(query, value, query_mask, value_mask, key_mask,
+                                      attention_mask, use_causal_mask, self._sliding_window)
         gate = self._gate_dense(query) if self._use_gate else None
         q = ops.transpose(self._query_dense(query), (0, 2, 1, 3))  # (B, N, T, key_dim)
         k = ops.transpose(self._key_dense(key), (0, 2, 3, 1))      # (B, N, key_dim, S)
@@ -228,20 +233,6 @@ class MultiHeadAttention(Layer):
             out = ops.multiply(out, gate)
         out = self._output_dense(out)
         return (out, scores) if return_attention_scores else out
-
-    def _attention_keep(self, query, value, query_mask, value_mask, key_mask, attention_mask,
-                        use_causal_mask):
-        """Keras's `_compute_attention_mask` as 0/1 weights broadcastable to (B, T, S)."""
-        q_len, k_len = ops.shape(query)[1], ops.shape(value)[1]
-        row = masking.keep_weights(query_mask)
-        return masking.combine(
-            None if row is None else ops.expand_dims(row, -1),
-            *(None if m is None else ops.expand_dims(masking.keep_weights(m), -2)
-              for m in (value_mask, key_mask)),
-            masking.causal_keep(q_len, k_len) if use_causal_mask else None,
-            None if self._sliding_window is None else
-            masking.sliding_window_keep(q_len, k_len, self._sliding_window),
-            masking.keep_weights(attention_mask))
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
