@@ -17,13 +17,18 @@ from .primitives.scan import inline
 MAX_JOIN = 8  # parts per concatenate: a native call takes at most 16 operands
 
 
+def join_rows(parts):
+    """The parts joined on axis 0, as a tree of at most MAX_JOIN parts a concatenation."""
+    while len(parts) > 1:
+        parts = [bind("concatenate", *parts[i:i + MAX_JOIN], axis=0)
+                 if len(parts[i:i + MAX_JOIN]) > 1 else parts[i]
+                 for i in range(0, len(parts), MAX_JOIN)]
+    return parts[0]
+
+
 def _stack(parts):
     """The parts stacked on a new leading axis, as a tree of concatenations."""
-    rows = [bind("reshape", p, shape=(1,) + tuple(p.shape)) for p in parts]
-    while len(rows) > 1:
-        rows = [bind("concatenate", *rows[i:i + MAX_JOIN], axis=0) if len(rows[i:i + MAX_JOIN]) > 1
-                else rows[i] for i in range(0, len(rows), MAX_JOIN)]
-    return rows[0]
+    return join_rows([bind("reshape", p, shape=(1,) + tuple(p.shape)) for p in parts])
 
 
 def _lower_scan(graph: Graph, node):

@@ -12,7 +12,7 @@ Same sum, added in another order."""
 from __future__ import annotations
 
 from .core import Graph, bind
-from .lowering import MAX_JOIN
+from .lowering import join_rows
 from .primitive import get as get_primitive
 
 MIN_TERMS = 4  # fewer products gain too little to pay for the joined operand
@@ -72,9 +72,10 @@ def _stack_leaves(node):
     return out
 
 
-def _stack_of(t, live):
+def _stack_of(t, live, step_index):
     """(root concatenation, index) when t, reshaped to (1, *t.shape), is one step of a stack
-    of such steps: the root of a tree of axis-0 concatenations; else None."""
+    of such steps: the root of a tree of axis-0 concatenations; else None. step_index caches
+    each root's {id(step): index}, built once a stack."""
     for r in live.readers(t):
         if r.prim is None or r.prim.name != "reshape" or \
                 tuple(r.outputs[0].shape) != (1,) + tuple(t.shape):
@@ -87,25 +88,19 @@ def _stack_of(t, live):
                 break
             node, step = up[0], up[0].outputs[0]
         if node is not None:
-            leaves = _stack_leaves(node)
-            if any(x is r.outputs[0] for x in leaves):
-                return node, next(i for i, x in enumerate(leaves) if x is r.outputs[0])
+            if node.id not in step_index:
+                step_index[node.id] = {id(x): i for i, x in enumerate(_stack_leaves(node))}
+            index = step_index[node.id].get(id(r.outputs[0]))
+            if index is not None:
+                return node, index
     return None
-
-
-def _join_rows(parts):
-    """parts (each (r, c)) joined on axis 0, as a tree of at most MAX_JOIN a concatenation."""
-    while len(parts) > 1:
-        parts = [bind("concatenate", *parts[i:i + MAX_JOIN], axis=0)
-                 if len(parts[i:i + MAX_JOIN]) > 1 else parts[i]
-                 for i in range(0, len(parts), MAX_JOIN)]
-    return parts[0]
 
 
 def merge_step_gradients(graph: Graph, uses):
     """sum_t a[t]^T @ b[t] -> (joined a)^T @ reshape(stack of b): when the b[t] are every
     step of one stack, in any order of the sum."""
     live = _LiveUses(graph, uses)
+    step_index = {}  # stack root id -> {id(step): index}
     changed = False
     for root in list(graph.nodes):
         if root.prim is None or root.prim.name != "add" or root.id not in live.live:
@@ -121,7 +116,7 @@ def merge_step_gradients(graph: Graph, uses):
             if _op_name(t) != "matmul" or not mm.attrs["transpose_a"] or \
                     mm.attrs["transpose_b"] or not _read_once(t, live):
                 continue
-            place = _stack_of(mm.inputs[1], live)
+            place = _stack_of(mm.inputs[1], live, step_index)
             if place is not None:
                 products.append(t)
                 found[id(t)] = place
@@ -136,7 +131,7 @@ def merge_step_gradients(graph: Graph, uses):
         rest = [t for t in terms if id(t) not in {id(p) for p in products}]
         b = stack.outputs[0]
         with graph:
-            a = _join_rows([by_step[s].node.inputs[0] for s in range(steps)])
+            a = join_rows([by_step[s].node.inputs[0] for s in range(steps)])
             flat_b = bind("reshape", b, shape=(b.shape[0] * b.shape[1],) + tuple(b.shape[2:]))
             total = bind("matmul", a, flat_b, transpose_a=True, transpose_b=False)
             for t in rest:
