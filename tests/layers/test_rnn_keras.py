@@ -13,12 +13,8 @@ import numpy as np
 import pytest
 
 import fastkeras
-from fastkeras import backends
-from fastkeras.graph import Graph, bind
-from fastkeras.graph.autodiff import grad
-from fastkeras.graph.interpret import evaluate
-from fastkeras.graph.passes import optimize
 from tests.fixtures import rnn_cases
+from tests.layers.recurrent_fixture import check_traced, trace_call
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures"
 FIXTURE = np.load(HERE / "keras_rnn.npz")
@@ -57,42 +53,13 @@ def test_eager_call_matches_keras(case):
 def _traced(case):
     """Outputs and gradients of the case's call traced into a graph, the scan lowered."""
     layer, x, kwargs = rnn_cases.prepare(fastkeras, case)
-    g = Graph()
-    with g:
-        xp = g.placeholder(x.shape)
-        kw = dict(kwargs)
-        for key in ("states", "initial_state"):
-            if key in kw:
-                kw[key] = [g.constant(s) for s in kw[key]]
-        if "mask" in kw:
-            kw["mask"] = g.constant(kw["mask"])
-        outs = rnn_cases.flatten(rnn_cases.call(layer, xp, kw))
-        r = rnn_cases.loss_weights(case, [o.shape for o in outs])
-        terms = [bind("sum", bind("multiply", o, g.constant(ri)), axes=None)
-                 for o, ri in zip(outs, r)]
-        loss = terms[0]
-        for t in terms[1:]:
-            loss = bind("add", loss, t)
-        wrt = [xp] + [g.variable(v) for v in layer.trainable_weights]
-        grads = grad(loss, wrt)
-    roots = outs + grads
-    optimize(g, roots + [xp])
-    assert not any(n.prim is not None and n.prim.name == "scan" for n in g.nodes)
-    return roots, {xp: x}, len(outs)
+    return trace_call(layer, x, kwargs, rnn_cases.call, rnn_cases.flatten,
+                      lambda shapes: rnn_cases.loss_weights(case, shapes))
 
 
 @pytest.mark.parametrize("case", sorted(rnn_cases.LAYER_CASES))
 def test_traced_outputs_and_gradients_match_keras(backend, case):
-    roots, feed, n_out = _traced(case)
-    got = evaluate(roots, feed, backends.get(backend))
-    for i, (g, w) in enumerate(zip(got[:n_out], _outputs(case))):
-        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5, err_msg=f"output {i}")
-    grads = got[n_out:]
-    np.testing.assert_allclose(grads[0], _want(case, "grad_x"), rtol=1e-4, atol=1e-4,
-                               err_msg="d/dx")
-    for i, g in enumerate(grads[1:]):
-        np.testing.assert_allclose(g, _want(case, f"grad_w{i}"), rtol=1e-4, atol=1e-4,
-                                   err_msg=f"d/d weight {i}")
+    check_traced(_traced(case), backend, _outputs(case), lambda key: _want(case, key))
 
 
 def _plain(config):
