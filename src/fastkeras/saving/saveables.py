@@ -22,10 +22,16 @@ _WALKED_MODEL_ATTRIBUTES = frozenset(("layers", "optimizer"))
 _skipsets: dict = {}
 
 
+_saveable_classes: tuple = ()
+
+
 def _is_saveable(obj):
-    from ..layers.layer import Layer
-    from ..optimizers import Optimizer
-    return isinstance(obj, (Layer, Optimizer))
+    global _saveable_classes
+    if not _saveable_classes:  # imported once, not at every attribute of every save
+        from ..layers.layer import Layer
+        from ..optimizers import Optimizer
+        _saveable_classes = (Layer, Optimizer)
+    return isinstance(obj, _saveable_classes)
 
 
 # fastkeras's model classes, found in an object's MRO by module and name: saving does not
@@ -78,9 +84,9 @@ def _children(obj):
     if first:
         yield "layers", obj.layers
     skip = _skipset(cls)
-    for name in sorted(dir(obj), key=_name_key):
-        if name.startswith("__") or name in skip or (first and name == "layers"):
-            continue
+    names = [name for name in dir(obj) if not (
+        name.startswith("__") or name in skip or (first and name == "layers"))]
+    for name in sorted(names, key=_name_key):  # the few left, not all of dir()
         try:
             value = getattr(obj, name)
         except Exception:  # a property that fails is not state (as Keras)
