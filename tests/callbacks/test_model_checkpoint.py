@@ -128,3 +128,29 @@ def test_a_path_object_and_a_new_directory(tmp_path):
     target = tmp_path / "a" / "b" / "{epoch}.weights.h5"
     _fit(model_of(keras), [keras.callbacks.ModelCheckpoint(target, save_weights_only=True)])
     assert sorted(os.listdir(tmp_path / "a" / "b")) == ["1.weights.h5", "2.weights.h5"]
+
+
+def test_the_files_are_on_the_disk_when_fit_returns(tmp_path, monkeypatch):
+    """ModelCheckpoint and CSVLogger write behind the training (saving/atomic.py): with a
+    slow disk (each fsync 30 ms more), fit still returns with every file complete and no
+    temporary file left, and a callback after them that loads the checkpoint gets this
+    epoch's model."""
+    import time
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (time.sleep(0.03), fsync(fd)))
+    loaded = []
+
+    class Load(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            loaded.append((keras.models.load_model(tmp_path / "m.keras").get_weights(),
+                           self.model.get_weights()))
+
+    model = model_of(keras)
+    _fit(model, [keras.callbacks.ModelCheckpoint(tmp_path / "m.keras"),
+                 keras.callbacks.CSVLogger(tmp_path / "log.csv"), Load()], epochs=3)
+    assert sorted(os.listdir(tmp_path)) == ["log.csv", "m.keras"]
+    assert (tmp_path / "log.csv").read_text().count("\n") == 4  # the header, 3 epochs
+    for in_file, in_model in loaded:
+        for a, b in zip(in_file, in_model):
+            np.testing.assert_array_equal(a, b)
+    assert len(loaded) == 3

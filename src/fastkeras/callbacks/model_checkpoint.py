@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from ..saving import atomic
 from .monitor_callback import MonitorCallback
 from ..utils.progbar import print_msg
 from .save_schedule import BatchSaveCounter
@@ -23,7 +24,9 @@ class ModelCheckpoint(MonitorCallback):
     batches, counted over the fit as Keras counts them (fit then runs its steps in chunks
     ending on those batches). `save_best_only`: save only when `monitor` beats the best
     value so far (`initial_value_threshold` to start from), the direction given by `mode`.
-    Every file is written atomically (by the saving functions)."""
+    Every file is written atomically (by the saving functions), its fsyncs in the
+    background (saving/atomic.py): each save is on the disk when fit returns, and a load
+    of the file in the meantime waits for it."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
@@ -62,6 +65,9 @@ class ModelCheckpoint(MonitorCallback):
     def on_train_batch_end(self, batch, logs=None):
         if self._batch_saves is not None and self._batch_saves.batch_ended(batch):
             self._save_model(self._current_epoch, batch, logs)
+
+    def on_train_end(self, logs=None):
+        atomic.wait_for_all()
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
@@ -109,10 +115,11 @@ class ModelCheckpoint(MonitorCallback):
             dirname = os.path.dirname(filepath)
             if dirname and not os.path.exists(dirname):
                 os.makedirs(dirname, exist_ok=True)
-            if self.save_weights_only:
-                self.model.save_weights(filepath, overwrite=True)
-            else:
-                self.model.save(filepath, overwrite=True)
+            with atomic.writing_behind():  # the disk's fsyncs overlap the next epoch
+                if self.save_weights_only:
+                    self.model.save_weights(filepath, overwrite=True)
+                else:
+                    self.model.save(filepath, overwrite=True)
             if self.verbose > 0:
                 print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
         except IsADirectoryError:

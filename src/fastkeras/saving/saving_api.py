@@ -28,11 +28,20 @@ def _ask_to_proceed_with_overwrite(filepath):
 
 
 def _may_write(filepath, overwrite):
+    if not overwrite:
+        atomic.wait_for(filepath)  # whether it exists, once its pending write is done
     try:
         exists = os.path.exists(filepath)
     except TypeError:
         exists = False
     return not exists or overwrite or _ask_to_proceed_with_overwrite(filepath)
+
+
+def _is_file(path):
+    """Whether `path` is a file, once any write of it behind the training (a checkpoint,
+    saving/atomic.py) is on the disk: a load then reads the newest."""
+    atomic.wait_for(path)
+    return os.path.isfile(path)
 
 
 def _read_file(filepath):
@@ -95,7 +104,7 @@ def _archive(filepath):
                 f"File format not supported: filepath={filepath}. Keras 3 only supports V3 "
                 "`.keras` files and legacy H5 format files (`.h5` extension). Note that the "
                 "legacy SavedModel format is not supported by `load_model()` in Keras 3.")
-        if not os.path.isfile(path):
+        if not _is_file(path):
             raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is "
                              "an accessible `.keras` zip file.")
     return KerasArchive(*_read_file(filepath))
@@ -187,7 +196,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     if path.endswith(".keras"):
         reader = _archive(path).weights()
     else:
-        if not os.path.isfile(path):
+        if not _is_file(path):
             raise FileNotFoundError(f"No such weights file: {path}")
         data, name = _read_file(path)
         reader = WeightsReader(data, name)
