@@ -75,6 +75,27 @@ def _name_key(name):
     return f"~{name}" if name.startswith("_") else name
 
 
+_class_names: dict = {}
+
+
+def _walked(names, skip):
+    return [n for n in names if not (n.startswith("__") or n in skip)]
+
+
+def _attribute_names(obj, skip):
+    """dir(obj) less dunders and `skip`. dir() of an object that does not define __dir__ is
+    its class's names and its __dict__'s: the class's part (hundreds of methods, nearly all
+    skipped) is filtered once per class, and again if a class of its MRO gains or loses a
+    name; a checkpoint walks the model at every save."""
+    cls = type(obj)
+    if cls.__dir__ is not object.__dir__ or not hasattr(obj, "__dict__"):
+        return _walked(dir(obj), skip)
+    key = (cls, skip, tuple(len(c.__dict__) for c in cls.__mro__))
+    if key not in _class_names:
+        _class_names[key] = _walked(dir(cls), skip)
+    return sorted(set(_class_names[key]).union(_walked(obj.__dict__, skip)))
+
+
 def _children(obj):
     """(attribute name, value) pairs in Keras's order."""
     cls = _reference_class(obj)
@@ -83,9 +104,9 @@ def _children(obj):
     first = _layers_first(obj)
     if first:
         yield "layers", obj.layers
-    skip = _skipset(cls)
-    names = [name for name in dir(obj) if not (
-        name.startswith("__") or name in skip or (first and name == "layers"))]
+    names = _attribute_names(obj, _skipset(cls))
+    if first:
+        names = [name for name in names if name != "layers"]
     for name in sorted(names, key=_name_key):  # the few left, not all of dir()
         try:
             value = getattr(obj, name)
