@@ -3,6 +3,7 @@
 from .activation import Activation
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .core import Embedding, Identity, Lambda
+from .reversible_embedding import ReversibleEmbedding
 from .dense import Dense
 from .hashed_crossing import HashedCrossing
 from .hashing import Hashing

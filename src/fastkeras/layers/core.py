@@ -24,8 +24,8 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         for arg, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
             if value is not None:
-                raise NotImplementedError(f"Embedding({arg}=...) is not supported yet by "
-                                          "fastkeras")
+                raise NotImplementedError(f"{type(self).__name__}({arg}=...) is not supported yet "
+                                          "by fastkeras")
         self.input_dim, self.output_dim = input_dim, output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
@@ -44,8 +44,9 @@ class Embedding(Layer):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
-    def index_limit(self):
-        """Ids must lie in [0, input_dim): fit/evaluate/predict check their data once."""
+    def index_limit(self, call=None):
+        """Ids must lie in [0, input_dim): fit/evaluate/predict check their data once (None:
+        that functional `call` of the layer reads no ids)."""
         return self.input_dim
 
     def call(self, inputs):

@@ -223,8 +223,8 @@ class TrainerData:
                 found.append((0, layer, limit()))
             for call in layer._calls:
                 for k, t in enumerate(inputs):
-                    if any(i is t for i in call.inputs):
-                        found.append((k, layer, limit()))
+                    if any(i is t for i in call.inputs) and limit(call) is not None:
+                        found.append((k, layer, limit(call)))
         return found
 
     def _prepare_xy(self, x, y, xname="x", yname="y"):
