@@ -14,6 +14,8 @@ from .lookups import IntegerLookup, StringLookup
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                       average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
+from .group_normalization import GroupNormalization
+from .rms_normalization import RMSNormalization
 from .preprocessing import CategoryEncoding, Discretization, Normalization, Rescaling
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
@@ -46,6 +48,7 @@ from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2
 from .rnn.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .input_spec import InputSpec
 from .text_vectorization import TextVectorization
+from .spectral_normalization import SpectralNormalization
 from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
 
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
