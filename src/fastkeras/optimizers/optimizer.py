@@ -183,12 +183,19 @@ class Optimizer(OptimizerFiles):
             all(a is b for a, b in zip(built, variables))
 
     def _check_built(self, variables):
+        """Builds for `variables` on the first call; later, each must be one the optimizer
+        was built for (Keras: any subset, in any order). Returns their built indices."""
         variables = list(variables)
         if self._built_for is None:
             self.build(variables)
-        elif not self.is_built_for(variables):
-            raise ValueError("This optimizer was built for a different list of variables; "
-                             "use a new optimizer instance for another model.")
+        index = {id(v): i for i, v in enumerate(self._built_for)}
+        for v in variables:
+            if id(v) not in index:
+                raise ValueError(f"Unknown variable: {v}. This optimizer can only be called "
+                                 "for the variables it was originally built with. When "
+                                 "working with a new set of variables, you should recreate "
+                                 "a new optimizer instance.")
+        return [index[id(v)] for v in variables]
 
     def slot_families(self):
         """Per-variable slots by kind, each list parallel to the built variables; each
@@ -262,21 +269,31 @@ class Optimizer(OptimizerFiles):
                 self._learning_rate.assign(np.asarray(rate, dtype="float32"))
         return StepContext(rate, it64)
 
-    def apply(self, grads, trainable_variables):
-        """Applies one update: eager on arrays, recorded while a step is traced. Traced with
-        every gradient present, one dtype and no per-variable clipnorm, it runs over flat
-        views of the variables and of each slot family (the gradients are concatenated in
-        place by the planner, so no copy is made)."""
-        variables = list(trainable_variables)
-        self._check_built(variables)
+    def apply(self, grads, trainable_variables=None):
+        """Applies one update: eager on arrays, recorded while a step is traced. Once built,
+        `trainable_variables` may be any of the built variables (Keras: a GAN's step updates
+        one sub-model); the others and their slots are left as they are, and `iterations`
+        counts the call. Traced over every built variable in order, with every gradient
+        present, one dtype and no per-variable clipnorm, it runs over flat views of the
+        variables and of each slot family (the planner concatenates the gradients in
+        place, so no copy is made)."""
+        grads = list(grads)
+        if not grads:  # Keras: no gradients, no update (and no step counted)
+            return
+        variables = self._variables_for(grads, trainable_variables)
+        indices = self._check_built(variables)
         graph = current_graph()
+        if graph is None:  # eager: arrays of the variables' dtypes
+            grads = [None if g is None else np.asarray(g, dtype=v.dtype)
+                     for g, v in zip(grads, variables)]
         families = self.slot_families()
         if self.loss_scale_factor is not None:  # Keras: unscaled before anything else
             grads = [None if g is None else ops.divide(g, float(self.loss_scale_factor))
                      for g in grads]
-        if graph is not None and variables and all(g is not None for g in grads) and \
+        whole = indices == list(range(len(self._built_for)))
+        if graph is not None and whole and all(g is not None for g in grads) and \
                 len({v.dtype for v in variables}) == 1 and not self.clipnorm and \
-                self.flat_update:
+                self.flat_update and _may_group(graph, variables):
             flat_grad = ops.concatenate([ops.reshape(g, (-1,)) for g in grads], axis=0)
             wd = opt.decay_factor(variables, [self._exclusions.decays(v) for v in variables],
                                   self.weight_decay) if self.weight_decay else None
@@ -284,19 +301,41 @@ class Optimizer(OptimizerFiles):
                          [[graph.variable_group(f) for f in families]], [wd])
         else:
             present = [i for i, g in enumerate(grads) if g is not None]
+            if not present:
+                raise ValueError("No gradients provided for any variable.")
             wd = [self.weight_decay if self.weight_decay and
                   self._exclusions.decays(variables[i]) else None for i in present]
+            # Keras's EMA averages every built variable, updated or not.
+            updated = {indices[i] for i in present}
+            idle = [(v, a) for k, (v, a) in enumerate(zip(self._built_for, self._averages))
+                    if k not in updated]
             self._update([grads[i] for i in present], [variables[i] for i in present],
-                         [[f[i] for f in families] for i in present], wd)
+                         [[f[indices[i]] for f in families] for i in present], wd, idle)
         for g, v in zip(grads, variables):  # Keras: right after the update
             if g is not None and getattr(v, "constraint", None) is not None:
                 _apply_constraint(v, graph)
         bind("increment", self._iterations)
 
-    def _update(self, grads, variables, slots, decays):
+    def _variables_for(self, grads, trainable_variables):
+        """The variables `grads` are for: those given, or (Keras) all the built ones."""
+        if trainable_variables is not None:
+            return list(trainable_variables)
+        if not self.built:
+            raise ValueError("When passing `grads` without `variables`, the optimizer must "
+                             "already be built on a list of variables. Call "
+                             "`optimizer.build(trainable_variables)` first. ")
+        if len(grads) != len(self._built_for):
+            raise ValueError("When passing `grads` as a list of gradient tensors, the "
+                             "gradients must match `optimizer.variables` one-to-on. Received "
+                             f"a list of {len(grads)} gradients, but the optimizer is "
+                             f"tracking {len(self._built_for)} trainable variables.")
+        return list(self._built_for)
+
+    def _update(self, grads, variables, slots, decays, idle=()):
         """Keras's _backend_apply_gradients (JAX form) over parallel lists (one flat entry,
         or one per variable): accumulation gate, clipping, weight decay, the family's step,
-        EMA; every new value is assigned once, after all are computed."""
+        EMA (also of the `idle` (variable, average) pairs this call does not update); every
+        new value is assigned once, after all are computed."""
         ctx = self._context()
         n_base = bool(self._averages) + bool(self._accumulators)
         averages = [s[0] for s in slots] if self._averages else None
@@ -339,6 +378,10 @@ class Optimizer(OptimizerFiles):
                 nv = self._ema(v, nv, averages[i], ctx, writes)
             writes.append((v, nv))
             writes += list(zip(own[i], ns))
+        for v, average in idle:
+            new_value = self._ema(v, v, average, ctx, writes)
+            if new_value is not v:
+                writes.append((v, new_value))
         for var, value in scalars:
             writes.append((var, value if gate is None else opt.select(gate, value, var)))
         for var, value in writes:
@@ -381,8 +424,6 @@ class Optimizer(OptimizerFiles):
 
     def apply_gradients(self, grads_and_vars):
         grads, variables = zip(*grads_and_vars)
-        grads = [None if g is None else np.asarray(g, dtype=v.dtype) for g, v in
-                 zip(grads, variables)]
         self.apply(grads, variables)
         return self._iterations
 
@@ -392,6 +433,18 @@ class Optimizer(OptimizerFiles):
         if self.loss_scale_factor is not None:
             return ops.multiply(loss, float(self.loss_scale_factor))
         return loss
+
+
+def _may_group(graph, variables) -> bool:
+    """Whether the state block can lay `variables` out back to back for a flat update: not
+    where the step's tracer noted a group holding some of them and others (the model's
+    trainable weights, when this optimizer is one sub-model's, as a GAN's)."""
+    while graph.parent is not None:
+        graph = graph.parent
+    uids = tuple(v.uid for v in variables)
+    own = set(uids)
+    return all(group == uids or not own.intersection(group)
+               for group in graph.notes.get("state_groups", ()))
 
 
 def _apply_constraint(variable, graph):

@@ -187,15 +187,15 @@ def fit(model, callbacks, train, val, epochs, initial_epoch, shuffle, validation
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         callbacks.on_epoch_begin(epoch)
-        on_end = lambda first, k: callbacks.on_train_batch_end(first + k - 1,  # noqa: E731
-                                                                model._logs())
+        on_end = lambda first, k: callbacks.on_train_batch_end(  # noqa: E731
+            first + k - 1, model._logs("train", final=False))
         if isinstance(train, Batches):
             seen += train.run_epoch(chunks, callbacks.on_train_batch_begin, on_end,
                                     lambda: model.stop_training, seen, shuffle)
         else:  # a generator or PyDataset (streams.py)
             seen += train.run_epoch(chunks, callbacks.on_train_batch_begin, on_end,
                                     lambda: model.stop_training, seen)
-        epoch_logs = model._logs()
+        epoch_logs = model._logs("train")
         if val is not None and (epoch + 1) % validation_freq == 0:
             val_logs = evaluate(model, callbacks, val)
             epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -216,10 +216,10 @@ def evaluate(model, callbacks, batches):
     model.reset_metrics()
     batches.reset() if not isinstance(batches, Batches) else batches.epochs.reset()
     batches.run_epoch(Chunks(callbacks, "test", bounded=False), callbacks.on_test_batch_begin,
-                      lambda first, k: callbacks.on_test_batch_end(first + k - 1,
-                                                                   model._logs()),
+                      lambda first, k: callbacks.on_test_batch_end(
+                          first + k - 1, model._logs("test", final=False)),
                       lambda: model.stop_evaluating)
-    logs = model._logs()
+    logs = model._logs("test")
     callbacks.on_test_end(logs)
     return logs
 

@@ -22,6 +22,7 @@ from ..ops.core import convert, shape_of
 from . import sharding, weights
 from .io import MultiSpec
 from .multi_output import update_metrics
+from .step_logs import StepLogs
 
 
 def _op_output(t):
@@ -64,6 +65,9 @@ def trace_predict(model, batch, x_spec):
 def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
     g = Graph(name)
     g.notes["step"] = True
+    # The state block lays these out back to back (Trainer._state_groups); an optimizer's
+    # flat view may not take another run of their variables (optimizers/optimizer.py).
+    g.notes["state_groups"] = [tuple(v.uid for v in grp) for grp in model._state_groups()]
     pack_x, pack_y = _packers(model)
     with g:
         inputs, x = _placeholders(g, batch, x_spec, "x", pack_x)
@@ -73,7 +77,8 @@ def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
         inputs += sw_flat
         step = model.train_step if train else model.test_step
         if overridden(step):  # the user's step: traced as it is, no per-sample values
-            step((x, y_true) + ((sw,) if weighted else ()))
+            model._steps.logs.trace("train" if train else "test", model, step,
+                                    (x, y_true) + ((sw,) if weighted else ()))
         else:
             supervised_step(model, x, y_true, sw, train)
     return g, inputs, []
@@ -181,6 +186,8 @@ class StepCache:
         self.version = 0
         # Caches of runners built on these executors (forward.py), emptied with them.
         self.dependents = []
+        # What the user's train_step / test_step return, written by each step.
+        self.logs = StepLogs()
 
     def __deepcopy__(self, memo):
         """Plans and executors are caches over native memory: a copied model starts with
@@ -246,7 +253,8 @@ class StepCache:
         return make(parts, x_shape, out_shape) if make else None
 
     def _compile(self, graph, inputs, outputs, batch, name):
-        state = self.ensure_state(self.model._state_variables() + graph.variables(),
+        state = self.ensure_state(self.model._state_variables() + self.logs.variables() +
+                                  graph.variables(),
                                   self.model._state_groups() + graph.variable_groups())
         return compile_plan(graph, inputs, outputs, state, batch, name=name)
 

@@ -91,7 +91,8 @@ class Trainer(io.TrainerData):
         Traced once into the native step, never run per batch: an override is written
         with the model, `compute_loss`, `fastkeras.GradientTape` for the gradients (the
         pattern of Keras's TensorFlow guide), `self.optimizer.apply` and the metrics'
-        `update_state`. What it returns is not read: fit's logs are the model's metrics."""
+        `update_state`. The dict it returns becomes the logs (every key, each the last
+        step's value: trainers/step_logs.py); returning None leaves them the metrics'."""
         x, y, sample_weight = (tuple(data) + (None,))[:3]
         supervised_step(self, x, y, sample_weight, True)
 
@@ -286,8 +287,15 @@ class Trainer(io.TrainerData):
         """evaluate()'s list of values, in Keras's order."""
         return multi_output.ordered(logs, self.metrics)
 
-    def _logs(self):
-        """The metrics' current results by log name, sorted (fit's and evaluate's logs)."""
+    def _logs(self, kind=None, final=True):
+        """fit's and evaluate's logs after steps of `kind` ran: what a user's train_step /
+        test_step returned (trainers/step_logs.py), else the metrics' current results by
+        log name, sorted. As Keras, the end of an epoch or of evaluate (`final`) reports
+        the metrics' results when the step returned exactly their names."""
+        returned = self._steps.logs.read(kind) if kind else None
+        if returned is not None and not (final and set(returned) == {
+                m.name for m in self.metrics}):
+            return returned
         # Compiled metrics go by their log names (an output's prefix, `weighted_`, `_1`).
         names = {id(e.metric): e.name for e in self._metric_entries}
         return dict(sorted((names.get(id(m), m.name), float(m.result())) for m in self.metrics))
@@ -326,13 +334,13 @@ class Trainer(io.TrainerData):
         self._assert_compiled("train_on_batch")
         self.reset_metrics()
         self._run_batch("train", x, y, sample_weight, class_weight)
-        return self._batch_result(return_dict)
+        return self._batch_result("train", return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         self.reset_metrics()
         self._run_batch("test", x, y, sample_weight)
-        return self._batch_result(return_dict)
+        return self._batch_result("test", return_dict)
 
     def _run_batch(self, kind, x, y, sample_weight=None, class_weight=None):
         """One step on one batch; a repeated shape skips conversion and plan lookup."""
@@ -360,9 +368,10 @@ class Trainer(io.TrainerData):
     def predict_on_batch(self, x):
         return self._forward_arrays(x)
 
-    def _batch_result(self, return_dict):
+    def _batch_result(self, kind, return_dict):
+        logs = self._logs(kind, final=False)  # Keras: the step's own logs
         if return_dict:
-            return self._logs()
-        values = self._ordered(self._logs())
+            return logs
+        values = self._ordered(logs)
         return values[0] if len(values) == 1 else values
 
