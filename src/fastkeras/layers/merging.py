@@ -7,6 +7,41 @@ import functools
 
 from .. import ops
 from .layer import Layer
+from .masks import get_keras_mask, set_keras_mask
+from .rnn.sequence_ops import float_mask, select
+
+
+def _mask_list(inputs, mask):
+    """The inputs' masks as a list (Keras's checks of compute_mask's arguments); None when
+    no input has one."""
+    if mask is None:
+        return None
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"`mask` should be a list. Received: mask={mask}")
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
+    if len(mask) != len(inputs):
+        raise ValueError(f"The lists `inputs` and `mask` should have the same length. "
+                         f"Received: inputs={inputs} of length {len(inputs)}, and "
+                         f"mask={mask} of length {len(mask)}")
+    return list(mask)
+
+
+def _logical_or(a, b):
+    return ops.not_equal(ops.add(ops.cast(a, "int32"), ops.cast(b, "int32")), 0)
+
+
+def _feature_mask(x):
+    """x's mask (one entry a step) broadcast over x's features, or None."""
+    mask = get_keras_mask(x)
+    if mask is None:
+        return None
+    return ops.broadcast_to(ops.expand_dims(mask, -1), ops.shape(x))
+
+
+def _select(mask, x, other):
+    """x where `mask`, else `other` (Keras's ops.where; an exact choice for finite values)."""
+    return select(float_mask(mask), x, other)
 
 
 def _shapes(input_shape, layer):
@@ -64,10 +99,10 @@ class Merge(Layer):
 
     def compute_mask(self, inputs, mask=None):
         """Keras 3: the OR of the inputs' masks; none when any input has none."""
-        if not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+        masks = _mask_list(inputs, mask)
+        if masks is None or any(m is None for m in masks):
             return None
-        count = functools.reduce(ops.add, [ops.cast(m, "int32") for m in mask])
-        return ops.not_equal(count, 0)
+        return functools.reduce(_logical_or, masks)
 
     def _merge_function(self, inputs):
         return functools.reduce(type(self)._combine, inputs)
@@ -92,7 +127,23 @@ class Subtract(Merge):
 
 
 class Multiply(Merge):
-    _combine = staticmethod(ops.multiply)
+    def _merge_function(self, inputs):
+        """Keras 3.15: a masked input's padded steps count as 1 in the product; where every
+        input is masked the output is 0 on the steps all of them pad, and carries their OR."""
+        masks = [_feature_mask(x) for x in inputs]
+        all_masked = all(m is not None for m in masks)
+        output = output_mask = None
+        for x, mask in zip(inputs, masks):
+            if mask is not None:
+                x = _select(mask, x, 1.0)
+                if all_masked:
+                    output_mask = mask if output_mask is None else _logical_or(output_mask,
+                                                                               mask)
+            output = x if output is None else ops.multiply(output, x)
+        if all_masked:
+            output = _select(output_mask, output, 0.0)
+            set_keras_mask(output, ops.any(output_mask, axis=-1))
+        return output
 
 
 class Average(Merge):
@@ -102,11 +153,36 @@ class Average(Merge):
         return ops.divide(super()._merge_function(inputs), float(len(inputs)))
 
 
-class Maximum(Merge):
+class _MaskedExtremum(Merge):
+    """Maximum and Minimum (Keras 3.15's _apply_merge_op_and_or_mask): left to right, a
+    masked input's padded steps take the running result's values, and the running result's
+    padded steps take the input's, before the two are combined; the output carries the OR
+    of the masks while every input so far had one."""
+
+    def _merge_function(self, inputs):
+        output = output_mask = None
+        for i, x in enumerate(inputs):
+            mask = _feature_mask(x)
+            if i == 0:
+                output, output_mask = x, mask
+                continue
+            if mask is not None:
+                x = _select(mask, x, output)
+            if output_mask is not None:
+                output = _select(output_mask, output, x)
+            output_mask = None if mask is None or output_mask is None else \
+                _logical_or(output_mask, mask)
+            output = type(self)._combine(output, x)
+        if output_mask is not None:
+            set_keras_mask(output, ops.any(output_mask, axis=-1))
+        return output
+
+
+class Maximum(_MaskedExtremum):
     _combine = staticmethod(ops.maximum)
 
 
-class Minimum(Merge):
+class Minimum(_MaskedExtremum):
     _combine = staticmethod(ops.minimum)
 
 
@@ -129,10 +205,38 @@ class Concatenate(Layer):
     def call(self, inputs):
         return ops.concatenate(list(inputs), axis=self.axis)
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: each input's mask over its features (all True for an input without
+        one) concatenated along the axis, then any() over the features: the step masks
+        joined along a step axis, or OR-ed when joining the features."""
+        masks = _mask_list(inputs, mask)
+        if masks is None or all(m is None for m in masks):
+            return None
+        rank = len(inputs[0].shape)
+        steps = [_step_mask(x, m) for x, m in zip(inputs, masks)]
+        if self.axis % rank == rank - 1:
+            return functools.reduce(_logical_or, steps)
+        return ops.concatenate(steps, axis=self.axis % rank)
+
     def get_config(self):
         config = super().get_config()
         config["axis"] = self.axis
         return config
+
+
+def _step_mask(x, mask):
+    """An input's mask of one entry a step (x's shape without its features)."""
+    if mask is None:  # every step real: a True of x's shape, whatever x's values
+        as_bool = ops.cast(x, "bool")
+        return ops.any(ops.equal(as_bool, as_bool), axis=-1)
+    rank, x_rank = len(mask.shape), len(x.shape)
+    if rank == x_rank:
+        return ops.any(mask, axis=-1)
+    if rank != x_rank - 1:
+        raise ValueError(f"A `Concatenate` input's mask must have the input's rank or one "
+                         f"less. Received: mask shape {mask.shape} for an input of "
+                         f"shape {x.shape}")
+    return mask
 
 
 def _batch_dot(x, y, axes):
@@ -173,6 +277,9 @@ class Dot(Layer):
             raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs. Received: "
                              f"input_shape={shapes}")
         self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # Keras: supports masking (no warning), and the output has no mask
 
     def call(self, inputs):
         x1, x2 = inputs

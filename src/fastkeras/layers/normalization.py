@@ -7,6 +7,7 @@ mean and biased variance, moving = moving * momentum + batch * (1 - momentum).""
 from __future__ import annotations
 
 from .. import constraints, initializers, ops, regularizers
+from ..config import epsilon
 from .layer import Layer
 
 
@@ -97,11 +98,12 @@ class BatchNormalization(_Affine, Layer):
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
-        if mask is not None:
-            raise NotImplementedError("BatchNormalization with a mask is not supported yet "
-                                      "by fastkeras")
+        if mask is not None and len(mask.shape) != len(inputs.shape) - 1:
+            raise ValueError(f"The mask provided should be one dimension less than the "
+                             f"inputs. Received: mask.shape={tuple(mask.shape)}, "
+                             f"inputs.shape={tuple(inputs.shape)}")
         if training and self.trainable:
-            mean, variance = ops.moments(inputs, axes=self._reduction_axes)
+            mean, variance = self._moments(inputs, mask)
             m = self.momentum
             self.moving_mean.assign(ops.add(ops.multiply(self.moving_mean, m),
                                             ops.multiply(mean, 1.0 - m)))
@@ -112,6 +114,24 @@ class BatchNormalization(_Affine, Layer):
         return ops.batch_normalization(inputs, mean, variance, axis=self.axis,
                                        offset=self.beta, scale=self.gamma,
                                        epsilon=self.epsilon)
+
+    def _moments(self, inputs, mask):
+        """The batch's mean and biased variance; with a mask, over the unmasked steps only
+        (Keras 3's masked moments: sums over the kept entries divided by their count plus
+        the fuzz factor, keras.config.epsilon())."""
+        if mask is None:
+            return ops.moments(inputs, axes=self._reduction_axes)
+        kept = ops.broadcast_to(ops.expand_dims(ops.cast(mask, inputs.dtype), -1),
+                                inputs.shape)
+        count = ops.add(ops.sum(kept, axis=self._reduction_axes, keepdims=True), epsilon())
+        mean = ops.divide(ops.sum(ops.multiply(inputs, kept), axis=self._reduction_axes,
+                                  keepdims=True), count)
+        spread = ops.multiply(ops.subtract(inputs, mean), kept)
+        variance = ops.divide(ops.sum(ops.square(spread), axis=self._reduction_axes,
+                                      keepdims=True), count)
+        # Keras squeezes the kept axes away (and fails on one channel): the channel vector.
+        channels = (inputs.shape[self.axis],)
+        return ops.reshape(mean, channels), ops.reshape(variance, channels)
 
     def get_config(self):
         config = super().get_config()

@@ -72,9 +72,22 @@ def divide_no_nan(x, y):
     return ops.multiply(ops.divide(x, ops.add(y, zero)), ops.subtract(1.0, zero))
 
 
-def _apply_mask(sample_weight, mask, dtype, reduction):
+def prediction_mask(y_pred, values):
+    """The mask a loss reduction applies (Keras's Loss.__call__): the mask riding on the
+    predictions (a masked sequence output, layers/masks.py) AND the one the loss attached to
+    its values (ignore_class); None when neither has one."""
+    from ..layers.masks import get_keras_mask as tensor_mask  # a layer output's mask
+    in_mask, out_mask = tensor_mask(y_pred), get_keras_mask(values)
+    if in_mask is None or out_mask is None:
+        return out_mask if in_mask is None else in_mask
+    both = ops.multiply(ops.cast(in_mask, "float32"), ops.cast(out_mask, "float32"))
+    return ops.greater(both, 0.0)
+
+
+def apply_mask(sample_weight, mask, dtype, reduction):
     """The mask merged into the sample weights (Keras's apply_mask): for the mean
-    reductions a kept value weighs total / kept, so the mean is over the kept ones."""
+    reductions a kept value weighs total / kept, so the mean is over the kept ones (the
+    count of the whole batch's kept values: such a mean mixes the batch's rows)."""
     if mask is None:
         return sample_weight
     float_mask = ops.cast(mask, dtype)
@@ -84,7 +97,17 @@ def _apply_mask(sample_weight, mask, dtype, reduction):
     if sample_weight is None:
         return float_mask
     float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+    # One weight a sample (fastkeras takes (n,) as Keras's (n, 1); Keras broadcasts (n,)
+    # against the mask's last axis and fails): it weighs each of the sample's steps.
+    sample_weight = _expand_trailing(sample_weight, len(shape_of(float_mask)))
     return ops.multiply(sample_weight, float_mask)
+
+
+def _expand_trailing(weights, rank):
+    """Per-sample weights given trailing axes of 1 up to `rank` (they broadcast over steps)."""
+    while len(shape_of(weights)) < rank:
+        weights = ops.expand_dims(weights, -1)
+    return weights
 
 
 def reduce_weighted_values(values, sample_weight=None, mask=None,
@@ -95,12 +118,11 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
     vdtype = dtype_of(values)
     if sample_weight is not None:
         sample_weight = convert(sample_weight, vdtype)
-    sample_weight = _apply_mask(sample_weight, mask, vdtype, reduction)
+    sample_weight = apply_mask(sample_weight, mask, vdtype, reduction)
     if sample_weight is not None:
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
         # Per-sample weights of per-timestep values: broadcast over the trailing axes.
-        while len(shape_of(sample_weight)) < len(shape_of(values)):
-            sample_weight = ops.expand_dims(sample_weight, -1)
+        sample_weight = _expand_trailing(sample_weight, len(shape_of(values)))
         values = ops.multiply(values, sample_weight)
     shape = tuple(shape_of(values))
     if reduction in (None, "none") or shape in ((), (0,)):
@@ -113,10 +135,11 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
     return divide_no_nan(loss, float(math.prod(shape)))
 
 
-def reduce_values(values, reduction="sum_over_batch_size", sample_weight=None):
-    """The reduction of a loss's `call()` values (with the mask it attached, if any): what
-    the trainers record into the step."""
-    return reduce_weighted_values(values, sample_weight, get_keras_mask(values), reduction)
+def reduce_values(values, reduction="sum_over_batch_size", sample_weight=None, y_pred=None):
+    """The reduction of a loss's `call()` values, weighted by the mask it attached and the
+    one riding on `y_pred` (prediction_mask): what the trainers record into the step."""
+    return reduce_weighted_values(values, sample_weight, prediction_mask(y_pred, values),
+                                  reduction)
 
 
 class Loss:
@@ -136,9 +159,10 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        raw_pred = y_pred  # its mask, read before the conversion may copy it
         y_true, y_pred = convert(y_true, self.dtype), convert(y_pred, self.dtype)
         values = self.call(y_true, y_pred)
-        return reduce_weighted_values(values, sample_weight, get_keras_mask(values),
+        return reduce_weighted_values(values, sample_weight, prediction_mask(raw_pred, values),
                                       self.reduction, self.dtype)
 
     def get_config(self):

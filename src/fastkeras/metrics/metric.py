@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import ops
 from ..graph import Variable, bind
+from ..losses.loss import apply_mask
 from ..losses.losses import squeeze_or_expand_to_same_rank
 from ..ops.core import convert, shape_of
 from ..utils.naming import to_snake_case
@@ -159,6 +160,11 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        # Keras: a masked prediction's padded steps weigh 0 (times any sample weights).
+        from ..layers.masks import get_keras_mask
+        mask = get_keras_mask(y_pred)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, self.dtype, reduction="sum")
         self.add_values(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
 
     def get_config(self):

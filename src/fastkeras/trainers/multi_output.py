@@ -232,7 +232,7 @@ class CompiledOutputs:
         total = None
         for e in self.losses:
             value = reduce_values(e.loss.call(yt[e.index], yp[e.index]), e.loss.reduction,
-                                  sw[e.index])
+                                  sw[e.index], yp[e.index])
             if e.tracker is not None:
                 e.tracker.update_state(value, sample_weight=np.float32(yp[e.index].shape[0]))
             if e.weight is not None:

@@ -17,6 +17,7 @@ from ..graph import Graph, bind, current_graph
 from ..graph.autodiff import grad
 from ..graph.planner import compile_plan
 from ..graph.state import StateBlock
+from ..layers.masks import get_keras_mask
 from ..losses.losses import reduce_values
 from ..ops.core import convert, shape_of
 from . import sharding, weights
@@ -93,7 +94,10 @@ def supervised_step(model, x, y_true, sw, train):
         loss = call_compute_loss(model, x, y_true, y_pred, sw, train)
     else:
         values, loss = default_loss(model, y_true, y_pred, sw)
-        if values is not None:  # one output: the step may run as data-parallel shards
+        # One output: the step may run as data-parallel shards, unless the output carries a
+        # mask: Keras's masked mean divides by the whole batch's count of unmasked steps,
+        # which no shard's mean sees (the mean of shards' means is another number).
+        if values is not None and get_keras_mask(y_pred) is None:
             g.notes["row_roots"] = [y_pred, values]
     if train:
         trainable = model.trainable_weights
@@ -147,7 +151,7 @@ def default_loss(model, y_true, y_pred, sample_weight=None):
         values, loss = None, outputs.loss(y_true, y_pred, sample_weight)
     else:
         values = model.loss.call(y_true, y_pred)
-        loss = reduce_values(values, model.loss.reduction, sample_weight)
+        loss = reduce_values(values, model.loss.reduction, sample_weight, y_pred)
         if model._loss_weight is not None:
             loss = bind("multiply", loss, convert(np.float32(model._loss_weight), loss.dtype))
     for _, extra in current_graph().notes.get("losses", []):
