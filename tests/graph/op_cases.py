@@ -339,3 +339,7 @@ CASES["im2col"] = [([_window_rng.uniform(-2, 2, shape)], _window_attrs(k, s, d, 
 CASES["col2im"] = [([_window_rng.uniform(-2, 2, _patches_shape(shape, k, s, d, p))],
                     dict(_window_attrs(k, s, d, p), spatial=shape[1:-1]))
                    for shape, k, s, d, p in _WINDOW_GEOMETRIES]
+# stop_gradient: any dtype and rank passes through (bools and ints keep their dtype).
+CASES["stop_gradient"] = [([_f(4, 3)], {}), ([np.array(2.5)], {}),
+                          ([np.arange(-3, 3, dtype=np.int32).reshape(2, 3)], {}),
+                          ([np.arange(5, dtype=np.int64)], {}), ([_f(2, 3) > 0], {})]

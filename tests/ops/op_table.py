@@ -154,6 +154,8 @@ TABLE = {
                                              h0, xs)[1],
                   _scan_rnn_ref, [_f(4, 2, 3), _f(3, 2) * 0.5, _f(2, 2)], True),
     "sqrt": (lambda o, x: o.sqrt(x), np.sqrt, [_pos(3, 4)], True),
+    # The value of x; no gradient (tests/ops/test_core.py checks that it is none).
+    "stop_gradient": (lambda o, x: o.stop_gradient(x), lambda x: x, [_f(3, 4)], False),
     "sparse_categorical_crossentropy": (
         lambda o, p: o.sparse_categorical_crossentropy(_T_SPARSE, p),
         lambda p: _cce_ref(np.eye(4)[_T_SPARSE], p), [_pos(3, 4)], True),

@@ -6,11 +6,17 @@ slice of its array, the carries flow from copy to copy, and the stacked outputs 
 concatenations of the steps' values (which the memory planner lays out in place, so each
 step writes straight into its row of the stacked buffer). The scan node's output Tensor
 objects take the place of the values that replace them, so every reader and plan root
-follows."""
+follows.
+
+stop_gradient (graph/primitives/stop_gradient.py) only mattered to autodiff: its readers
+read its input instead and the node goes. One value keeps one Tensor object (later passes
+move tensors between nodes), so an output that a plan root holds cannot simply alias the
+input's: it becomes a zero-copy reshape of the input (the memory planner's view) instead."""
 
 from __future__ import annotations
 
 from .core import Graph, bind
+from .primitive import get as get_primitive
 from .primitives.scan import inline
 
 
@@ -64,12 +70,46 @@ def _lower_scan(graph: Graph, node):
     node.prim, node.kind, node.inputs, node.outputs = None, "lowered", [], []
 
 
+def _lower_scans(graph: Graph, nodes, roots):
+    for node in nodes:
+        _lower_scan(graph, node)
+
+
+def _lower_stop_gradients(graph: Graph, nodes, roots):
+    """Every reader of these nodes' outputs reads the first value that is not one (a chain
+    of stop_gradients collapses), in one walk over the graph."""
+    source = {}  # id(stop_gradient node) -> the tensor its readers read instead
+    for node in nodes:  # in graph order: an earlier link of a chain is resolved already
+        x = node.inputs[0]
+        source[id(node)] = source.get(id(x.node), x)
+    for n in graph.nodes:
+        if any(id(x.node) in source for x in n.inputs):
+            n.inputs = [source.get(id(x.node), x) for x in n.inputs]
+    for node in nodes:
+        out = node.outputs[0]
+        if roots is None or id(out) in roots:  # a plan root: a view of the input keeps it
+            node.prim, node.attrs = get_primitive("reshape"), {"shape": tuple(out.shape)}
+        else:
+            node.prim, node.kind, node.inputs, node.outputs = None, "lowered", [], []
+
+
+# How each lowered primitive is written out: fn(graph, its pending nodes in graph order,
+# roots), roots being the ids of the Tensor objects plan roots hold (None: unknown, all).
+_LOWERINGS = {"scan": _lower_scans, "stop_gradient": _lower_stop_gradients}
+
+
 def lower(graph: Graph, uses=None):
-    """Writes out every lowered primitive (repeatedly: a body may hold another loop)."""
+    """Writes out every lowered primitive (repeatedly: a loop body may hold lowered
+    primitives too). `uses` (graph/passes.py) says which values plan roots hold."""
+    roots = None if uses is None else \
+        {id(t) for n in graph.nodes for t in n.outputs if (n.id, t.index) in uses.roots}
     while True:
-        pending = [n for n in graph.nodes if n.prim is not None and n.prim.lowered]
+        pending = {}
+        for n in graph.nodes:
+            if n.prim is not None and n.prim.lowered:
+                pending.setdefault(n.prim.name, []).append(n)
         if not pending:
             return
-        for node in pending:
-            _lower_scan(graph, node)
+        for name, nodes in pending.items():
+            _LOWERINGS[name](graph, nodes, roots)
         graph.sort()

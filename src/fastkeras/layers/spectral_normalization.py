@@ -3,7 +3,7 @@ value sigma, estimated by power iteration from a persistent vector `vector_u` (K
 
 With training=True, as Keras's JAX backend does:
 - the wrapped layer runs with kernel / sigma, and the gradient reaches the kernel through
-  that division (u and v are constants of the gradient, Keras's stop_gradient);
+  that division (u and v are constants of the gradient: ops.stop_gradient);
 - `vector_u` takes its new value (a non-trainable state, assigned inside a traced train
   step like BatchNormalization's moving statistics);
 - an eager call also assigns kernel / sigma to the kernel itself; a traced step (fit) does
@@ -13,21 +13,13 @@ An all-zero kernel is left as it is, and u with it (Keras's ops.cond)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import initializers, ops
-from ..graph import bind, current_graph
+from ..graph import current_graph
 from ..ops.core import dtype_of
 from .input_spec import InputSpec
 from .rnn.wrappers import Wrapper
 
 _KERNEL_ATTRIBUTES = ("kernel", "embeddings")  # Keras's order of preference
-
-
-def _constant(x):
-    """x as a constant of the gradient (Keras's ops.stop_gradient): relu_grad(ones, x) is x,
-    and gradient helpers have no gradient of their own."""
-    return bind("relu_grad", np.ones(tuple(ops.shape(x)), dtype_of(x)), x)
 
 
 class SpectralNormalization(Wrapper):
@@ -99,7 +91,7 @@ class SpectralNormalization(Wrapper):
         for _ in range(self.power_iterations):
             vector_v = ops.normalize(ops.matmul(vector_u, ops.transpose(weights)), axis=None)
             vector_u = ops.normalize(ops.matmul(vector_v, weights), axis=None)
-        vector_u, vector_v = _constant(vector_u), _constant(vector_v)
+        vector_u, vector_v = ops.stop_gradient(vector_u), ops.stop_gradient(vector_v)
         sigma = ops.matmul(ops.matmul(vector_v, weights), ops.transpose(vector_u))
         # 1.0 when every entry is zero: sigma is 0 then, and dividing by sigma + 1 keeps the
         # kernel (an exact select, where a select of kernel / 0 would give NaN gradients).

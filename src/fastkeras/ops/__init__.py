@@ -7,6 +7,7 @@ from .activations import (celu, elu, erf, gelu, glu, hard_shrink, hard_sigmoid, 
                           hard_swish, hard_tanh, leaky_relu, log_sigmoid, relu6, selu, silu,
                           soft_shrink, softplus, softsign, sparse_plus, sparse_sigmoid, sparsemax,
                           squareplus, swish, tanh_shrink, threshold)
+from .core import stop_gradient
 from .loops import scan
 from . import random
 from . import image  # keras.ops.image

@@ -1,4 +1,5 @@
-"""Shared helpers of the user-facing ops: argument conversion and dtype promotion.
+"""Shared helpers of the user-facing ops (argument conversion and dtype promotion), and the
+ops of Keras's ops.core that are one primitive (stop_gradient).
 
 Ops accept NumPy arrays, Python scalars, Variables and symbolic tensors. On arrays they run
 eagerly through the active backend's kernels and return NumPy arrays; on symbolic tensors
@@ -110,3 +111,11 @@ def binary_op(name, float_only=True):
     op.__name__ = name
     op.__doc__ = f"Elementwise {name} with NumPy broadcasting."
     return op
+
+
+def stop_gradient(variable):
+    """`variable`'s value, a constant for the gradient (keras.ops.stop_gradient). Eagerly a
+    new array (a Variable's current value, as Keras's JAX backend gives; other values
+    converted as convert_to_tensor does); traced, a node that only autodiff sees: plans
+    read `variable` itself."""
+    return bind("stop_gradient", convert(variable))
