@@ -9,6 +9,7 @@ import threading
 import numpy as np
 
 from . import primitive as _prim
+from .step_writes import StepWrites
 from .variable import Variable
 
 _state = threading.local()
@@ -87,6 +88,8 @@ class Graph:
         self.effects: list[Node] = []
         # What a tracer tells later stages about the graph (e.g. the per-sample losses).
         self.notes: dict = {}
+        # What the effects recorded so far wrote: a later read sees it (graph/step_writes.py).
+        self.writes = StepWrites(self)
 
     def _new_node(self, prim, inputs, attrs, kind="op"):
         node = Node(len(self.nodes), prim, inputs, attrs, kind)
@@ -125,6 +128,14 @@ class Graph:
             t.node.variable = var
             self._var_tensors[var.uid] = t
         return t
+
+    def read(self, var: Variable) -> Tensor:
+        """The tensor of `var` at this point of the trace: after an assign recorded earlier
+        in the step, the assigned value (graph/step_writes.py); `variable` is the value the
+        step starts with, which effects update in place."""
+        if self.parent is not None:
+            return self.capture(self.parent.read(var))
+        return self.writes.read(var) if self.writes else self.variable(var)
 
     def variable_group(self, variables):
         """One flat tensor over several variables of one dtype, which the state block lays
@@ -248,7 +259,7 @@ def _weak_dtype(inputs):
     return "float32"
 
 
-def _as_graph_tensor(graph, x, weak):
+def _as_graph_tensor(graph, x, weak, effect=False):
     if isinstance(x, Tensor):
         if x.graph is graph:
             return x
@@ -256,7 +267,9 @@ def _as_graph_tensor(graph, x, weak):
             return graph.capture(x)  # a loop body reading an outer value
         raise ValueError("Cannot mix symbolic tensors from different traces in one op")
     if isinstance(x, Variable):
-        return graph.variable(x)
+        # An effect runs in recording order on the state itself; a pure op reads the value
+        # at its point of the trace.
+        return graph.variable(x) if effect else graph.read(x)
     if isinstance(x, (int, float, bool, np.number)) and not isinstance(x, np.ndarray):
         return graph.constant(np.asarray(x, dtype=weak))
     return graph.constant(np.asarray(x))
@@ -296,7 +309,10 @@ def bind(name, *inputs, **attrs):
             current.parent is not None and current.encloses(graph):
         graph = current  # inside a loop body: record there, capturing outer inputs
     if graph is not None:
-        node = graph.apply(prim, [_as_graph_tensor(graph, x, weak) for x in inputs], attrs)
+        node = graph.apply(prim, [_as_graph_tensor(graph, x, weak, prim.effect)
+                                  for x in inputs], attrs)
+        if prim.effect:
+            graph.writes.record(prim.name, inputs, node.inputs)
         outs = node.outputs
     else:
         from .eager import run_eager  # deferred: eager pulls in the backends

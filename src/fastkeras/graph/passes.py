@@ -115,9 +115,17 @@ def drop_identities(graph: Graph, uses: _Uses):
         for i, value in _IDENTITIES[node.prim.name]:
             x = node.inputs[1 - i]
             if _is_filled_with(node.inputs[i], value) and tuple(x.shape) == tuple(out.shape) \
-                    and x.dtype == out.dtype:
+                    and x.dtype == out.dtype and not _state_into_effect(x, out, uses):
                 uses.replace(out, x)
                 break
+
+
+def _state_into_effect(x: Tensor, out: Tensor, uses: _Uses) -> bool:
+    """Whether `out` (a copy of the variable x's value, made before any update) feeds an
+    effect: effects run after the step's updates, so one reading x itself would see the
+    updated value (`v * 1.0` logged before `v.assign(...)` would log the new v)."""
+    return x.node.kind in ("variable", "variable_group") and \
+        any(n.prim is not None and n.prim.effect for n in uses.consumers(out))
 
 
 def fuse_loss_activation(graph: Graph, uses: _Uses):

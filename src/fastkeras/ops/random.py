@@ -44,7 +44,9 @@ class SeedGenerator:
         if stream == 0:
             bind("increment", self.state)  # once per step, after the step's draws
         streams[id(self)] = stream + 1
-        return self.state, self._initial_seed, stream
+        # The counter as the step starts (not the read-after-write value, one more): every
+        # draw of a step uses the same counter and tells itself apart by `stream`.
+        return graph.variable(self.state), self._initial_seed, stream
 
     def get_config(self):
         return {"seed": self._initial_seed}

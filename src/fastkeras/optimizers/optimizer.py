@@ -293,7 +293,9 @@ class Optimizer(OptimizerFiles):
         whole = indices == list(range(len(self._built_for)))
         if graph is not None and whole and all(g is not None for g in grads) and \
                 len({v.dtype for v in variables}) == 1 and not self.clipnorm and \
-                self.flat_update and _may_group(graph, variables):
+                self.flat_update and _may_group(graph, variables) and \
+                not graph.writes.touches(variables + [v for f in families for v in f]):
+            # (a step that updated some of them already reads them one by one, in order)
             flat_grad = ops.concatenate([ops.reshape(g, (-1,)) for g in grads], axis=0)
             wd = opt.decay_factor(variables, [self._exclusions.decays(v) for v in variables],
                                   self.weight_decay) if self.weight_decay else None
