@@ -70,13 +70,10 @@ def _fsync_directory(path):
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode="wb", encoding=None, newline=None):
-    """`with atomic_write(path, "w") as f: f.write(...)`: the target is replaced only
-    when the block ends without an exception; otherwise it is left as it was."""
-    if mode not in ("w", "wb"):
-        raise ValueError(f"atomic_write writes whole files: mode 'w' or 'wb', not {mode!r}")
-    path = os.fspath(path)
-    fd, tmp = _open_exclusive(path)
+def _replacing(fd, tmp, path, mode="wb", encoding=None, newline=None):
+    """The temporary file `tmp` (open as `fd`) as a file object; when the block ends its
+    data is fsynced, it replaces `path` and the directory is fsynced; on an exception it is
+    removed and `path` is left as it was."""
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as f:
             yield f
@@ -88,6 +85,18 @@ def atomic_write(path, mode="wb", encoding=None, newline=None):
             os.unlink(tmp)
         raise
     _fsync_directory(path)
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", encoding=None, newline=None):
+    """`with atomic_write(path, "w") as f: f.write(...)`: the target is replaced only
+    when the block ends without an exception; otherwise it is left as it was."""
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write writes whole files: mode 'w' or 'wb', not {mode!r}")
+    path = os.fspath(path)
+    fd, tmp = _open_exclusive(path)
+    with _replacing(fd, tmp, path, mode, encoding, newline) as f:
+        yield f
 
 
 def _as_bytes(data):
@@ -123,17 +132,8 @@ def writing_behind():
 
 def _finish_write(fd, tmp, path, data):
     """The background half of atomic_write: write, fsync, rename, fsync the directory."""
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(path)
+    with _replacing(fd, tmp, path) as f:
+        f.write(data)
 
 
 class _BackgroundWriter:
