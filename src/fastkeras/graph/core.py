@@ -89,7 +89,7 @@ class Graph:
         # What a tracer tells later stages about the graph (e.g. the per-sample losses).
         self.notes: dict = {}
         # What the effects recorded so far wrote: a later read sees it (graph/step_writes.py).
-        self.writes = StepWrites(self)
+        self.writes = StepWrites(self, bind)
 
     def _new_node(self, prim, inputs, attrs, kind="op"):
         node = Node(len(self.nodes), prim, inputs, attrs, kind)

@@ -51,8 +51,9 @@ class _InPlace:
 
 
 class StepWrites:
-    def __init__(self, graph):
+    def __init__(self, graph, bind):
         self._graph = graph
+        self._bind = bind  # graph/core.py's, handed in: core builds on this module
         self._entries: dict = {}  # variable uid -> Tensor, _Later or _InPlace
 
     def __bool__(self):
@@ -89,12 +90,14 @@ class StepWrites:
                                     tensors[1])
             elif prim_name == "increment":
                 # (`add` takes floating-point operands: counted in float64, exact to 2**53)
-                self._record_sum(members[0], lambda prev: _bind("cast", _bind(
-                    "add", _bind("cast", prev, dtype="float64"), 1.0), dtype="int64"))
+                b = self._bind
+                self._record_sum(members[0], lambda prev: b("cast", b(
+                    "add", b("cast", prev, dtype="float64"), 1.0), dtype="int64"))
             elif prim_name == "accumulate":
                 x, dtype = tensors[1], members[0].dtype
-                self._record_sum(members[0], lambda prev: _bind(
-                    "add", prev, _bind("sum", _bind("cast", x, dtype=dtype), axes=None)))
+                b = self._bind
+                self._record_sum(members[0], lambda prev: b(
+                    "add", prev, b("sum", b("cast", x, dtype=dtype), axes=None)))
             else:
                 for v in members:
                     self._entries[v.uid] = _InPlace(prim_name)
@@ -108,38 +111,31 @@ class StepWrites:
             value = source_tensor
         if not flat:
             if not isinstance(value, (_Later, _InPlace)) and value.node.kind != "variable":
-                value = _Later(lambda t=value: _leaf(t))
+                value = _Later(lambda t=value: self._leaf(t))
             self._entries[members[0].uid] = value
             return
         start = 0
         for v in members:  # a flat update of back-to-back variables: each its own slice
             size = math.prod(v.shape)
-            self._entries[v.uid] = _Later(_member_of(self, value, v, start, size))
+            self._entries[v.uid] = _Later(self._member_of(value, v, start, size))
             start += size
 
     def _record_sum(self, var, step):
         prev = self._entries.get(var.uid)
-        self._entries[var.uid] = _Later(lambda: _leaf(step(self._value(var, prev))))
+        self._entries[var.uid] = _Later(lambda: self._leaf(step(self._value(var, prev))))
 
+    def _member_of(self, flat_entry, var, start, size):
+        def build():
+            flat = flat_entry.tensor() if isinstance(flat_entry, _Later) else flat_entry
+            part = self._bind("slice", flat, axis=0, start=start, stop=start + size)
+            return self._leaf(self._bind("reshape", part, shape=var.shape))
+        return build
 
-def _member_of(writes, flat_entry, var, start, size):
-    def build():
-        flat = flat_entry.tensor() if isinstance(flat_entry, _Later) else flat_entry
-        part = _bind("slice", flat, axis=0, start=start, stop=start + size)
-        return _leaf(_bind("reshape", part, shape=var.shape))
-    return build
-
-
-def _leaf(tensor):
-    """A read of a variable is a leaf, as in Keras: no gradient flows back through it into
-    whatever computed the value assigned (a GAN's generator loss must not differentiate the
-    discriminator's update)."""
-    return _bind("stop_gradient", tensor)
-
-
-def _bind(name, *inputs, **attrs):
-    from .core import bind  # noqa: PLC0415 (core builds on this module)
-    return bind(name, *inputs, **attrs)
+    def _leaf(self, tensor):
+        """A read of a variable is a leaf, as in Keras: no gradient flows back through it
+        into whatever computed the value assigned (a GAN's generator loss must not
+        differentiate the discriminator's update)."""
+        return self._bind("stop_gradient", tensor)
 
 
 def _in_place_message(var, prim_name):
