@@ -10,9 +10,9 @@ variables after the steps ran. A metric's `result()` is computed outside the ste
 holding one is that metric's result when the logs are read (after the last step, as
 Keras's). Numbers the step returns are constants of its trace.
 
-Like every value of a traced step, a returned tensor is computed from the variables as
-they were before the step's updates (the planner runs the updates last); a Variable
-returned as it is is read after them."""
+A returned tensor computed after a variable was written in the step sees the written value
+(graph/step_writes.py); a Variable returned as it is is read after all the step's
+updates."""
 
 from __future__ import annotations
 
