@@ -190,8 +190,10 @@ class _BackgroundWriter:
 
     def _raise_errors(self, path):
         with self._lock:
-            failed = [(p, e) for p, e in self._errors if path is None or p == path]
-            self._errors = [(p, e) for p, e in self._errors if (p, e) not in failed]
+            failed, kept = [], []
+            for entry in self._errors:
+                (failed if path is None or entry[0] == path else kept).append(entry)
+            self._errors = kept
         if failed:
             p, e = failed[0]
             raise OSError(f"Writing {p} failed in the background: {e}") from e
