@@ -13,25 +13,17 @@ from ..saving import atomic
 from .callback import Callback
 
 
+_AS_THEY_ARE = frozenset((float, int, str))  # most cells: no Iterable ABC check
+
+
 def _cell(value):
     """Keras's cell text: strings as they are, a list of values as "[a, b]"."""
-    if isinstance(value, str):
+    if type(value) in _AS_THEY_ARE or isinstance(value, str):
         return value
     if isinstance(value, collections.abc.Iterable) and not (
             isinstance(value, np.ndarray) and value.ndim == 0):
         return f'"[{", ".join(map(str, value))}]"'
     return value
-
-
-def _as_text_file_bytes(text):
-    """The bytes a file opened with open(path, "w") holds after `text` is written: the
-    platform's line endings and default encoding (Keras writes through such a file)."""
-    buffer = io.BytesIO()
-    wrapper = io.TextIOWrapper(buffer)
-    wrapper.write(text)
-    wrapper.flush()
-    wrapper.detach()
-    return buffer.getvalue()
 
 
 class CSVLogger(Callback):
@@ -53,19 +45,24 @@ class CSVLogger(Callback):
         self.writer = None
         self.keys = None
         self.append_header = True
-        self.csv_file = None  # this fit's rows as text (the file is rewritten from it)
-        self._kept = b""  # what the file held before this fit (append=True)
+        self.csv_file = None  # a text file in memory; its bytes are the file's
+        self._file_bytes = None  # the bytes under csv_file
 
     def on_train_begin(self, logs=None):
-        self._kept = b""
+        kept = b""  # what the file held before this fit (append=True)
         atomic.wait_for(self.filename)
         if self.append and os.path.exists(self.filename):
             with open(self.filename, "rb") as f:
-                self._kept = f.read()
-            self.append_header = not self._kept  # a header only in an empty file
+                kept = f.read()
+            self.append_header = not kept  # a header only in an empty file
         else:
             atomic.write_atomic(self.filename, b"")  # Keras opens it: created, or emptied
-        self.csv_file = io.StringIO()
+        # The bytes Keras's open(path, "w" or "a") file would hold (the platform's line
+        # endings and default encoding), kept for the whole fit: each epoch encodes only
+        # its own row.
+        self._file_bytes = io.BytesIO()
+        self._file_bytes.write(kept)
+        self.csv_file = io.TextIOWrapper(self._file_bytes)
         self.writer = None
         self.keys = None
 
@@ -86,9 +83,9 @@ class CSVLogger(Callback):
         row = {"epoch": epoch}
         row.update((key, _cell(logs.get(key, "NA"))) for key in self.keys)
         self.writer.writerow(row)
+        self.csv_file.flush()  # the row's text encoded into _file_bytes
         with atomic.writing_behind():  # the disk's fsyncs overlap the next epoch
-            atomic.write_atomic(self.filename,
-                                self._kept + _as_text_file_bytes(self.csv_file.getvalue()))
+            atomic.write_atomic(self.filename, self._file_bytes.getvalue())
 
     def on_train_end(self, logs=None):
         self.writer = None

@@ -81,9 +81,9 @@ class WeightsWriter:
         out = bytearray(image)
         values = [v for _, _, store in self.entries for v in store.values()]
         for offset, value in zip(offsets, values):
-            if offset is not None:
-                raw = np.asarray(value, order="C").tobytes()
-                out[offset:offset + len(raw)] = raw
+            if offset is not None:  # the array's bytes copied in place (no tobytes() copy)
+                raw = memoryview(np.ascontiguousarray(value)).cast("B")
+                out[offset:offset + raw.nbytes] = raw
         return bytes(out)
 
     def _build(self):

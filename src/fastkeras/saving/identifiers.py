@@ -4,17 +4,18 @@ with no arguments) or any callable."""
 
 from __future__ import annotations
 
+from . import serialization_lib
+
 
 def identifier_functions(kind, names):
     """(serialize, deserialize, get) for objects of `kind` whose names map to classes in
     `names`."""
     def serialize(obj):
-        from .serialization_lib import serialize_keras_object
-        return serialize_keras_object(obj)
+        return serialization_lib.serialize_keras_object(obj)
 
     def deserialize(config, custom_objects=None):
-        from .serialization_lib import deserialize_keras_object
-        return deserialize_keras_object(config, custom_objects, module_objects=names)
+        return serialization_lib.deserialize_keras_object(config, custom_objects,
+                                                          module_objects=names)
 
     def get(identifier):
         if identifier is None:

@@ -17,7 +17,11 @@ import io
 import json
 import zipfile
 
+from .assets_store import AssetsWriter
 from .errors import KerasFileError
+from .h5_store import WeightsWriter
+from .saveables import save_state
+from .serialization_lib import serialize_keras_object
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -28,17 +32,15 @@ KERAS_FORMAT_VERSION = "3.15.1"
 # stored size (Keras stores entries uncompressed; DEFLATE cannot exceed ~1032x).
 _BOMB_FLOOR_BYTES = 1 << 26
 _MAX_EXPANSION = 100
-
+# json.dumps's text; no circular-reference check: serialize_keras_object's output is a
+# fresh tree (a cycle in a config already fails there).
+_CONFIG_ENCODER = json.JSONEncoder(check_circular=False)
 
 
 def model_to_bytes(model) -> bytes:
     """The `.keras` archive of `model`, as bytes (the caller writes them atomically)."""
-    from .assets_store import AssetsWriter
-    from .h5_store import WeightsWriter
-    from .saveables import save_state
-    from .serialization_lib import serialize_keras_object
     import fastkeras
-    config_json = json.dumps(serialize_keras_object(model))
+    config_json = _CONFIG_ENCODER.encode(serialize_keras_object(model))
     metadata_json = json.dumps({
         "keras_version": KERAS_FORMAT_VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),

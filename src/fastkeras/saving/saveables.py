@@ -12,6 +12,8 @@ name per item, the item's class in snake case made unique within the container
 
 from __future__ import annotations
 
+import functools
+
 from ..utils.naming import to_snake_case
 
 # Attributes a fastkeras model sets that Keras's models do not have (compile() and fit()
@@ -25,13 +27,18 @@ _skipsets: dict = {}
 _saveable_classes: tuple = ()
 
 
-def _is_saveable(obj):
+def _saveable_types():
+    """(Layer, Optimizer): what holds saved state; imported once, not at every save."""
     global _saveable_classes
-    if not _saveable_classes:  # imported once, not at every attribute of every save
+    if not _saveable_classes:
         from ..layers.layer import Layer
         from ..optimizers import Optimizer
         _saveable_classes = (Layer, Optimizer)
-    return isinstance(obj, _saveable_classes)
+    return _saveable_classes
+
+
+# An item's name in a container is its class's name in snake case (a regex, per class once).
+_snake_case_of = functools.lru_cache(maxsize=256)(to_snake_case)
 
 
 # fastkeras's model classes, found in an object's MRO by module and name: saving does not
@@ -47,9 +54,23 @@ def _model_base(obj, names=("Sequential", "Model")):
     return None
 
 
+_class_kinds: dict = {}
+
+
+def _class_kind(obj):
+    """(the reference class of `obj`'s walk, whether its class walks `layers` first),
+    found in its MRO once per class: a checkpoint walks the same few classes every save."""
+    cls = type(obj)
+    kind = _class_kinds.get(cls)
+    if kind is None:
+        from ..layers.layer import Layer
+        reference = _model_base(obj) or (Layer if isinstance(obj, Layer) else None)
+        kind = _class_kinds[cls] = (reference, _model_base(obj, ("Sequential",)) is not None)
+    return kind
+
+
 def _reference_class(obj):
-    from ..layers.layer import Layer
-    return _model_base(obj) or (Layer if isinstance(obj, Layer) else None)
+    return _class_kind(obj)[0]
 
 
 def _skipset(cls):
@@ -67,8 +88,7 @@ def _skipset(cls):
 
 def _layers_first(obj):
     """Keras's Sequential and functional models walk their `layers` before anything."""
-    return _model_base(obj, ("Sequential",)) is not None or \
-        getattr(obj, "_functional", None) is not None
+    return _class_kind(obj)[1] or getattr(obj, "_functional", None) is not None
 
 
 def _name_key(name):
@@ -90,10 +110,13 @@ def _attribute_names(obj, skip):
     cls = type(obj)
     if cls.__dir__ is not object.__dir__ or not hasattr(obj, "__dict__"):
         return _walked(dir(obj), skip)
-    key = (cls, skip, tuple(len(c.__dict__) for c in cls.__mro__))
-    if key not in _class_names:
-        _class_names[key] = _walked(dir(cls), skip)
-    return sorted(set(_class_names[key]).union(_walked(obj.__dict__, skip)))
+    key = (cls, skip, tuple([len(c.__dict__) for c in cls.__mro__]))
+    class_names = _class_names.get(key)
+    if class_names is None:
+        class_names = _class_names[key] = frozenset(_walked(dir(cls), skip))
+    # The instance's names less `skip` by a set difference first: most of them are skipped.
+    own = _walked(obj.__dict__.keys() - skip, ())
+    return sorted(class_names.union(own))
 
 
 def _children(obj):
@@ -132,8 +155,9 @@ def _walk(obj, path, visited):
         return
     visited.add(id(obj))
     yield path, obj
+    saveable = _saveable_types()
     for name, child in _children(obj):
-        if _is_saveable(child):
+        if isinstance(child, saveable):
             yield from _walk(child, _join(path, name), visited)
         elif isinstance(child, (list, tuple, dict)):
             yield from _walk_container(child, _join(path, name), visited, set())
@@ -144,9 +168,10 @@ def _walk_container(container, path, visited, seen):
         return
     seen.add(id(container))
     used = {}
+    saveable = _saveable_types()
     for item in (container.values() if isinstance(container, dict) else container):
-        if _is_saveable(item):
-            name = _unique(to_snake_case(type(item).__name__), used)
+        if isinstance(item, saveable):
+            name = _unique(_snake_case_of(type(item).__name__), used)
             yield from _walk(item, _join(path, name), visited)
         elif isinstance(item, (list, tuple, dict)):
             name = _unique("container", used)

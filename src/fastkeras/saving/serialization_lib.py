@@ -15,6 +15,7 @@ SafeModeScope) and nothing the config names can change it while it runs: the glo
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import threading
@@ -78,6 +79,7 @@ _KERAS_PRIVATE = {("keras.src.models.functional", "Functional"): ("fastkeras.mod
                                                                    "Functional")}
 
 
+@functools.lru_cache(maxsize=512)  # per class: a model's save asks for the same few
 def _public_module_of(cls) -> str | None:
     """Keras's module name for a fastkeras class, None for anything else."""
     for (keras_module, name), (module, _) in _KERAS_PRIVATE.items():
@@ -92,11 +94,47 @@ def _public_module_of(cls) -> str | None:
     return public if public in _PUBLIC_MODULES else None
 
 
+# Values written as they are, found by exact type: most of a config's values (a model's
+# save serializes a few hundred). Subclasses (an IntEnum, a str subclass) take the general
+# path below, which returns them as they are too.
+_PLAIN_TYPES = frozenset((type(None), bool, int, float, str))
+
+
 def serialize_keras_object(obj):
+    cls = type(obj)
+    if cls in _PLAIN_TYPES:
+        return obj
+    if cls is dict:
+        return {k: v if type(v) in _PLAIN_TYPES else serialize_keras_object(v)
+                for k, v in obj.items()}
+    if cls is list:
+        return _serialized_items(obj)
+    if cls is tuple:  # a tuple stays one, as in Keras (JSON: a list)
+        return tuple(_serialized_items(obj))
+    return _serialize_other(obj)
+
+
+def _serialized_items(items):
+    return [v if type(v) in _PLAIN_TYPES else serialize_keras_object(v) for v in items]
+
+
+_keras_tensor_class = []  # [KerasTensor] once first needed (layers/ sits above saving/)
+
+
+def _is_keras_tensor(obj):
+    if not _keras_tensor_class:
+        from ..layers.keras_tensor import KerasTensor
+        _keras_tensor_class.append(KerasTensor)
+    return isinstance(obj, _keras_tensor_class[0])
+
+
+def _serialize_other(obj):
+    """serialize_keras_object of anything but a plain value, dict, list or tuple (or of a
+    subclass of one of those)."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    if isinstance(obj, (list, tuple)):  # a tuple stays one, as in Keras (JSON: a list)
-        items = [serialize_keras_object(x) for x in obj]
+    if isinstance(obj, (list, tuple)):
+        items = _serialized_items(obj)
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
@@ -114,8 +152,7 @@ def serialize_keras_object(obj):
             "start": serialize_keras_object(obj.start),
             "stop": serialize_keras_object(obj.stop),
             "step": serialize_keras_object(obj.step)}}
-    from ..layers.keras_tensor import KerasTensor
-    if isinstance(obj, KerasTensor):
+    if _is_keras_tensor(obj):
         history = None
         if obj._history is not None:
             call, index = obj._history
@@ -132,6 +169,12 @@ def serialize_keras_object(obj):
                 "registered_name": "function"}
     if not hasattr(obj, "get_config"):
         raise TypeError(f"Cannot serialize {obj!r}: it has no get_config()")
+    return _serialize_configurable(obj)
+
+
+def _serialize_configurable(obj):
+    """An object with get_config(): its class's names, its config (computed now, from the
+    live object), and its build and compile configs where it has them."""
     cls = type(obj)
     registered = registry._GLOBAL_CUSTOM_NAMES.get(cls)
     public = _public_module_of(cls)
