@@ -32,6 +32,18 @@ struct Table {
   // d[i] = scalar::random_dropout(key, first + i, threshold, scale)
   void (*random_dropout)(uint64_t key, int64_t first, float* d, int64_t n, uint32_t threshold,
                          float scale);
+  // Max pooling over one window (pool_windows.inc; kernels/pooling.cpp): best, arg
+  // (channels) = the max of the window's rows x + flat[j] * channels and its position
+  void (*window_max_f32)(const float* x, const int32_t* flat, int64_t offsets,
+                         int64_t channels, float* best, int32_t* arg);
+  void (*window_max_f64)(const double* x, const int32_t* flat, int64_t offsets,
+                         int64_t channels, double* best, int32_t* arg);
+  // ... and its gradient where windows never overlap: writes the window's rows of dx;
+  // false when an arg names no position of the window
+  bool (*window_route_f32)(const float* dy, const int32_t* arg, const int32_t* flat,
+                           int64_t offsets, int64_t channels, float* dx);
+  bool (*window_route_f64)(const double* dy, const int32_t* arg, const int32_t* flat,
+                           int64_t offsets, int64_t channels, double* dx);
 };
 
 #define FK_EW_DECLARE(ns)                                                                  \
@@ -41,6 +53,14 @@ struct Table {
   void random_uniform(uint64_t key, int64_t first, float* d, int64_t n);                 \
   void random_dropout(uint64_t key, int64_t first, float* d, int64_t n, uint32_t threshold,  \
                       float scale);                                                          \
+  void window_max_f32(const float* x, const int32_t* flat, int64_t offsets, int64_t channels, \
+                      float* best, int32_t* arg);                                            \
+  void window_max_f64(const double* x, const int32_t* flat, int64_t offsets,                 \
+                      int64_t channels, double* best, int32_t* arg);                         \
+  bool window_route_f32(const float* dy, const int32_t* arg, const int32_t* flat,            \
+                        int64_t offsets, int64_t channels, float* dx);                       \
+  bool window_route_f64(const double* dy, const int32_t* arg, const int32_t* flat,           \
+                        int64_t offsets, int64_t channels, double* dx);                      \
   }
 
 FK_EW_DECLARE(generic)

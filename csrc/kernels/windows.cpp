@@ -149,6 +149,16 @@ void interior_columns(const WindowGeometry& g, const int64_t* bases,
                     T(0));
       continue;
     }
+    if constexpr (!kBack) {
+      if (g.d[last] == 1) {  // row by row: each row's k_last * C values are contiguous
+        const int64_t run = k_last * C;
+        const T* __restrict image = sample + (bases[j] + row_lo * g.s[last] - g.before[last]) * C;
+        T* __restrict patch = rows + row_lo * row_len + col * C;
+        for (int64_t r = 0; r < count; ++r)
+          for (int64_t i = 0; i < run; ++i) patch[r * row_len + i] = image[r * step + i];
+        continue;
+      }
+    }
     for (int64_t i = 0; i < k_last; ++i)
       for (int64_t c = 0; c < C; ++c) {
         auto* __restrict image = sample + (bases[j] + row_lo * g.s[last] - g.before[last] +

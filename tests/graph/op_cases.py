@@ -286,6 +286,20 @@ CASES["max_pool_grad"] = [
      {"spatial": (3, 4, 3)}),
 ]
 
+
+def _forward_argmax(shape, pool_size, strides, padding):
+    """max_pool's argmax of a distinct input: with the windows given, the cpu kernel writes
+    each (disjoint) window once instead of scattering."""
+    from fastkeras.graph.primitive import get
+    x = _distinct(*shape)
+    return get("max_pool").reference(x, pool_size, strides, padding)[1]
+
+
+CASES["max_pool_grad"] += [
+    ([_pool_rng.uniform(-2, 2, (2, 3, 3, 3)), _forward_argmax((2, 6, 7, 3), k, s, p)],
+     {"spatial": (6, 7), "pool_size": k, "strides": s, "padding": p})
+    for k, s, p in [((2, 2), (2, 2), ((0, 0), (0, 0))), ((2, 3), (2, 3), ((0, 0), (1, 1)))]]
+
 # Recurrent cells: (batch, units) from batch 1 and unit 1 to a multi-row, multi-vector
 # width (37 units: no ISA's vector length divides it); their own draws.
 _rnn_rng = np.random.default_rng(27)

@@ -235,3 +235,28 @@ def test_adding_zeros_and_multiplying_by_ones_are_dropped():
                                   if n.prim is not None) >= 1  # the widening add stays
     for got, want in zip(evaluate(roots, feed, REF), expected):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_bias_gradient_below_a_max_pool_sums_the_pooled_cotangent():
+    # conv-like: bias_add over channels, max pool, loss; the bias's gradient is a sum of
+    # max_pool_grad's output over (N, H, W), which the pass takes over dy instead.
+    g = Graph()
+    with g:
+        x = g.placeholder((3, 6, 5, 4), "float32")
+        b = g.placeholder((4,), "float32")
+        w = g.constant(rng.normal(size=(3, 3, 2, 4)).astype("float32"))
+        y, _ = bind("max_pool", bind("bias_add", x, b), pool_size=(2, 2), strides=(2, 2),
+                    padding=((0, 0), (0, 0)))
+        loss = bind("sum", bind("multiply", y, w), axes=None)
+        grads = grad(loss, [x, b])
+    feed = {x: rng.normal(size=(3, 6, 5, 4)).astype("float32"),
+            b: rng.normal(size=(4,)).astype("float32")}
+    before = evaluate(grads, feed, REF)
+    optimize(g, grads + list(feed))
+    after = evaluate(grads, feed, REF)
+    for a, want in zip(after, before):
+        np.testing.assert_allclose(a, want, rtol=1e-6, atol=1e-6)
+    ops = {n: n.prim.name for n in schedule(g, live_nodes(g, grads)) if n.prim is not None}
+    sums = [n for n, name in ops.items() if name == "sum"]
+    assert sums and "max_pool_grad" in ops.values()
+    assert all(ops.get(n.inputs[0].node) != "max_pool_grad" for n in sums)

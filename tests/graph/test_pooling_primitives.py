@@ -1,7 +1,9 @@
 """max_pool / max_pool_grad beyond the registry walk (op_cases.py): the tie rule of Keras 3's
 JAX backend (XLA's reduce_window max and its select-and-scatter gradient: the first maximum
 in the window's row-major order takes the whole gradient), NaN, the threaded native path on
-a W4-sized input, and a bad argmax index, on every backend."""
+a W4-sized input, a bad argmax index, the gradient given the forward's windows (the cpu
+kernel writes disjoint windows once instead of scattering), and relu before a max pool
+(ops.max_pool pools first), on every backend."""
 
 import numpy as np
 import pytest
@@ -98,3 +100,91 @@ def test_argmax_outside_the_input_is_an_index_error(backend, bad):
     arg[1, 1, 0, 0] = bad
     with pytest.raises(IndexError, match="max_pool_grad"):
         _run("max_pool_grad", backends.get(backend), [dy, arg], spatial=(3, 4))
+
+
+# Disjoint windows (strides >= pool size): covering the input, leaving rows out, 'same'
+# padding, 1-D and 3-D; and one overlapping geometry, which always scatters.
+_WINDOWS = [
+    ((3, 26, 26, 37), (2, 2), (2, 2), ((0, 0), (0, 0))),
+    ((2, 11, 11, 64), (2, 2), (2, 2), ((0, 0), (0, 0))),
+    ((2, 7, 5, 9), (2, 2), (2, 2), ((0, 1), (0, 1))),
+    ((2, 9, 3), (3,), (4,), ((0, 0),)),
+    ((1, 4, 6, 5, 3), (2, 3, 1), (2, 3, 2), ((0, 0), (0, 0), (0, 0))),
+    ((2, 6, 6, 5), (3, 3), (2, 2), ((1, 1), (1, 1))),
+]
+
+
+@pytest.mark.parametrize("shape, pool, strides, padding", _WINDOWS)
+def test_gradient_given_the_windows_is_the_scatter(backend, shape, pool, strides, padding):
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, shape).astype(np.float32)  # ties in most windows
+    attrs = dict(pool_size=pool, strides=strides, padding=padding)
+    y, arg = _run("max_pool", backends.get("reference"), [x], **attrs)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    dy.ravel()[::7] = -0.0  # the scatter adds to +0.0: a routed -0.0 must come out +0.0
+    dy.ravel()[3] = np.nan
+    want, = _run("max_pool_grad", backends.get("reference"), [dy, arg], spatial=shape[1:-1])
+    got, = _run("max_pool_grad", backends.get(backend), [dy, arg], spatial=shape[1:-1], **attrs)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_an_argmax_outside_its_window_is_still_scattered(backend):
+    # Windows given, but one argmax names a position of the next window: the kernel must
+    # scatter that sample as the primitive says, not drop the value.
+    x = np.arange(2 * 4 * 4 * 3, dtype=np.float32).reshape(2, 4, 4, 3)
+    attrs = dict(pool_size=(2, 2), strides=(2, 2), padding=((0, 0), (0, 0)))
+    _, arg = _run("max_pool", backends.get("reference"), [x], **attrs)
+    arg = arg.copy()
+    arg[1, 0, 0, 2] = 10
+    dy = np.arange(1, arg.size + 1, dtype=np.float32).reshape(arg.shape)
+    want, = _run("max_pool_grad", backends.get("reference"), [dy, arg], spatial=(4, 4))
+    got, = _run("max_pool_grad", backends.get(backend), [dy, arg], spatial=(4, 4), **attrs)
+    np.testing.assert_array_equal(got, want)
+    arg[0, 1, 1, 0] = 16
+    with pytest.raises(IndexError, match="max_pool_grad"):
+        _run("max_pool_grad", backends.get(backend), [dy, arg], spatial=(4, 4), **attrs)
+
+
+def test_windows_that_do_not_give_dy_shape_are_refused():
+    dy = np.ones((1, 3, 3, 1), np.float32)
+    with pytest.raises(ValueError, match="not dy's"):
+        _run("max_pool_grad", backends.get("reference"), [dy, np.zeros(dy.shape, np.int32)],
+             spatial=(4, 4), pool_size=(2, 2), strides=(2, 2), padding=((0, 0), (0, 0)))
+
+
+def _relu_pool(x, pool, strides, padding, backend):
+    """max_pool(relu(x)) and its gradient of sum(y * w), traced (where ops.max_pool pools
+    before the relu) and composed eagerly in NumPy (relu first)."""
+    w = np.random.default_rng(8).standard_normal(
+        ops.max_pool(np.maximum(x, 0), pool, strides, padding).shape).astype(np.float32)
+    g = Graph("relu_pool")
+    with g:
+        ph = g.placeholder(x.shape, x.dtype.name)
+        y = ops.max_pool(ops.relu(ph), pool, strides, padding)
+        (dx,) = grad(bind("sum", bind("multiply", y, w), axes=None), [ph])
+        pool = next(n for n in g.nodes if n.prim is not None and n.prim.name == "max_pool")
+        return evaluate([y, dx], {ph: x}, backends.get(backend)), w, pool.inputs[0] is ph
+
+
+@pytest.mark.parametrize("pool, strides, padding", [((2, 2), (2, 2), "valid"),
+                                                    ((3, 3), (1, 1), "same")])
+def test_relu_then_max_pool_pools_first_with_the_same_numbers(backend, pool, strides, padding):
+    rng = np.random.default_rng(9)
+    x = rng.integers(-3, 3, (2, 6, 7, 4)).astype(np.float32)  # ties, zeros, all-negative
+    x[0, 0, 0, 0] = np.nan
+    (y, dx), w, pooled_first = _relu_pool(x, pool, strides, padding, backend)
+    assert pooled_first  # the relu runs on the pooled tensor
+    relu = np.maximum(x, 0)
+    relu[np.isnan(x)] = np.nan
+    y_want, arg = _run("max_pool", backends.get("reference"), [relu], pool_size=pool,
+                       strides=strides, padding=_padding_pairs(x, pool, strides, padding))
+    dx_want, = _run("max_pool_grad", backends.get("reference"),
+                    [w * (y_want > 0), arg], spatial=x.shape[1:-1])
+    np.testing.assert_array_equal(y, y_want)
+    np.testing.assert_allclose(dx, dx_want, rtol=0, atol=0)
+
+
+def _padding_pairs(x, pool, strides, padding):
+    from fastkeras.ops.conv import _pool_geometry
+    return _pool_geometry(x, pool, strides, padding, "channels_last")[1][-1]

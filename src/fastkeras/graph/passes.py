@@ -128,6 +128,23 @@ def _state_into_effect(x: Tensor, out: Tensor, uses: _Uses) -> bool:
         any(n.prim is not None and n.prim.effect for n in uses.consumers(out))
 
 
+def sum_before_pool_grad(graph: Graph, uses: _Uses):
+    """sum(max_pool_grad(dy, argmax), every axis but the channels) -> the same sum of dy: the
+    scatter only moves each dy value to its window's argmax (a bias's gradient below a max
+    pool: W4 summed a (64, 26, 26, 32) tensor, now its (64, 13, 13, 32) cotangent, which
+    the elementwise fusion then sums in the pass that makes it). Same terms, another order."""
+    for node in graph.nodes:
+        if node.prim is None or node.prim.name != "sum":
+            continue
+        scatter = _op(node.inputs[0], "max_pool_grad")
+        axes, rank = node.attrs["axes"], len(node.inputs[0].shape)
+        axes = (axes,) if isinstance(axes, int) else axes
+        if scatter is None or axes is None or \
+                sorted(a % rank for a in axes) != list(range(rank - 1)):
+            continue
+        node.inputs[0] = scatter.inputs[0]  # dy: same rank, same channels
+
+
 def fuse_loss_activation(graph: Graph, uses: _Uses):
     """act_grad(p, loss_grad(t, p, g)) with p the activation's output -> one gradient wrt
     the logits (sigmoid + binary, softmax + categorical cross-entropy)."""
@@ -351,6 +368,7 @@ def optimize(graph: Graph, roots):
     # Merging before folding: a folded constant would hide the value it was computed from.
     for fn in (lower, eliminate_common_subexpressions, fold_constants, drop_identities,
                merge_step_gradients, narrow_matmuls, sink_reshapes_below_bias,
+               sum_before_pool_grad,
                fold_affine_into_matmul, fuse_loss_activation, fuse_backward_matmul, fuse_dense,
                prepare_programs, fuse_elementwise):
         fn(graph, _Uses(graph, roots))  # consumers recomputed: each pass rewires nodes

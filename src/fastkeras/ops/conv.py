@@ -266,8 +266,28 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     keeps each maximum's position for its gradient (graph/primitives/pooling.py)."""
     x, (pool_size, strides, _, data_format, paddings) = _pool_geometry(
         inputs, pool_size, strides, padding, data_format)
+    relu_input = _traced_relu_input(x)
+    if relu_input is not None:  # max(relu(window)) == relu(max(window)): relu the pooled
+        y, _ = bind("max_pool", relu_input, pool_size=pool_size, strides=strides,
+                    padding=paddings)
+        return _from_channels_last(bind("relu", y), data_format)
     y, _ = bind("max_pool", x, pool_size=pool_size, strides=strides, padding=paddings)
     return _from_channels_last(y, data_format)
+
+
+def _traced_relu_input(x):
+    """The input of the relu that made traced `x`, else None. Pooling before the relu gives
+    the same values (relu is monotone; NaN passes both ways) and the same gradient (where
+    the window's max is positive its first position is the same before and after the relu;
+    elsewhere relu's gradient is 0), while the relu and its gradient run on the pooled
+    tensor, not on the whole one (W4: a quarter of the bytes), and the full-size relu dies
+    when nothing else reads it. Only the sign of a zero can differ (a window of -1 and -0.0
+    gives 0.0 pooled after the relu, -0.0 before)."""
+    node = getattr(x, "node", None)
+    prim = getattr(node, "prim", None)
+    if prim is None or prim.name != "relu" or getattr(x, "graph", None) is None:
+        return None
+    return node.inputs[0]
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):

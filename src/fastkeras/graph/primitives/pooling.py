@@ -11,14 +11,17 @@ shifted windows made its backward a chain of full-size pads and adds).
       in the window's row-major order, and a NaN wins (the first one), as XLA's
       reduce_window max and its select-and-scatter gradient do (what Keras 3's JAX backend
       computes).
-  max_pool_grad(dy, argmax, spatial) -> dx
+  max_pool_grad(dy, argmax, spatial, pool_size=None, strides=None, padding=None) -> dx
       dx (N, *spatial, C) zero but for dy[n, o, c] added at dx[n, argmax[n, o, c], c]
       (overlapping windows sum). Like the other gradient helpers (relu_grad, softmax_grad)
-      it has no VJP: a gradient of a gradient does not flow through it.
+      it has no VJP: a gradient of a gradient does not flow through it. The forward's
+      geometry, when given, changes no value: it lets the cpu kernel write each window's
+      positions once where windows never overlap, instead of zeroing dx and scattering.
 
 Native encoding:
   max_pool:       ints (k_1..k_n, s_1..s_n, before_1..before_n, after_1..after_n)
-  max_pool_grad:  none (dx's spatial shape is its output operand's)
+  max_pool_grad:  none, or with pool_size given (k_1..k_n, s_1..s_n, before_1..before_n)
+                  (dx's spatial shape is its output operand's)
 """
 
 from __future__ import annotations
@@ -96,7 +99,9 @@ def _max_pool_ref(x, pool_size, strides, padding):
 def _max_pool_vjp(n, g):
     if g[0] is None:
         return [None]
-    return [bind("max_pool_grad", g[0], n.outputs[1], spatial=tuple(n.inputs[0].shape[1:-1]))]
+    return [bind("max_pool_grad", g[0], n.outputs[1], spatial=tuple(n.inputs[0].shape[1:-1]),
+                 pool_size=n.attrs["pool_size"], strides=n.attrs["strides"],
+                 padding=n.attrs["padding"])]
 
 
 register(Primitive(
@@ -121,10 +126,16 @@ def _max_pool_grad_rule(specs, attrs):
     if len(spatial) != len(sg) - 2 or any(L < 1 for L in spatial):
         raise ValueError(f"max_pool_grad: spatial {spatial} must give one positive length per "
                          f"spatial axis of {sg}")
+    if attrs["pool_size"] is not None:  # the forward's windows must give dy's shape
+        out = _geometry("max_pool_grad", (sg[0],) + spatial + (sg[-1],), attrs)[-1]
+        if tuple(out) != tuple(sg[1:-1]):
+            raise ValueError(f"max_pool_grad: windows {attrs['pool_size']} (strides "
+                             f"{attrs['strides']}, padding {attrs['padding']}) over {spatial} "
+                             f"give {out}, not dy's {tuple(sg[1:-1])}")
     return [((sg[0],) + spatial + (sg[-1],), dg)]
 
 
-def _max_pool_grad_ref(dy, argmax, spatial):
+def _max_pool_grad_ref(dy, argmax, spatial, pool_size=None, strides=None, padding=None):
     n, c = dy.shape[0], dy.shape[-1]
     size = int(np.prod(spatial))
     if argmax.size and (argmax.min() < 0 or argmax.max() >= size):
@@ -137,6 +148,10 @@ def _max_pool_grad_ref(dy, argmax, spatial):
 
 
 register(Primitive(
-    "max_pool_grad", _max_pool_grad_rule, _max_pool_grad_ref, attr_defaults={"spatial": None},
+    "max_pool_grad", _max_pool_grad_rule, _max_pool_grad_ref,
+    native_attrs=lambda attrs, specs: ((tuple(attrs["pool_size"]) + tuple(attrs["strides"])
+                                        + tuple(b for b, _ in attrs["padding"]), ())
+                                       if attrs["pool_size"] is not None else ((), ())),
+    attr_defaults={"spatial": None, "pool_size": None, "strides": None, "padding": None},
     rows="per_row",
     doc="dy scattered (summed) into the argmax positions of a zero (N, *spatial, C) tensor"))
