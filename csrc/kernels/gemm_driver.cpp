@@ -78,7 +78,11 @@ float* workspace(int64_t floats) {
 gemm::Blocking blocking(const gemm::Problem& p) {
   gemm::Blocking how;
   how.pack_a = p.n >= 512 && p.m >= 256;     // W3: 48 -> 87 GFLOP/s for 2048x512x2048 tA
-  how.pack_b = p.m > 16 * impl().mr;         // W1 (m <= 64): B read in place
+  // In place, a panel's k rows b_ps apart share few L1 sets when b_ps is a multiple of
+  // 1 KB (4 of 64 sets: 32 lines) and thrash it for every row tile: pack it then, even for
+  // a few row tiles (W6's dW (2560,64)^T @ (2560,256): 0.65 -> 0.89 of the square rate).
+  const bool aliasing_b = p.b_js == 1 && p.b_ps * 4 % 1024 == 0 && p.k > 32;
+  how.pack_b = p.m > 16 * impl().mr || (p.m > impl().mr && aliasing_b);  // W1: in place
   how.prefetch_c = p.m * p.ldc * 4 > (256 << 10);
   return how;
 }
