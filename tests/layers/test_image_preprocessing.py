@@ -49,12 +49,42 @@ def test_interpolation_columns_sum_to_one():
             np.testing.assert_allclose(m.sum(0), 1.0, atol=1e-12)
 
 
-def test_integer_images_resize_as_float32_nearest_keeps_integers():
+@pytest.mark.parametrize("name", sorted(cases.INT_RESIZES))
+def test_integer_images_come_back_rounded_and_saturated_as_keras(backend, name):
+    # Keras rounds (ties to even) and saturates to the images' dtype: exact values; a uint8
+    # array comes back as int32 (fastkeras's integer type), with uint8's range kept.
+    kwargs, _, dtype = cases.INT_RESIZES[name]
+    x, want = gold(name, "x"), gold(name, "y")
+    assert x.dtype == want.dtype == np.dtype(dtype)
+    y = np.asarray(layers.Resizing(**kwargs)(x))  # on `backend` (the fixture sets it)
+    assert y.dtype == np.int32
+    # Exact, but where the float32 resize lands within float noise of a .5 tie (JAX sums
+    # in another order): there one step either way.
+    resized = np.asarray(layers.Resizing(**kwargs)(x.astype(np.float32)))
+    near_tie = np.abs(np.abs(resized - np.floor(resized)) - 0.5) < 1e-3
+    np.testing.assert_array_equal(y[~near_tie], want[~near_tie])
+    assert np.abs(y.astype(np.int64) - want)[near_tie].max(initial=0) <= 1
+    assert (y >= np.iinfo(dtype).min).all() and (y <= np.iinfo(dtype).max).all()
+    if dtype == "int32":  # traced too, through a model
+        inp = keras.Input(x.shape[1:], dtype="int32")
+        model = keras.Model(inp, layers.Resizing(**kwargs)(inp))
+        np.testing.assert_array_equal(model.predict(x, verbose=0), y)
+
+
+def test_exact_halves_round_to_even(backend):
+    # A 2 -> 1 bilinear resize averages two pixels exactly: x.5 goes to the even neighbour.
+    pairs = np.array([[1, 2], [2, 3], [-2, -1], [-3, -2], [6, 7]], np.int32)
+    x = pairs.reshape(5, 1, 2, 1)
+    y = np.asarray(layers.Resizing(1, 1)(x)).ravel()
+    np.testing.assert_array_equal(y, [2, 2, -2, -2, 6])
+
+
+def test_nearest_keeps_integer_images_as_they_are():
     x = np.arange(2 * 4 * 4 * 1, dtype="int32").reshape(2, 4, 4, 1)
-    assert np.asarray(layers.Resizing(2, 2)(x)).dtype == np.float32
     y = np.asarray(keras.ops.image.resize(x, (2, 2), interpolation="nearest"))
     assert y.dtype == np.int32
     np.testing.assert_array_equal(y, x[:, 1::2, 1::2])
+    np.testing.assert_array_equal(layers.Resizing(2, 2, interpolation="nearest")(x), y)
 
 
 def test_small_cnn_fits_like_keras():

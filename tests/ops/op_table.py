@@ -142,6 +142,13 @@ TABLE = {
     "selu": (lambda o, x: o.selu(x), lambda x: _SELU_S * _elu(x, _SELU_A), [_f(3, 4) * 2], True),
     "sigmoid": (lambda o, x: o.sigmoid(x), lambda x: 1 / (1 + np.exp(-x)), [_f(3, 4)], True),
     "sign": (lambda o, x: o.sign(x), np.sign, [_f(3, 4)], True),
+    # Ties to even, both signs, -0.0, above 2**23 (float32's integers) and 2**22.5; no
+    # gradient (JAX's is zero: a constant for autodiff here, as stop_gradient).
+    "round": (lambda o, x: o.round(x), np.round,
+              [np.array([[-2.5, -1.5, -0.5, -0.3], [-0.0, 0.5, 1.5, 2.5],
+                         [3.7, -3.7, 4194304.5, 8388609.0]])], False),
+    "round[decimals]": (lambda o, x: o.round(x, decimals=2), lambda x: np.round(x, 2),
+                        [_f(3, 4) * 10], False),
     "silu": (lambda o, x: o.silu(x), lambda x: x / (1 + np.exp(-x)), [_f(3, 4) * 3], True),
     "softmax": (lambda o, x: o.softmax(x), _softmax, [_f(3, 4)], True),
     "softplus": (lambda o, x: o.softplus(x), lambda x: np.logaddexp(x, 0), [_f(3, 4) * 10],

@@ -2,19 +2,37 @@
 
 Both are compositions of fastkeras ops (ops/image.py): a resize is one constant
 interpolation matrix per spatial axis applied with a matmul ("nearest": a gather), a crop
-is a slice, so every backend runs them and gradients flow to the input. CenterCrop slices
+is a slice, so every backend runs them and gradients flow to the input; Resizing gives
+integer images back as integers, rounded (ties to even) and saturated, as Keras does
+(uint8 arrays come back as int32, fastkeras's integer type). CenterCrop slices
 the centred window when the target fits the image; otherwise it does what Keras's
 smart_resize does: crop the largest centred window of the target's aspect ratio, then a
 bilinear resize to the target."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..graph import Tensor, Variable
 from ..ops.conv import standardize_data_format
 from ..ops.core import convert, dtype_of, shape_of
 from ..ops.image import (INTERPOLATIONS, check_image_rank, resize, slice_axis,
                          spatial_axes)
-from ..ops.numpy import cast
+from ..ops.numpy import cast, clip, round
 from .layer import Layer
+
+
+def _saturated(x, dtype, limits):
+    """Keras's _saturate_cast of float32 `x` to an integer dtype: clipped to the range of
+    `limits` (the images' own integer type: a uint8 array's [0, 255], though fastkeras holds
+    it as int32), each bound nudged towards 0 where float32 cannot hold it, then cast."""
+    bounds = []
+    for bound in (limits.min, limits.max):
+        value = np.float32(bound)
+        if abs(float(value)) > abs(bound):
+            value = np.nextafter(value, np.float32(0))
+        bounds.append(float(value))
+    return cast(clip(x, *bounds), dtype)
 
 
 def _check_target(name, value):
@@ -71,10 +89,18 @@ class Resizing(_ImageLayer):
         self.antialias = bool(antialias)
 
     def call(self, inputs):
-        return resize(inputs, (self.height, self.width), interpolation=self.interpolation,
-                      antialias=self.antialias, crop_to_aspect_ratio=self.crop_to_aspect_ratio,
-                      pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
-                      fill_value=self.fill_value, data_format=self.data_format)
+        source = None if isinstance(inputs, (Tensor, Variable)) else np.asarray(inputs).dtype
+        inputs = convert(inputs)
+        resized = resize(inputs, (self.height, self.width), interpolation=self.interpolation,
+                         antialias=self.antialias,
+                         crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+                         pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
+                         fill_value=self.fill_value, data_format=self.data_format)
+        dtype = dtype_of(inputs)
+        if dtype_of(resized) == dtype or not dtype.startswith("int"):
+            return resized
+        return _saturated(round(resized), dtype, np.iinfo(source if source is not None
+                                                          and source.kind in "iu" else dtype))
 
     def get_config(self):
         config = super().get_config()

@@ -17,7 +17,8 @@ from .nn import (batch_normalization, binary_crossentropy, categorical_crossentr
 from .numpy import (abs, absolute, add, amax, amin, argmax, broadcast_to, cast, clip, concatenate,
                     digitize, divide, dot, equal, exp, expand_dims, greater, greater_equal, less, less_equal,
                     log, matmul, max, maximum, mean, min, minimum, multiply, negative, ones,
-                    reshape, rsqrt, shape, sign, size, sqrt, square, squeeze, std, subtract, sum,
+                    reshape, round, rsqrt, shape, sign, size, sqrt, square, squeeze, std,
+                    subtract, sum,
                     take, tanh, transpose, true_divide, var, zeros)
 from .numpy import any, not_equal, pad  # noqa: A004 - Keras's names
 from .conv import (average_pool, conv, conv_transpose, depthwise_conv, max_pool,

@@ -60,6 +60,31 @@ sign = unary_op("sign")
 tanh = unary_op("tanh")
 
 
+def round(x, decimals=0):  # noqa: A001 - Keras's name
+    """keras.ops.round: to the nearest integer, ties to even (NumPy's and JAX's rule);
+    `decimals` as jnp.round (x * 10**decimals rounded, divided back). Integers pass through
+    for decimals >= 0. No gradient (JAX's is zero everywhere it is defined).
+
+    Below 2**p (p the mantissa's bits) IEEE addition rounds |x| + 2**p to an integer, ties
+    to even, so (|x| + 2**p) - 2**p is |x| rounded; at or above 2**p a float is an integer
+    already: |x| clipped to 2**p takes the first path, the rest (|x| - 2**p, exact) is added
+    back. The sign is put back last, so -0.3 gives -0.0 as np.round does; NaN and inf pass."""
+    x = convert(x)
+    dtype = dtype_of(x)
+    if not dtype.startswith("float"):
+        if decimals < 0:
+            raise NotImplementedError("round: negative `decimals` on integer tensors")
+        return x
+    if decimals:
+        factor = 10.0 ** decimals
+        return divide(round(multiply(x, factor)), factor)
+    big = float(2 ** np.finfo(dtype).nmant)
+    a = absolute(x)
+    small = minimum(a, big)
+    rounded = add(subtract(add(small, big), big), subtract(a, small))
+    return bind("stop_gradient", multiply(sign(x), rounded))
+
+
 def matmul(x1, x2):
     """NumPy's matmul: (..., m, k) @ (..., k, n) with the batch axes broadcast, 1-D operands
     promoted and squeezed. A 2-D right operand is one GEMM over all rows (Dense on
