@@ -21,6 +21,7 @@ from .order import ancestors
 from .stepsums import merge_step_gradients
 from .primitive import get as get_primitive
 from .primitives.fused import ACTIVATIONS, GRAD_HELPER
+from .primitives._rules import normalize_axes
 
 _ACT_OF_GRAD = {grad: act for act, grad in GRAD_HELPER.items()}
 _LOSS_ACT = {  # (loss gradient, activation gradient) -> fused primitive
@@ -137,10 +138,8 @@ def sum_before_pool_grad(graph: Graph, uses: _Uses):
         if node.prim is None or node.prim.name != "sum":
             continue
         scatter = _op(node.inputs[0], "max_pool_grad")
-        axes, rank = node.attrs["axes"], len(node.inputs[0].shape)
-        axes = (axes,) if isinstance(axes, int) else axes
-        if scatter is None or axes is None or \
-                sorted(a % rank for a in axes) != list(range(rank - 1)):
+        rank = len(node.inputs[0].shape)
+        if scatter is None or normalize_axes(node.attrs["axes"], rank) != tuple(range(rank - 1)):
             continue
         node.inputs[0] = scatter.inputs[0]  # dy: same rank, same channels
 

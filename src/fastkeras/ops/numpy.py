@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from ..graph import bind
-from .core import binary_op, convert, dtype_of, promote, shape_of, standardize_dtype, unary_op
+from .core import (binary_op, convert, dtype_of, promote, shape_of, standardize_dtype,
+                   stop_gradient, unary_op)
 
 
 subtract = binary_op("subtract")
@@ -82,7 +83,7 @@ def round(x, decimals=0):  # noqa: A001 - Keras's name
     a = absolute(x)
     small = minimum(a, big)
     rounded = add(subtract(add(small, big), big), subtract(a, small))
-    return bind("stop_gradient", multiply(sign(x), rounded))
+    return stop_gradient(multiply(sign(x), rounded))
 
 
 def matmul(x1, x2):
