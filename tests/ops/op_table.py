@@ -256,6 +256,13 @@ TABLE = {
 }
 
 # Public names that are not numeric ops (conversions, shape queries, constructors).
+# The lines of the op modules added one family at a time (tests/ops/op_table_<module>.py).
+from . import (op_table_arrays, op_table_elementwise_math, op_table_indexing,  # noqa: E402
+               op_table_logic, op_table_math_extra)
+for _part in (op_table_arrays, op_table_elementwise_math, op_table_indexing, op_table_logic,
+              op_table_math_extra):
+    TABLE.update(_part.TABLE)
+
 NOT_OPS = {"convert_to_numpy", "convert_to_tensor", "shape", "size", "zeros", "ones"}
 
 

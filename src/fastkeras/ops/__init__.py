@@ -24,6 +24,12 @@ from .numpy import any, not_equal, pad  # noqa: A004 - Keras's names
 from .conv import (average_pool, conv, conv_transpose, depthwise_conv, max_pool,
                    separable_conv)
 from .einsum import einsum
+from . import arrays, elementwise_math, indexing, logic, math_extra
+
+# The modules above list their public ops in __all__ (one module per family of ops).
+for _module in (arrays, elementwise_math, indexing, logic, math_extra):
+    globals().update({_n: getattr(_module, _n) for _n in _module.__all__})
+del _module
 
 
 def convert_to_tensor(x, dtype=None):
@@ -43,7 +49,10 @@ def convert_to_numpy(x):
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "Tensor", "Variable",
                                                                     "activations", "core",
                                                                     "loops", "nn", "numpy",
-                                                                    "symbolic", "windows")]
+                                                                    "symbolic", "windows",
+                                                                    "arrays", "elementwise_math",
+                                                                    "indexing", "logic",
+                                                                    "math_extra")]
 
 
 def _wrap_public_ops():
