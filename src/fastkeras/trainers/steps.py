@@ -104,6 +104,11 @@ def supervised_step(model, x, y_true, sw, train):
         # Keras: the gradients of the scaled loss (loss_scale_factor, LossScaleOptimizer);
         # the tracker below gets the loss itself.
         grads = grad(model.optimizer.scale_loss(loss), [g.variable(v) for v in trainable])
+        # Keras's trainer differentiates with respect to every trainable variable: one the
+        # loss does not reach (unused, or read only through stop_gradient) gets a zero
+        # gradient, so weight decay and momentum still move it.
+        grads = [gr if gr is not None else g.constant(np.zeros(v.shape, v.dtype))
+                 for gr, v in zip(grads, trainable)]
         model.optimizer.apply(grads, trainable)
     _track(model, loss, y_true, y_pred, sw, _batch_of(x))
 
