@@ -131,3 +131,24 @@ def test_read_after_a_native_in_place_update_raises(make_optimizer):
     with pytest.raises(NotImplementedError, match=r"read after `optimizer\.apply") as info:
         _fit_gan(make_optimizer)
     assert "kernel" in str(info.value) and "Restructure" in str(info.value)
+
+
+def test_gradient_through_a_read_after_a_write_is_refused():
+    # TensorFlow's tape would differentiate the late read of v too; a traced step reads the
+    # written value as a leaf, so that gradient would silently miss it.
+    def late(m):
+        m.v.assign(m.v * 2.0)
+        loss = ops.multiply(m.v, 3.0)
+        return {"g": keras.GradientTape().gradient(loss, m.v)}
+    with pytest.raises(NotImplementedError, match="'.*v' after it was written"):
+        _fit(late)
+
+
+def test_gradient_through_reads_before_the_write_is_taken():
+    def early(m):
+        loss = ops.multiply(m.v, 3.0)
+        g = keras.GradientTape().gradient(loss, m.v)
+        m.v.assign(m.v * 2.0)
+        return {"g": g, "v": ops.add(m.v, 0.0)}
+    _, history = _fit(early)
+    assert history["g"] == [3.0, 3.0] and history["v"] == [4.0, 16.0]

@@ -24,6 +24,11 @@ def _depends_on(graph: Graph, sources, upto: int):
     return live
 
 
+def depends_on(graph: Graph, sources, target: Tensor) -> bool:
+    """Whether `target`'s value depends on any of the `sources` tensors."""
+    return _key(target) in _depends_on(graph, sources, target.node.id + 1)
+
+
 def grad(loss: Tensor, wrt: list[Tensor], seed=None) -> list[Tensor | None]:
     """Cotangents d(loss)/d(w) for each tensor in `wrt` (None where loss does not depend on
     it). `loss` must be a scalar unless a `seed` cotangent of its shape is given."""

@@ -55,6 +55,7 @@ class StepWrites:
         self._graph = graph
         self._bind = bind  # graph/core.py's, handed in: core builds on this module
         self._entries: dict = {}  # variable uid -> Tensor, _Later or _InPlace
+        self._leaves: dict = {}  # variable uid -> the reads after a write handed out
 
     def __bool__(self):
         return bool(self._entries)
@@ -111,7 +112,7 @@ class StepWrites:
             value = source_tensor
         if not flat:
             if not isinstance(value, (_Later, _InPlace)) and value.node.kind != "variable":
-                value = _Later(lambda t=value: self._leaf(t))
+                value = _Later(lambda t=value, v=members[0]: self._leaf(t, v))
             self._entries[members[0].uid] = value
             return
         start = 0
@@ -122,20 +123,26 @@ class StepWrites:
 
     def _record_sum(self, var, step):
         prev = self._entries.get(var.uid)
-        self._entries[var.uid] = _Later(lambda: self._leaf(step(self._value(var, prev))))
+        self._entries[var.uid] = _Later(lambda: self._leaf(step(self._value(var, prev)), var))
 
     def _member_of(self, flat_entry, var, start, size):
         def build():
             flat = flat_entry.tensor() if isinstance(flat_entry, _Later) else flat_entry
             part = self._bind("slice", flat, axis=0, start=start, stop=start + size)
-            return self._leaf(self._bind("reshape", part, shape=var.shape))
+            return self._leaf(self._bind("reshape", part, shape=var.shape), var)
         return build
 
-    def _leaf(self, tensor):
+    def _leaf(self, tensor, var):
         """A read of a variable is a leaf, as in Keras: no gradient flows back through it
         into whatever computed the value assigned (a GAN's generator loss must not
         differentiate the discriminator's update)."""
-        return self._bind("stop_gradient", tensor)
+        leaf = self._bind("stop_gradient", tensor)
+        self._leaves.setdefault(var.uid, []).append(leaf)
+        return leaf
+
+    def reads_after_write(self, var) -> list:
+        """The tensors that reads of `var` after a write in this step gave (leaves)."""
+        return list(self._leaves.get(var.uid, ()))
 
 
 def _in_place_message(var, prim_name):
