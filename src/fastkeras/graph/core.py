@@ -39,6 +39,11 @@ class Node:
         return f"<Node {self.id} {what}>"
 
 
+def _ops():
+    from .. import ops
+    return ops
+
+
 class Tensor:
     """A symbolic value inside one Graph: the output `index` of `node`."""
 
@@ -68,6 +73,34 @@ class Tensor:
     def __truediv__(self, o): return bind("divide", self, o)
     def __rtruediv__(self, o): return bind("divide", o, self)
     def __neg__(self): return bind("negative", self)
+
+    # The rest of the operators of Keras's tensors, through the public ops (imported when
+    # used: ops build on this module). No __eq__: graphs key dicts and sets by identity.
+    __array_ufunc__ = None  # `array op tensor` defers to the tensor's reflected operator
+
+    def __pos__(self): return self
+    def __abs__(self): return _ops().absolute(self)
+    def __matmul__(self, o): return _ops().matmul(self, o)
+    def __rmatmul__(self, o): return _ops().matmul(o, self)
+    def __lt__(self, o): return _ops().less(self, o)
+    def __le__(self, o): return _ops().less_equal(self, o)
+    def __gt__(self, o): return _ops().greater(self, o)
+    def __ge__(self, o): return _ops().greater_equal(self, o)
+    def __ne__(self, o): return _ops().not_equal(self, o)
+    def __and__(self, o): return _ops().logical_and(self, o)
+    def __rand__(self, o): return _ops().logical_and(o, self)
+    def __or__(self, o): return _ops().logical_or(self, o)
+    def __ror__(self, o): return _ops().logical_or(o, self)
+    def __xor__(self, o): return _ops().logical_xor(self, o)
+    def __rxor__(self, o): return _ops().logical_xor(o, self)
+    def __invert__(self): return _ops().logical_not(self)
+    def __getitem__(self, key): return _ops().get_item(self, key)
+    def __round__(self, ndigits=None): return _ops().round(self, ndigits or 0)
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
 
 
 class Graph:

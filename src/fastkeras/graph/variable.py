@@ -14,6 +14,21 @@ import numpy as np
 _uid = itertools.count()
 
 
+def _ops():
+    from .. import ops
+    return ops
+
+
+# NumPy's ufuncs behind Python's operators, as the public ops the operators call.
+_UFUNC_OPS = {"add": "add", "subtract": "subtract", "multiply": "multiply",
+              "divide": "divide", "true_divide": "divide", "matmul": "matmul",
+              "negative": "negative", "absolute": "absolute", "equal": "equal",
+              "not_equal": "not_equal", "less": "less", "less_equal": "less_equal",
+              "greater": "greater", "greater_equal": "greater_equal",
+              "bitwise_and": "logical_and", "bitwise_or": "logical_or",
+              "bitwise_xor": "logical_xor", "invert": "logical_not"}
+
+
 class Variable:
     # (bind, current_graph) of graph/core.py, which installs them: core builds on this
     # module, so this module does not import it.
@@ -88,6 +103,50 @@ class Variable:
     def __rmul__(self, o): return self._bind("multiply", o, self)
     def __truediv__(self, o): return self._bind("divide", self, o)
     def __rtruediv__(self, o): return self._bind("divide", o, self)
+
+    # The other operators of Keras's variables, through the public ops (imported when
+    # used: ops build on this module). `==` is elementwise as in Keras, but a variable stays
+    # hashable by identity (fastkeras keys dicts by variable); lists of variables must be
+    # searched with `is` (Python's `in` would compare values).
+    def __neg__(self): return _ops().negative(self)
+    def __pos__(self): return self._read()
+    def __abs__(self): return _ops().absolute(self)
+    def __matmul__(self, o): return _ops().matmul(self, o)
+    def __rmatmul__(self, o): return _ops().matmul(o, self)
+    def __eq__(self, o): return _ops().equal(self, o)
+    def __ne__(self, o): return _ops().not_equal(self, o)
+    def __lt__(self, o): return _ops().less(self, o)
+    def __le__(self, o): return _ops().less_equal(self, o)
+    def __gt__(self, o): return _ops().greater(self, o)
+    def __ge__(self, o): return _ops().greater_equal(self, o)
+    def __and__(self, o): return _ops().logical_and(self, o)
+    def __rand__(self, o): return _ops().logical_and(o, self)
+    def __or__(self, o): return _ops().logical_or(self, o)
+    def __ror__(self, o): return _ops().logical_or(o, self)
+    def __xor__(self, o): return _ops().logical_xor(self, o)
+    def __rxor__(self, o): return _ops().logical_xor(o, self)
+    def __invert__(self): return _ops().logical_not(self)
+    def __getitem__(self, key): return _ops().get_item(self, key)
+    def __round__(self, ndigits=None): return _ops().round(self, ndigits or 0)
+    __hash__ = object.__hash__
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy on a variable: inside a traced step an operator with an array on its left
+        (`array @ v`, `array & v`) records the op as the variable's own operator would (the
+        value would be a constant of the trace); anything else computes on the value."""
+        op = _UFUNC_OPS.get(ufunc.__name__)
+        if op and method == "__call__" and not kwargs and Variable._graph[1]() is not None:
+            return getattr(_ops(), op)(*inputs)
+        values = [x._value if isinstance(x, Variable) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(x._value if isinstance(x, Variable) else x
+                                  for x in kwargs["out"])
+        return getattr(ufunc, method)(*values, **kwargs)
+
+    def _read(self):
+        """The value: inside a traced step, the tensor reading it there."""
+        graph = Variable._graph[1]()
+        return self._value if graph is None else graph.read(self)
 
     def __deepcopy__(self, memo):
         """A new variable (own uid, own value, in no state block yet)."""

@@ -69,20 +69,44 @@ class KerasTensor:
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor cannot be used as a Python bool")
 
+    __array_ufunc__ = None  # `array op tensor` defers to the tensor's reflected operator
+
     # Arithmetic on symbolic tensors builds op layers, like Keras.
-    def _op(self, name, other, reverse=False):
+    def _op(self, name, *other, reverse=False):
         from .. import ops
         fn = getattr(ops, name)
-        return fn(other, self) if reverse else fn(self, other)
+        return fn(*other, self) if reverse else fn(self, *other)
 
     def __add__(self, o): return self._op("add", o)
-    def __radd__(self, o): return self._op("add", o, True)
+    def __radd__(self, o): return self._op("add", o, reverse=True)
     def __sub__(self, o): return self._op("subtract", o)
-    def __rsub__(self, o): return self._op("subtract", o, True)
+    def __rsub__(self, o): return self._op("subtract", o, reverse=True)
     def __mul__(self, o): return self._op("multiply", o)
-    def __rmul__(self, o): return self._op("multiply", o, True)
+    def __rmul__(self, o): return self._op("multiply", o, reverse=True)
     def __truediv__(self, o): return self._op("divide", o)
-    def __rtruediv__(self, o): return self._op("divide", o, True)
+    def __rtruediv__(self, o): return self._op("divide", o, reverse=True)
+    def __matmul__(self, o): return self._op("matmul", o)
+    def __rmatmul__(self, o): return self._op("matmul", o, reverse=True)
+    def __lt__(self, o): return self._op("less", o)
+    def __le__(self, o): return self._op("less_equal", o)
+    def __gt__(self, o): return self._op("greater", o)
+    def __ge__(self, o): return self._op("greater_equal", o)
+    def __ne__(self, o): return self._op("not_equal", o)  # no __eq__: stays hashable
+    def __and__(self, o): return self._op("logical_and", o)
+    def __rand__(self, o): return self._op("logical_and", o, reverse=True)
+    def __or__(self, o): return self._op("logical_or", o)
+    def __ror__(self, o): return self._op("logical_or", o, reverse=True)
+    def __xor__(self, o): return self._op("logical_xor", o)
+    def __rxor__(self, o): return self._op("logical_xor", o, reverse=True)
+    def __getitem__(self, key): return self._op("get_item", key)
+
+    def __neg__(self): return self._op("negative")
+    def __abs__(self): return self._op("absolute")
+    def __invert__(self): return self._op("logical_not")
+    def __round__(self, ndigits=None): return self._op("round", ndigits or 0)
+
+    def __iter__(self):
+        raise NotImplementedError("Iterating over a symbolic KerasTensor is not supported.")
 
 
 def is_keras_tensor(x) -> bool:

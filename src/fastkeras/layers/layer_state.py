@@ -73,7 +73,7 @@ class LayerState:
             return []
         out = [w for w in self._own_weights if w.trainable]
         for layer in self._tracked_layers():
-            out.extend(w for w in layer.trainable_weights if w not in out)
+            out.extend(w for w in layer.trainable_weights if all(w is not o for o in out))
         return out
 
     @property
@@ -82,7 +82,7 @@ class LayerState:
             return self._ordered_weights()
         out = [w for w in self._own_weights if not w.trainable]
         for layer in self._tracked_layers():
-            out.extend(w for w in layer.non_trainable_weights if w not in out)
+            out.extend(w for w in layer.non_trainable_weights if all(w is not o for o in out))
         return out
 
     @property
@@ -91,7 +91,8 @@ class LayerState:
         but not a weight)."""
         out = self.weights
         for layer in [self] + self.layers_flat:
-            out.extend(sg.state for sg in layer._seed_generators if sg.state not in out)
+            out.extend(sg.state for sg in layer._seed_generators
+                       if all(sg.state is not o for o in out))
         return out
 
     @property
@@ -107,7 +108,7 @@ class LayerState:
         out = [w for w in self._own_weights if w.trainable] + \
             [w for w in self._own_weights if not w.trainable]
         for layer in self._tracked_layers():
-            out.extend(w for w in layer._ordered_weights() if w not in out)
+            out.extend(w for w in layer._ordered_weights() if all(w is not o for o in out))
         return out
 
     def get_weights(self):
