@@ -16,18 +16,21 @@ from .nn import (batch_normalization, binary_crossentropy, categorical_crossentr
                  sigmoid, softmax, sparse_categorical_crossentropy)
 from .numpy import (abs, absolute, add, amax, amin, argmax, broadcast_to, cast, clip, concatenate,
                     digitize, divide, dot, equal, exp, expand_dims, greater, greater_equal, less, less_equal,
-                    log, matmul, max, maximum, mean, min, minimum, multiply, negative, ones,
-                    reshape, round, rsqrt, shape, sign, size, sqrt, square, squeeze, std,
+                    is_tensor, log, matmul, max, maximum, mean, min, minimum, multiply,
+                    ndim, negative, ones, reshape, round, rsqrt, shape, sign, size, sqrt,
+                    square, squeeze, std,
                     subtract, sum,
                     take, tanh, transpose, true_divide, var, zeros)
 from .numpy import any, not_equal, pad  # noqa: A004 - Keras's names
 from .conv import (average_pool, conv, conv_transpose, depthwise_conv, max_pool,
                    separable_conv)
 from .einsum import einsum
-from . import arrays, elementwise_math, indexing, logic, math_extra
+from . import (array_creation, arrays, elementwise_math, indexing, logic, math_extra,
+               matrices, reductions)
 
 # The modules above list their public ops in __all__ (one module per family of ops).
-for _module in (arrays, elementwise_math, indexing, logic, math_extra):
+for _module in (array_creation, arrays, elementwise_math, indexing, logic, math_extra,
+                matrices, reductions):
     globals().update({_n: getattr(_module, _n) for _n in _module.__all__})
 del _module
 
@@ -46,20 +49,23 @@ def convert_to_numpy(x):
     return np.asarray(x)
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "Tensor", "Variable",
-                                                                    "activations", "core",
-                                                                    "loops", "nn", "numpy",
-                                                                    "symbolic", "windows",
-                                                                    "arrays", "elementwise_math",
-                                                                    "indexing", "logic",
-                                                                    "math_extra")]
+# Every public op, and the submodules Keras exposes (keras.ops.image, keras.ops.random);
+# the modules the ops are written in are not listed.
+__all__ = [n for n, v in list(globals().items())
+           if not n.startswith("_") and n not in ("np", "Tensor", "Variable")
+           and (not isinstance(v, type(np)) or n in ("image", "random"))]
+
+
+# Facts about a tensor, not ops on it: on a KerasTensor they answer at once (Keras's
+# ops.shape gives the symbolic shape) instead of becoming a layer of the model.
+_NOT_DISPATCHED = ("convert_to_numpy", "is_tensor", "ndim", "shape", "size")
 
 
 def _wrap_public_ops():
     from .symbolic import symbolic_dispatch
     for name in __all__:
         fn = globals()[name]
-        if callable(fn) and name not in ("convert_to_numpy",) and not isinstance(fn, type(np)):
+        if callable(fn) and name not in _NOT_DISPATCHED and not isinstance(fn, type(np)):
             globals()[name] = symbolic_dispatch(fn)
 
 
