@@ -263,7 +263,8 @@ for _part in (op_table_arrays, op_table_elementwise_math, op_table_indexing, op_
               op_table_math_extra):
     TABLE.update(_part.TABLE)
 
-NOT_OPS = {"convert_to_numpy", "convert_to_tensor", "shape", "size", "zeros", "ones"}
+NOT_OPS = {"convert_to_numpy", "convert_to_tensor", "shape", "size", "ndim", "is_tensor", "zeros",
+           "ones"}
 
 
 # Convolutions and poolings (fastkeras/ops/conv.py) against the loop references of

@@ -71,3 +71,14 @@ def test_fit_leaves_the_stopped_weights_and_trains_the_rest_as_keras(backend):
                                        err_msg=f"{name}/{i}")
     plans = [e.plan for e in model._steps._executors.values()]
     assert plans and not any(i.prim.name == "stop_gradient" for p in plans for i in p.instrs)
+
+
+def test_python_values_convert_to_32_bit_types_as_in_keras():
+    assert ops.convert_to_tensor([1, 2]).dtype == np.int32
+    assert ops.convert_to_tensor(3).dtype == np.int32
+    assert ops.convert_to_tensor([[1.5], [2.0]]).dtype == np.float32
+    assert ops.add(np.ones(2, "float32"), [1.0, 2.0]).dtype == np.float32
+    # NumPy arrays keep their dtype; ints past int32 keep 64 bits instead of wrapping
+    assert ops.convert_to_tensor(np.ones(2)).dtype == np.float64
+    assert ops.convert_to_tensor([2 ** 40]).dtype == np.int64
+    assert ops.convert_to_tensor(np.array([2 ** 40], "uint64"))[0] == 2 ** 40

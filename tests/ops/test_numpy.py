@@ -69,3 +69,17 @@ def test_maximum_gradient_is_split_at_ties():
     got = evaluate([ga, gb], {pa: a, pb: b}, backends.get("reference"))
     np.testing.assert_array_equal(got[0], [0.5, 1.0, 0.0])
     np.testing.assert_array_equal(got[1], [0.5, 0.0, 1.0])
+
+
+def test_shape_facts_answer_at_once_on_every_kind_of_value():
+    from fastkeras.graph import Graph
+    sym = keras.Input((4, 3))
+    assert (ops.shape(sym), ops.size(sym), ops.ndim(sym)) == ((None, 4, 3), None, 3)
+    assert not ops.is_tensor(sym)
+    arr = np.ones((2, 5), "float32")
+    assert (ops.shape(arr), ops.size(arr), ops.ndim(arr)) == ((2, 5), 10, 2)
+    assert ops.is_tensor(arr) and not ops.is_tensor([1.0]) and not ops.is_tensor(keras.Variable(1.0))
+    g = Graph("facts")
+    with g:
+        t = g.placeholder((2, 3), "float32")
+        assert (ops.shape(t), ops.size(t), ops.ndim(t), ops.is_tensor(t)) == ((2, 3), 6, 2, True)

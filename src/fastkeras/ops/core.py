@@ -26,7 +26,7 @@ def dtype_of(x):
         return None  # weak: takes the other operand's dtype
     if isinstance(x, (float, np.floating)):
         return None
-    return np.asarray(x).dtype.name
+    return convert(x).dtype.name
 
 
 def shape_of(x):
@@ -54,13 +54,20 @@ def convert(x, dtype=None):
     a = np.asarray(x)
     if dtype is not None:
         return a.astype(dtype, copy=False)
-    if a.dtype.kind == "f" and a.dtype.name not in _FLOATS:
-        return a.astype("float32")
-    if a.dtype.kind in "iu" and a.dtype.name not in DTYPES:
-        return a.astype("int32")
+    if a.dtype.kind == "f" and (a.dtype.name not in _FLOATS or _python_value(x)):
+        return a.astype("float32")  # Keras: Python floats are float32 (the backend floatx)
+    if a.dtype.kind in "iu" and (a.dtype.name not in DTYPES or _python_value(x)):
+        # Keras: Python ints are int32; values past int32 keep 64 bits rather than wrap.
+        fits = a.size == 0 or (-2 ** 31 <= a.min() and a.max() < 2 ** 31)
+        return a.astype("int32" if fits else "int64")
     if a.dtype.kind == "O":
         raise TypeError(f"Cannot convert {type(x).__name__} to a numeric tensor")
     return a
+
+
+def _python_value(x) -> bool:
+    """A Python number or a (nested) list/tuple of them, which NumPy would make 64-bit."""
+    return isinstance(x, (int, float, list, tuple)) and not isinstance(x, (bool, np.generic))
 
 
 def result_dtype(*xs) -> str:

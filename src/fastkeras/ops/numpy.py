@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..graph import bind
+from ..graph import Tensor, bind
 from .core import (binary_op, convert, dtype_of, promote, shape_of, standardize_dtype,
                    stop_gradient, unary_op)
 
@@ -248,11 +248,25 @@ def cast(x, dtype):
 
 
 def size(x):
-    return math.prod(shape_of(x))
+    """The number of elements; None for a symbolic tensor with an unknown dimension."""
+    dims = shape_of(x)
+    return None if None in dims else math.prod(dims)
 
 
 def shape(x):
+    """The shape as a tuple (None for unknown dimensions of a symbolic tensor)."""
     return tuple(shape_of(x))
+
+
+def ndim(x):
+    return len(shape_of(x))
+
+
+def is_tensor(x):
+    """Whether `x` is what fastkeras's ops compute on and return: a NumPy array eagerly
+    (Keras-JAX's jax.Array), a traced graph tensor in a step; Variables and symbolic
+    KerasTensors are not tensors (as in Keras)."""
+    return isinstance(x, (np.ndarray, Tensor))
 
 
 def zeros(shape, dtype="float32"):
