@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import platform
+import warnings
 
 from . import backends
 # One number for every backend: the references' clip (and the C++ kernels', checked by test).
@@ -10,12 +12,120 @@ from .graph.primitives.losses import EPSILON as _EPSILON
 _FLOATX = "float32"
 
 
+# keras.config's debugging caps and flags (Keras reads the caps from these variables too).
+_MAX_EPOCHS = int(os.environ["KERAS_MAX_EPOCHS"]) if "KERAS_MAX_EPOCHS" in os.environ else None
+_MAX_STEPS_PER_EPOCH = (int(os.environ["KERAS_MAX_STEPS_PER_EPOCH"])
+                        if "KERAS_MAX_STEPS_PER_EPOCH" in os.environ else None)
+_FLAGS = {"interactive_logging": True, "traceback_filtering": True, "flash_attention": None}
+
+
 def epsilon():
     return _EPSILON
 
 
+def set_epsilon(value):
+    """Only the built-in value: the clip epsilon is compiled into the loss kernels, so
+    another value could not reach them."""
+    if value != _EPSILON:
+        raise NotImplementedError(f"set_epsilon: fastkeras's losses clip with epsilon="
+                                  f"{_EPSILON}, which is built into its kernels; other values "
+                                  f"are not supported. Received: {value!r}")
+
+
 def floatx():
     return _FLOATX
+
+
+def set_floatx(value):
+    """Only 'float32': fastkeras's kernels compute in float32."""
+    accepted = {"bfloat16", "float16", "float32", "float64"}
+    if value not in accepted:
+        raise ValueError(f"Unknown `floatx` value: {value}. Expected one of {accepted}")
+    if value != _FLOATX:
+        raise NotImplementedError(f"set_floatx({value!r}) is not supported by fastkeras: its "
+                                  "kernels compute in 'float32', the only supported floatx.")
+
+
+def dtype_policy():
+    """The global DTypePolicy (always 'float32' in fastkeras)."""
+    from .dtype_policies import dtype_policy as current
+    return current()
+
+
+def set_dtype_policy(policy):
+    from .dtype_policies import set_dtype_policy as set_policy
+    set_policy(policy)
+
+
+def max_epochs():
+    """The cap on fit()'s `epochs` (None: no cap)."""
+    return _MAX_EPOCHS
+
+
+def set_max_epochs(max_epochs):
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = max_epochs
+
+
+def max_steps_per_epoch():
+    """The cap on steps per epoch (None: no cap). Stored only: see docs/api-coverage.md."""
+    return _MAX_STEPS_PER_EPOCH
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
+
+
+def capped_epochs(epochs):
+    """fit()'s epochs under the max_epochs cap, warning as Keras does when it applies."""
+    if _MAX_EPOCHS and _MAX_EPOCHS < epochs:
+        warnings.warn(f"Limiting epochs to {_MAX_EPOCHS}")
+        return _MAX_EPOCHS
+    return epochs
+
+
+# Flags Keras scripts toggle; fastkeras keeps them (its progress bars print either way and it
+# filters no tracebacks; it has no flash attention).
+def enable_interactive_logging():
+    _FLAGS["interactive_logging"] = True
+
+
+def disable_interactive_logging():
+    _FLAGS["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled():
+    return _FLAGS["interactive_logging"]
+
+
+def enable_traceback_filtering():
+    _FLAGS["traceback_filtering"] = True
+
+
+def disable_traceback_filtering():
+    _FLAGS["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled():
+    return _FLAGS["traceback_filtering"]
+
+
+def enable_flash_attention():
+    _FLAGS["flash_attention"] = None  # Keras's "enabled": None, meaning "where possible"
+
+
+def disable_flash_attention():
+    _FLAGS["flash_attention"] = False
+
+
+def is_flash_attention_enabled():
+    """Keras's flag (None: enabled where possible); fastkeras has no flash attention."""
+    return _FLAGS["flash_attention"]
+
+
+def is_nnx_enabled():
+    return False  # a JAX (Flax NNX) feature
 
 
 def image_data_format():

@@ -6,8 +6,14 @@ from ..saving.object_registration import (CustomObjectScope, custom_object_scope
                                            get_custom_objects, get_registered_name,
                                            get_registered_object, register_keras_serializable)
 from .arrays import normalize, pad_sequences
+from .dtype_utils import standardize_dtype
+from .file_utils import get_file
+from .global_state import clear_session
+from .image_utils import array_to_img, img_to_array, load_img, save_img
+from .source_inputs import get_source_inputs
 from .dataset_split import split_dataset
 from .naming import to_snake_case, unique_name
+from .packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .plotting import plot_history
 from .py_dataset import PyDataset, Sequence
 from .random import set_random_seed
@@ -40,9 +46,31 @@ def to_categorical(x, num_classes=None):
     return out.reshape(shape + (num_classes,))
 
 
-__all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
-           "get_registered_name", "get_registered_object", "normalize", "pad_sequences",
+# Names whose modules import utils themselves: resolved on first use (PEP 562), since ops
+# import utils while the package is still being imported.
+_LAZY = {"is_keras_tensor": "..layers.keras_tensor",
+         "serialize_keras_object": "..saving.serialization_lib",
+         "deserialize_keras_object": "..saving.serialization_lib",
+         "enable_interactive_logging": "..config", "disable_interactive_logging": "..config",
+         "is_interactive_logging_enabled": "..config"}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    return getattr(importlib.import_module(_LAZY[name], __package__), name)
+
+
+__all__ = ["array_to_img", "clear_session", "deserialize_keras_object",
+           "disable_interactive_logging", "enable_interactive_logging", "get_file",
+           "get_source_inputs", "img_to_array", "is_interactive_logging_enabled",
+           "is_keras_tensor", "load_img", "save_img", "serialize_keras_object",
+           "standardize_dtype",
+           "CustomObjectScope", "custom_object_scope", "get_custom_objects",
+           "get_registered_name", "get_registered_object", "normalize", "pack_x_y_sample_weight",
+           "pad_sequences",
            "plot_history", "Progbar",
            "PyDataset", "register_keras_serializable", "Sequence", "set_random_seed",
            "split_dataset", "timeseries_dataset_from_array", "to_categorical",
-           "to_snake_case", "unique_name"]
+           "to_snake_case", "unique_name", "unpack_x_y_sample_weight"]

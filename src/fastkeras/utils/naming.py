@@ -19,3 +19,9 @@ def unique_name(prefix: str) -> str:
 
 def reset_names():
     _counts.clear()
+
+
+def get_uid(prefix: str) -> int:
+    """Keras's `backend.get_uid`: 1, 2, ... per prefix, on the counters unique_name uses."""
+    _counts[prefix] += 1
+    return _counts[prefix]
