@@ -1,5 +1,6 @@
 """keras.random: SeedGenerator, uniform, normal, dropout — from the counter-based `random`
 primitive (graph/primitives/random.py), so a seed gives the same numbers on every backend.
+The draws built from several of these (randint, gamma, ...) are in ops/random_more.py.
 
 A SeedGenerator's state is an int64 counter variable. Each traced step reads it, draws its
 numbers from (seed, counter, stream) and increments it once (an effect, after the step's
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Variable, bind, current_graph
+from ..utils.dtype_utils import is_float_dtype
 from ..utils.random import generator
 from .core import convert, shape_of, standardize_dtype
 
@@ -29,8 +31,10 @@ class SeedGenerator:
         self.state = Variable(value=np.array(0, dtype=np.int64), dtype="int64",
                               trainable=False, name="seed_generator_state")
 
-    def draw(self):
-        """(counter tensor or value, seed, stream) for one draw in the current trace or now."""
+    def draw(self, streams=1):
+        """(counter tensor or value, seed, first stream) for one draw in the current trace or
+        now, with `streams` consecutive streams (first .. first + streams - 1) for a draw made
+        of several primitive calls: eager and traced, they see the same (counter, stream)s."""
         graph = current_graph()
         if graph is None:
             counter = self.state.numpy()
@@ -39,11 +43,11 @@ class SeedGenerator:
         root = graph
         while root.parent is not None:
             root = root.parent
-        streams = root.notes.setdefault("rng_streams", {})
-        stream = streams.get(id(self), 0)
+        taken = root.notes.setdefault("rng_streams", {})
+        stream = taken.get(id(self), 0)
         if stream == 0:
             bind("increment", self.state)  # once per step, after the step's draws
-        streams[id(self)] = stream + 1
+        taken[id(self)] = stream + streams
         # The counter as the step starts (not the read-after-write value, one more): every
         # draw of a step uses the same counter and tells itself apart by `stream`.
         return graph.variable(self.state), self._initial_seed, stream
@@ -52,21 +56,30 @@ class SeedGenerator:
         return {"seed": self._initial_seed}
 
 
-def _draw(shape, seed, distribution, rate=0.0):
-    shape = tuple(int(d) for d in shape)
+def draws(seed, *requests):
+    """One draw per (shape, distribution[, rate]) request, each from its own stream of one
+    seed draw: the parts of a composite draw (gamma's normals and uniforms) are independent
+    and a SeedGenerator moves on once for all of them."""
+    if seed is None:
+        seed = SeedGenerator()  # a fresh generator: new numbers each call, as Keras
     if isinstance(seed, SeedGenerator):
-        counter, seed_value, stream = seed.draw()
+        counter, seed_value, stream = seed.draw(len(requests))
     else:
-        if seed is None:
-            seed = SeedGenerator()  # a fresh generator: new numbers each call, as Keras
-            counter, seed_value, stream = seed.draw()
-        else:
-            counter, seed_value, stream = np.array(0, np.int64), int(seed), 0
-    return bind("random", counter, shape=shape, seed=seed_value, stream=stream,
-                distribution=distribution, rate=float(rate))
+        counter, seed_value, stream = np.array(0, np.int64), int(seed), 0
+    return [bind("random", counter, shape=tuple(int(d) for d in shape), seed=seed_value,
+                 stream=stream + i, distribution=distribution, rate=float(rate[0]) if rate else 0.0)
+            for i, (shape, distribution, *rate) in enumerate(requests)]
 
 
-def _float_dtype(dtype):
+def _draw(shape, seed, distribution, rate=0.0):
+    return draws(seed, (shape, distribution, rate))[0]
+
+
+def float_dtype(dtype, op="uniform"):
+    """The dtype of draw `op`: Keras's ValueError for a non-float one; float32 only here."""
+    if dtype is not None and not is_float_dtype(dtype):
+        raise ValueError(f"`keras.random.{op}` requires a floating point `dtype`. "
+                         f"Received: dtype={dtype}")
     dtype = standardize_dtype(dtype or "float32")
     if dtype != "float32":
         raise NotImplementedError(f"keras.random draws float32 numbers; dtype={dtype!r} is "
@@ -75,7 +88,7 @@ def _float_dtype(dtype):
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    _float_dtype(dtype)
+    float_dtype(dtype)
     u = _draw(shape, seed, "uniform")
     if minval == 0.0 and maxval == 1.0:
         return u
@@ -83,7 +96,7 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    _float_dtype(dtype)
+    float_dtype(dtype, "normal")
     z = _draw(shape, seed, "normal")
     if mean == 0.0 and stddev == 1.0:
         return z
