@@ -10,6 +10,7 @@ import numpy as np
 from .. import ops
 from ..ops.core import shape_of
 from .confusion import EPSILON, ConfusionMetric, divide_no_nan, evenly_distributed
+from .traced_result import numpy_result
 
 # The spellings Keras accepts.
 CURVES = {"roc": "ROC", "ROC": "ROC", "pr": "PR", "PR": "PR", "prgain": "PRGAIN",
@@ -113,6 +114,7 @@ class AUC(ConfusionMetric):
                               np.maximum(tp[1:] + fn[1:], 0))
         return self._by_label(terms)
 
+    @numpy_result
     def result(self):
         if not self._built:
             return np.float32(0.0)

@@ -15,7 +15,9 @@ import numpy as np
 from .. import ops
 from ..losses.losses import squeeze_or_expand_to_same_rank
 from ..ops.core import convert, shape_of
+from . import traced_result
 from .metric import Metric
+from .traced_result import numpy_result, tracing
 
 NEG_INF = -1e10  # Keras's score for the entries top_k filters out
 EPSILON = 1e-7
@@ -148,6 +150,9 @@ class _ConfusionMatrixConditionCount(ConfusionMetric):
         self._add_counts(y_true, y_pred, sample_weight)
 
     def result(self):
+        if tracing():
+            counts = traced_result.read(self.accumulator)
+            return ops.reshape(counts, ()) if len(self.thresholds) == 1 else counts
         counts = self._count("accumulator")
         return counts[0] if len(self.thresholds) == 1 else counts
 
@@ -190,6 +195,10 @@ class _PrecisionRecall(ConfusionMetric):
                          class_id=self.class_id)
 
     def _ratio(self, other):
+        if tracing():
+            tp, oth = (traced_result.read(getattr(self, n)) for n in ("true_positives", other))
+            value = traced_result.divide_no_nan(tp, ops.add(tp, oth))
+            return ops.reshape(value, ()) if len(self.thresholds) == 1 else value
         tp = self._count("true_positives")
         value = divide_no_nan(tp, tp + self._count(other))
         return value[0] if len(self.thresholds) == 1 else value
@@ -246,6 +255,7 @@ class SensitivitySpecificityBase(ConfusionMetric):
         return {"recall": divide_no_nan(tp, tp + fn), "precision": divide_no_nan(tp, tp + fp),
                 "specificity": divide_no_nan(tn, tn + fp)}
 
+    @numpy_result
     def result(self):
         rates = self._rates()
         constrained, dependent = rates[self._constrained], rates[self._dependent]

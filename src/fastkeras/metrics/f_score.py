@@ -8,6 +8,7 @@ import numpy as np
 from .. import ops
 from ..ops.core import convert, shape_of
 from .metric import Metric
+from .traced_result import numpy_result
 
 EPSILON = 1e-7
 
@@ -78,6 +79,7 @@ class FBetaScore(Metric):
             var = getattr(self, name)
             var.assign(var + weighted_sum(value))
 
+    @numpy_result
     def result(self):
         if not self._built:
             return np.float32(0.0)

@@ -8,6 +8,7 @@ import numpy as np
 from .. import ops
 from ..ops.core import convert, shape_of
 from .metric import Metric
+from .traced_result import numpy_result
 
 EPSILON = 1e-7
 
@@ -70,6 +71,7 @@ class IoU(_IoUBase):
                              f"is [0, {num_classes}).")
         self.target_class_ids = list(target_class_ids)
 
+    @numpy_result
     def result(self):
         cm = np.asarray(self.total_cm.value, "float32")
         tp = np.diag(cm)

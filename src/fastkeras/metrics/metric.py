@@ -3,7 +3,8 @@
 A metric's state is a list of non-trainable Variables made with `add_variable`.
 `update_state` changes them with ops and `Variable.assign` (or the `accumulate` primitive),
 so the same code runs eagerly on the variables' arrays and, traced, as effects of the
-compiled step; `result()` reads the variables in Python after a chunk of steps.
+compiled step; `result()` reads the variables in Python after a chunk of steps (inside a
+traced custom step it is this step's value, or refuses: metrics/traced_result.py).
 
 The Mean family keeps a float64 `total` and `count` summed with `accumulate` (one effect
 each per step), which loses nothing over thousands of steps.
@@ -19,6 +20,7 @@ from ..losses.loss import apply_mask
 from ..losses.losses import squeeze_or_expand_to_same_rank
 from ..ops.core import convert, shape_of
 from ..utils.naming import to_snake_case
+from .traced_result import divide_no_nan, tracing
 
 
 class Metric:
@@ -133,6 +135,8 @@ class Mean(Reduce):
         self.add_values(values, sample_weight)
 
     def result(self):
+        if tracing():  # this step's value, from the state as this step's update left it
+            return ops.cast(divide_no_nan(self.total, self.count), "float32")
         count = float(self.count.value)
         return np.float32(float(self.total.value) / count if count else 0.0)
 
@@ -147,6 +151,8 @@ class Sum(Reduce):
         self.add_values(values, sample_weight)
 
     def result(self):
+        if tracing():
+            return ops.cast(self.total, "float32")
         return np.float32(self.total.value)
 
 

@@ -10,6 +10,7 @@ from ..losses.losses import mean_absolute_error, mean_squared_error, squeeze_or_
 from ..ops.core import convert, shape_of
 from .loss_functions import loss_function
 from .metric import Mean, MeanMetricWrapper, Metric
+from .traced_result import numpy_result, tracing
 
 
 class _NamedOnly(MeanMetricWrapper):
@@ -69,7 +70,8 @@ class RootMeanSquaredError(Mean):
         self.add_values(ops.square(ops.subtract(y_pred, y_true)), sample_weight)
 
     def result(self):
-        return np.float32(np.sqrt(super().result()))
+        mean = super().result()
+        return ops.sqrt(mean) if tracing() else np.float32(np.sqrt(mean))
 
 
 class R2Score(Metric):
@@ -119,6 +121,7 @@ class R2Score(Metric):
         size = float(np.prod(shape_of(y_true)))
         self.num_samples.assign(self.num_samples + np.float32(size))
 
+    @numpy_result
     def result(self):
         if not self._built:
             return np.float32(0.0)

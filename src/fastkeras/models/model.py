@@ -208,6 +208,8 @@ class Model(Trainer, Layer):
                                       "Model(inputs=..., outputs=...).")
         return self._functional.run(inputs, training=training)
 
+    call.fastkeras_default = True  # a subclass without call() of its own (trainers/io.py)
+
     def __call__(self, inputs, *args, **kwargs):
         if kwargs.get("training") is True and not any(
                 isinstance(x, (KerasTensor, Tensor)) for x in _flatten(

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from ..utils.packing import unpack_x_y_sample_weight
+
 
 def as_array(data, name, dtype="float32"):
     """A C-contiguous numeric array of `dtype` with at least one axis."""
@@ -96,10 +98,13 @@ def split_validation(arrays, validation_split):
 
 
 def unpack_validation_data(validation_data):
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
-                         f"val_sample_weight); received {type(validation_data).__name__}")
-    return (tuple(validation_data) + (None,))[:3]  # (x, y, sample weights or None)
+    """(x, y or None, sample weights or None) of fit's validation_data, read as Keras
+    reads it (unpack_x_y_sample_weight): x alone, (x,), (x, y) or (x, y, sample_weight)."""
+    if isinstance(validation_data, (tuple, list)) and not 1 <= len(validation_data) <= 3:
+        raise ValueError("`validation_data` must be x_val, (x_val,), (x_val, y_val) or "
+                         "(x_val, y_val, val_sample_weight); received a "
+                         f"{type(validation_data).__name__} of {len(validation_data)} entries")
+    return unpack_x_y_sample_weight(validation_data)
 
 
 def check_fit_arguments(epochs, initial_epoch, validation_freq, validation_split):

@@ -19,14 +19,44 @@ class MultiSpec(tuple):
     __slots__ = ()
 
 
+class NoTargets(tuple):
+    """Stands for y (and its spec) in data without targets: no arrays, and how the step's
+    `data` is packed, as Keras gives it (data_adapter_utils.pack_x_y_sample_weight, or
+    what a stream yields): `packing` 0 x alone, 1 (x,), 2 (x, None), 3 (x, None,
+    sample_weight); x given as a dict reaches the step as a dict (`x_is_dict`)."""
+
+    __slots__ = ()
+
+    def __new__(cls, packing, x_is_dict=False):
+        return super().__new__(cls, (int(packing), bool(x_is_dict)))
+
+    @property
+    def packing(self):
+        return self[0]
+
+    def pack(self, x, sample_weight, input_names=()):
+        if self[1] and isinstance(x, list) and input_names:  # the inputs by name, as given
+            x = dict(zip(input_names, x))
+        return (x, (x,), (x, None), (x, None, sample_weight))[self.packing]
+
+    @classmethod
+    def of_arrays(cls, x):
+        """fit(x) / evaluate(x) on arrays: a list or tuple of inputs goes as (x,)."""
+        return cls(1 if isinstance(x, (list, tuple)) else 0, isinstance(x, dict))
+
+
 def spec(a):
+    if isinstance(a, NoTargets):
+        return a
     if type(a) is tuple:
         return MultiSpec((tuple(v.shape[1:]), v.dtype.name) for v in a)
     return (tuple(a.shape[1:]), a.dtype.name)
 
 
 def flat(a):
-    """The data arrays of x or y: a tuple's entries, or the one array."""
+    """The data arrays of x or y: a tuple's entries, or the one array (none: no y)."""
+    if isinstance(a, NoTargets):
+        return []
     return list(a) if type(a) is tuple else [a]
 
 
@@ -51,6 +81,8 @@ def split(x, y, sw, validation_split, weigh_validation):
     nx, ny = len(flat(x)), len(flat(y))
 
     def pack(arrays, like):
+        if isinstance(like, NoTargets):  # no y
+            return like
         return tuple(arrays) if type(like) is tuple else arrays[0]
 
     val_sw = weights.pack(val[nx + ny:], sw) if weigh_validation else None
@@ -172,6 +204,17 @@ def predict(model, x, batch_size=None):
 _STRUCTS = (list, tuple, dict)
 
 
+def _targetless_weights(packing, sample_weight, class_weight):
+    """Weights of data without y: Keras packs x alone, dropping `sample_weight`, unless a
+    stream yields (x, None, sample_weight); class weights need the targets' classes."""
+    if class_weight is not None:
+        raise ValueError("`class_weight` needs targets to weigh their classes, but no `y` "
+                         "was given. Pass `y`, or leave out `class_weight`.")
+    if packing.packing != 3 or sample_weight is None:
+        return None
+    return weights.sample_weights(None, len(sample_weight), sample_weight)
+
+
 class TrainerData:
     """The Trainer's data preparation: one array for a model of one input and one output
     (unchanged, the fast path), the structured path above otherwise."""
@@ -195,6 +238,8 @@ class TrainerData:
             return x
         x = data_utils.as_array(x, name, self._input_dtype())
         data_utils.check_finite(x, name)
+        if self._functional is None and getattr(self.call, "fastkeras_default", False):
+            return x  # no call() (Keras's VAE example): x is its train_step's alone
         self._build_for(x.shape)
         data_utils.check_features(x, self._input_shape(), name)
         self._check_ids(x, name)
@@ -228,6 +273,8 @@ class TrainerData:
         return found
 
     def _prepare_xy(self, x, y, xname="x", yname="y"):
+        if isinstance(y, NoTargets):  # inputs only (fit(x)): the step packs x as Keras
+            return self._prepare_x(x, xname), y
         if self._functional is not None and (self._structured_io or type(x) in _STRUCTS or
                                              type(y) in _STRUCTS):
             x = prepare_x(self, x, xname, check_sizes=False)  # checked with y's sizes
@@ -268,6 +315,8 @@ class TrainerData:
                         on_batch=False):
         """The steps' weights (weights.py) for prepared `labels`; `y_given` is y as given,
         whose structure per-output weights must match."""
+        if isinstance(labels, NoTargets):
+            return _targetless_weights(labels, sample_weight, class_weight)
         fg = self._functional
         make = weights.on_batch_weights if on_batch else weights.sample_weights
         n = len(labels[0]) if type(labels) is tuple else len(labels)

@@ -6,9 +6,10 @@ batch's, not an epoch mean (a metric's `result()` is its own running mean alread
 A step is traced once into the native step, so each returned tensor is written, every step,
 into a state variable of its own (one per step kind, key, shape and dtype, kept for the
 model's life so that every trace of a kind shares them); the logs are read from those
-variables after the steps ran. A metric's `result()` is computed outside the step: a log
-holding one is that metric's result when the logs are read (after the last step, as
-Keras's). Numbers the step returns are constants of its trace.
+variables after the steps ran. A metric's `result()` returned as it is is read from the
+metric when the logs are read (after the last step, as Keras's); computed with, it is this
+step's value, or raises where the metric's result is NumPy (metrics/traced_result.py).
+Numbers the step returns are constants of its trace.
 
 A returned tensor computed after a variable was written in the step sees the written value
 (graph/step_writes.py); a Variable returned as it is is read after all the step's
@@ -23,6 +24,7 @@ import numpy as np
 from ..callbacks.callback_list import plain_logs
 from ..graph import Tensor, Variable, bind, current_graph
 from ..metrics.metric import Metric
+from ..metrics.traced_result import UntracedResult
 from ..ops.core import convert
 
 
@@ -95,6 +97,8 @@ class StepLogs:
         found = self._results.get(id(value))
         if found is not None and found[0] is value:
             return found[1]  # read from the metric when the logs are read
+        if isinstance(value, UntracedResult):  # of a metric the model does not hold
+            return value.metric
         if isinstance(value, Variable):
             value = current_graph().variable(value)
         if not isinstance(value, Tensor):
@@ -143,8 +147,10 @@ def _metrics_of(model):
 @contextmanager
 def _watching_results(model):
     """While a step is traced, every value the model's metrics' result() returns is kept
-    (by identity) with its metric: `result()` there is of the trace's moment, not of a
-    step's, so a log holding it is read from the metric instead."""
+    (by identity) with its metric: a log holding it as it is is read from the metric after
+    the steps. A result that is not traced (a user's metric computing it in NumPy) is a
+    constant of the trace: it becomes an UntracedResult, which refuses to be computed
+    with."""
     results = {}
     wrapped = []
     for metric in _metrics_of(model):
@@ -153,6 +159,8 @@ def _watching_results(model):
 
         def result(_original=metric.result, _metric=metric):
             value = _original()
+            if _is_number(value):
+                value = UntracedResult(_metric)
             results[id(value)] = (value, _metric)
             return value
 

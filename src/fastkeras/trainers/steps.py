@@ -21,7 +21,7 @@ from ..layers.masks import get_keras_mask
 from ..losses.losses import reduce_values
 from ..ops.core import convert, shape_of
 from . import sharding, weights
-from .io import MultiSpec
+from .io import MultiSpec, NoTargets
 from .multi_output import update_metrics
 from .step_logs import StepLogs
 
@@ -72,17 +72,37 @@ def _trace_supervised(model, name, batch, x_spec, y_spec, train, weighted):
     pack_x, pack_y = _packers(model)
     with g:
         inputs, x = _placeholders(g, batch, x_spec, "x", pack_x)
-        y_flat, y_true = _placeholders(g, batch, y_spec, "y", pack_y)
+        no_targets = isinstance(y_spec, NoTargets)  # fit(x) without y
+        y_flat, y_true = ([], None) if no_targets else \
+            _placeholders(g, batch, y_spec, "y", pack_y)
         inputs += y_flat
         sw_flat, sw = weights.placeholders(g, batch, weighted, pack_y)
         inputs += sw_flat
         step = model.train_step if train else model.test_step
         if overridden(step):  # the user's step: traced as it is, no per-sample values
-            model._steps.logs.trace("train" if train else "test", model, step,
-                                    (x, y_true) + ((sw,) if weighted else ()))
+            data = y_spec.pack(x, sw, _input_names(model)) if no_targets else \
+                (x, y_true) + ((sw,) if weighted else ())
+            model._steps.logs.trace("train" if train else "test", model, step, data)
         else:
+            if no_targets:
+                _check_targetless(model)
             supervised_step(model, x, y_true, sw, train)
     return g, inputs, []
+
+
+def _input_names(model):
+    fg = model._functional
+    return fg.input_names if fg is not None and fg.host is None else ()
+
+
+def _check_targetless(model):
+    """The built-in step without y: Keras's compiled loss and metrics fail on y=None, so
+    they are refused here by name; a model whose only losses are add_loss() trains."""
+    if model.loss is not None or model._metric_specs or model._weighted_specs:
+        raise ValueError(
+            "The compiled loss and metrics need targets: fit() and evaluate() got inputs "
+            "only (no `y`). Pass `y`, or compile without `loss` and `metrics` where the "
+            "model's losses are its own (add_loss(), or a custom train_step / test_step).")
 
 
 def supervised_step(model, x, y_true, sw, train):
@@ -154,6 +174,8 @@ def default_loss(model, y_true, y_pred, sample_weight=None):
     outputs = model._compiled_outputs
     if outputs is not None:
         values, loss = None, outputs.loss(y_true, y_pred, sample_weight)
+    elif model.loss is None:  # no compiled loss: the add_loss() terms alone (Keras's)
+        values, loss = None, None
     else:
         values = model.loss.call(y_true, y_pred)
         loss = reduce_values(values, model.loss.reduction, sample_weight, y_pred)
@@ -163,7 +185,9 @@ def default_loss(model, y_true, y_pred, sample_weight=None):
         extra = convert(extra)
         if shape_of(extra):  # Keras sums a non-scalar loss
             extra = bind("sum", extra, axes=None)
-        loss = bind("add", loss, convert(extra, loss.dtype))
+        loss = extra if loss is None else bind("add", loss, convert(extra, loss.dtype))
+    if loss is None:
+        raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
     return values, loss
 
 

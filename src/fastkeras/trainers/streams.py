@@ -259,7 +259,8 @@ class Stream:
         if first is None:
             return 0, None, None
         parts, leaves, sig = _flatten(_standardize(first, self.src.kind))
-        rows = sig[1][0][0][0] if sig[1] else 1
+        sig = (sig, _packing(first))
+        rows = sig[0][1][0][0][0] if sig[0][1] else 1
         k = max(1, min(chunks.next(limit, seen), MAX_CHUNK_ROWS // max(rows, 1)))
         bufs = self._buffers_for(sig, leaves, k)
         _copy(bufs, leaves, 0, rows)
@@ -270,7 +271,7 @@ class Stream:
             if batch is None:
                 break
             _, leaves, bsig = _flatten(_standardize(batch, kind))
-            if bsig != sig:
+            if (bsig, _packing(batch)) != sig:
                 return count, (parts, sig, rows), batch
             _copy(bufs, leaves, count * rows, rows)
             count += 1
@@ -290,9 +291,8 @@ class Stream:
         arrays = [b[:n] for b in self._buffers[key]]
         x, y, sw = _unflatten(parts, arrays)
         model = self.model
-        if y is None:
-            raise ValueError("fit() and evaluate() need targets: the batches hold inputs only "
-                             "(yield (x, y) or (x, y, sample_weight))")
+        if y is None:  # inputs only: the step gets the batch as yielded (Keras's)
+            y = io.NoTargets(key[1], isinstance(parts[0], tuple) and parts[0][0] == "dict")
         x, labels = model._prepare_xy(x, y)
         sw = model._sample_weights(y, labels, sw, self.class_weight)
         if self.kind == "train":
@@ -301,6 +301,12 @@ class Stream:
                                    weights.spec(sw))
         model._steps.claim()
         ex.run(io.data(x, labels, sw), None, 0, count, ())
+
+
+def _packing(batch):
+    """How Keras hands a batch without y to the step (io.NoTargets): a tuple as yielded,
+    (x,) for a PyDataset's lone array, a lone dict as it is."""
+    return len(batch) if isinstance(batch, (tuple, list)) else int(not isinstance(batch, dict))
 
 
 def _flatten(batch):

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import losses as losses_module, optimizers
+from .. import config as keras_config, losses as losses_module, optimizers
+from ..utils.packing import unpack_x_y_sample_weight
 from . import (array_epochs, compile_utils, data as data_utils, io, loops, multi_output,
                stream_predict, streams, weights)
 from .forward import BatchCache, ForwardCache, run_checked
@@ -93,23 +94,26 @@ class Trainer(io.TrainerData):
         pattern of Keras's TensorFlow guide), `self.optimizer.apply` and the metrics'
         `update_state`. The dict it returns becomes the logs (every key, each the last
         step's value: trainers/step_logs.py); returning None leaves them the metrics'."""
-        x, y, sample_weight = (tuple(data) + (None,))[:3]
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         supervised_step(self, x, y, sample_weight, True)
 
     train_step.fastkeras_default = True
 
     def test_step(self, data):
         """One evaluation step (Keras 3's hook), traced like train_step."""
-        x, y, sample_weight = (tuple(data) + (None,))[:3]
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         supervised_step(self, x, y, sample_weight, False)
 
     test_step.fastkeras_default = True
 
-    def _assert_compiled(self, method):
+    def _assert_compiled(self, method, targets=True):
+        """Without `targets` (inputs only) the loss may be the layers' add_loss() terms
+        alone, known once the step is traced (steps.default_loss names a missing one)."""
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
         custom_steps = overridden(self.train_step) or overridden(self.test_step)
-        if self.loss is None and not custom_compute_loss(self) and not custom_steps:
+        if targets and self.loss is None and not custom_compute_loss(self) and \
+                not custom_steps:
             raise ValueError(f"No loss to compute: provide a `loss` argument in `compile()` "
                              f"before calling `{method}()`.")
 
@@ -118,6 +122,11 @@ class Trainer(io.TrainerData):
         out = ([self._loss_tracker] if self.compiled else []) + list(self._compiled_metrics)
         if self._compiled_outputs is not None:  # each output's loss (Keras's CompileLoss)
             out += self._compiled_outputs.trackers
+        # Metrics held as attributes (a custom step's own): Keras tracks them too, so fit
+        # and evaluate reset them with the others.
+        from ..metrics.metric import Metric
+        out += [m for m in vars(self).values() if isinstance(m, Metric)
+                and m is not self._loss_tracker and all(m is not o for o in out)]
         return out
 
     @property
@@ -174,7 +183,8 @@ class Trainer(io.TrainerData):
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        self._assert_compiled("fit")
+        self._assert_compiled("fit", targets=y is not None)
+        epochs = keras_config.capped_epochs(epochs)  # keras.config.set_max_epochs
         data_utils.check_fit_arguments(epochs=epochs, initial_epoch=initial_epoch,
                                        validation_freq=validation_freq,
                                        validation_split=validation_split)
@@ -184,19 +194,13 @@ class Trainer(io.TrainerData):
                                     sample_weight, initial_epoch, steps_per_epoch,
                                     validation_steps, validation_batch_size, validation_freq)
         steps_per_epoch = array_epochs.check_steps("steps_per_epoch", steps_per_epoch)
-        if y is None:
-            raise ValueError("fit() needs targets: pass `y` (or a generator or PyDataset "
-                             "yielding (x, y))")
         verbose = data_utils.check_verbose(verbose)
         shuffle = array_epochs.check_shuffle(shuffle)
-        y_given = y
-        x, y = self._prepare_xy(x, y)
-        sw = self._sample_weights(y_given, y, sample_weight, class_weight)
+        x, y, sw = self._arrays(x, y, sample_weight, class_weight)
         val = None
         if validation_data is not None:
-            vx, vy_given, vsw = data_utils.unpack_validation_data(validation_data)
-            vx, vy = self._prepare_xy(vx, vy_given, "validation x", "validation y")
-            val = (vx, vy, self._sample_weights(vy_given, vy, vsw))
+            val = self._arrays(*data_utils.unpack_validation_data(validation_data),
+                               name="validation ")
         elif validation_split:
             (x, y, sw), val = io.split(x, y, sw, validation_split, sample_weight is not None)
         self._ensure_optimizer_built()
@@ -223,8 +227,7 @@ class Trainer(io.TrainerData):
                 x, y, sample_weight, class_weight, shuffle), steps_per_epoch, class_weight)
             train.reset()
         else:
-            xs, ys = self._prepare_xy(x, y)
-            sw = self._sample_weights(y, ys, sample_weight, class_weight)
+            xs, ys, sw = self._arrays(x, y, sample_weight, class_weight)
             train = self._batches_of("train", xs, ys, sw, batch_size, array_epochs.check_steps(
                 "steps_per_epoch", steps_per_epoch))
         val = None
@@ -241,10 +244,19 @@ class Trainer(io.TrainerData):
         """evaluate's steps over validation data: a stream, or (x, y[, sample_weight])."""
         if streams.is_stream(data):
             return streams.Stream(self, "test", streams.source(data), steps)
-        vx, vy_given, vsw = data_utils.unpack_validation_data(data)
-        vx, vy = self._prepare_xy(vx, vy_given, "validation x", "validation y")
-        return self._batches_of("test", vx, vy, self._sample_weights(vy_given, vy, vsw),
-                                batch_size, array_epochs.check_steps("validation_steps", steps))
+        vx, vy, vsw = self._arrays(*data_utils.unpack_validation_data(data),
+                                   name="validation ")
+        return self._batches_of("test", vx, vy, vsw, batch_size,
+                                array_epochs.check_steps("validation_steps", steps))
+
+    def _arrays(self, x, y, sample_weight=None, class_weight=None, name=""):
+        """(x, y, sample weights) of array data, prepared for the steps. Without y (inputs
+        only) y is an io.NoTargets: the steps get x as Keras packs it."""
+        y_given = y
+        if y is None:
+            y = io.NoTargets.of_arrays(x)
+        x, y = self._prepare_xy(x, y, name + "x", name + "y")
+        return x, y, self._sample_weights(y_given, y, sample_weight, class_weight)
 
     def _ensure_optimizer_built_if_ready(self):
         """The optimizer is built once the model is (a stream's first batch builds it)."""
@@ -261,7 +273,7 @@ class Trainer(io.TrainerData):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
-        self._assert_compiled("evaluate")
+        self._assert_compiled("evaluate", targets=y is not None)
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}")
         verbose = data_utils.check_verbose(verbose)
@@ -269,12 +281,7 @@ class Trainer(io.TrainerData):
             batches = streams.Stream(self, "test", streams.source(x, y, sample_weight), steps)
         else:
             steps = array_epochs.check_steps("steps", steps)
-            if y is None:
-                raise ValueError("evaluate() needs targets: pass `y`")
-            y_given = y
-            x, y = self._prepare_xy(x, y)
-            batches = self._batches_of("test", x, y,
-                                       self._sample_weights(y_given, y, sample_weight),
+            batches = self._batches_of("test", *self._arrays(x, y, sample_weight),
                                        batch_size, steps)
         cbs = loops.callback_list(self, callbacks, verbose, 1, batches.steps)
         logs = loops.evaluate(self, cbs, batches)
