@@ -57,6 +57,15 @@ Status arith(const OpCall& c) {
       break;
     case Op::minimum: broadcast_apply<T, T>(c, [](T x, T y) { return scalar::minimum(x, y); });
       break;
+    case Op::power: broadcast_apply<T, T>(c, [](T x, T y) { return scalar::lib::pow(x, y); });
+      break;
+    case Op::arctan2: broadcast_apply<T, T>(c, [](T x, T y) { return scalar::lib::atan2(x, y); });
+      break;
+    case Op::mod: broadcast_apply<T, T>(c, [](T x, T y) { return scalar::mod(x, y); }); break;
+    case Op::floor_divide:
+      broadcast_apply<T, T>(c, [](T x, T y) { return scalar::floor_divide(x, y); });
+      break;
+    case Op::select: broadcast_apply<T, T>(c, [](T x, T y) { return scalar::select(x, y); }); break;
     default: return Status::error("binary: %s is not an arithmetic op", op_name(c.op));
   }
   return Status::success();

@@ -357,3 +357,28 @@ CASES["col2im"] = [([_window_rng.uniform(-2, 2, _patches_shape(shape, k, s, d, p
 CASES["stop_gradient"] = [([_f(4, 3)], {}), ([np.array(2.5)], {}),
                           ([np.arange(-3, 3, dtype=np.int32).reshape(2, 3)], {}),
                           ([np.arange(5, dtype=np.int64)], {}), ([_f(2, 3) > 0], {})]
+
+# graph/primitives/elementwise_math.py, on their own draws (earlier cases keep theirs): each
+# unary op inside its domain; the binary ones over the broadcast layouts, mod's quotients
+# away from the integers where it jumps, select's condition 0 or 1 with a NaN (true).
+_math_rng = np.random.default_rng(77)
+
+
+def _u(lo, hi, *shape):
+    return _math_rng.uniform(lo, hi, size=shape)
+
+
+for _name, _lo, _hi in [("sin", -4, 4), ("cos", -4, 4), ("tan", -1.2, 1.2), ("arcsin", -0.9, 0.9),
+                        ("arccos", -0.9, 0.9), ("arctan", -4, 4), ("sinh", -3, 3),
+                        ("cosh", -3, 3), ("arcsinh", -4, 4), ("arccosh", 1.2, 4),
+                        ("arctanh", -0.9, 0.9), ("log1p", -0.8, 4), ("expm1", -3, 3),
+                        ("floor", -5, 5), ("ceil", -5, 5)]:
+    CASES[_name] = [([_u(_lo, _hi, *s)], {}) for s in UNARY_SHAPES]
+CASES["power"] = [([_u(0.3, 3, *a), _u(-2, 2, *b)], {}) for a, b in BROADCAST_PAIRS]
+CASES["arctan2"] = [([_u(-2, 2, *a), _u(-2, 2, *b)], {}) for a, b in BROADCAST_PAIRS]
+_DIVIDEND = np.array([[-5.3, -1.2, 0.4, 2.6, 7.1], [-3.3, 0.9, -0.6, 4.4, -7.7]])
+CASES["mod"] = [([_DIVIDEND, np.array([2.0, -1.5, 0.7, -0.35, 3.0])], {}),
+                ([_DIVIDEND, np.array([[1.25], [-2.1]])], {}), ([_DIVIDEND[0], np.array(-0.45)], {})]
+CASES["floor_divide"] = CASES["mod"]
+CASES["select"] = [([np.where(_u(0, 1, *a) > 0.5, 1.0, 0.0), _u(-2, 2, *b)], {})
+                   for a, b in BROADCAST_PAIRS] + [([np.array([np.nan, 0.0, 1.0]), _u(-2, 2, 3)], {})]

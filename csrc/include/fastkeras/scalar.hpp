@@ -69,6 +69,92 @@ FK_HD inline T minimum(T x, T y) {
   return (x < y || x != x) ? x : y;
 }
 
+// The C library's math by float type, one overload each for float and double. They have
+// internal linkage like everything here, so an ISA translation unit calling them never
+// shares an out-of-line copy with another (std::sin(float) and the like are inline
+// functions with external linkage: ew_impl.inc must not use them). On the device, CUDA's.
+namespace lib {
+#ifdef __CUDACC__
+#define FK_LIBM_CALL(name, suffix) ::name##suffix
+#else
+#define FK_LIBM_CALL(name, suffix) __builtin_##name##suffix
+#endif
+#define FK_LIBM(name, arity)                                                    \
+  FK_HD inline float name(FK_LIBM_PARAMS_##arity(float)) {                      \
+    return FK_LIBM_CALL(name, f)(FK_LIBM_ARGS_##arity);                         \
+  }                                                                             \
+  FK_HD inline double name(FK_LIBM_PARAMS_##arity(double)) {                    \
+    return FK_LIBM_CALL(name, )(FK_LIBM_ARGS_##arity);                          \
+  }
+#define FK_LIBM_PARAMS_1(T) T x
+#define FK_LIBM_ARGS_1 x
+#define FK_LIBM_PARAMS_2(T) T x, T y
+#define FK_LIBM_ARGS_2 x, y
+FK_LIBM(sin, 1) FK_LIBM(cos, 1) FK_LIBM(tan, 1) FK_LIBM(asin, 1) FK_LIBM(acos, 1)
+FK_LIBM(atan, 1) FK_LIBM(sinh, 1) FK_LIBM(cosh, 1) FK_LIBM(asinh, 1) FK_LIBM(acosh, 1)
+FK_LIBM(atanh, 1) FK_LIBM(log1p, 1) FK_LIBM(expm1, 1) FK_LIBM(floor, 1) FK_LIBM(ceil, 1)
+FK_LIBM(pow, 2) FK_LIBM(atan2, 2) FK_LIBM(fmod, 2) FK_LIBM(copysign, 2)
+#undef FK_LIBM
+#undef FK_LIBM_CALL
+#undef FK_LIBM_PARAMS_1
+#undef FK_LIBM_ARGS_1
+#undef FK_LIBM_PARAMS_2
+#undef FK_LIBM_ARGS_2
+}  // namespace lib
+
+// NumPy's divmod of floats (npymath's npy_divmod), in T's arithmetic as NumPy's float32
+// loop: the remainder from fmod (exact), moved to the divisor's sign; the quotient
+// (a - remainder) / b, less one where the remainder moved, snapped to the integer it
+// approximates. A zero divisor gives fmod's NaN and a / b. Returns the quotient (floor
+// division) and stores the remainder (mod).
+template <class T>
+FK_HD inline T divmod(T a, T b, T* remainder) {
+  T mod = lib::fmod(a, b);
+  if (b == T(0)) {
+    *remainder = mod;
+    return a / b;
+  }
+  T div = (a - mod) / b;
+  if (mod != T(0)) {
+    if ((b < T(0)) != (mod < T(0))) {
+      mod += b;
+      div -= T(1);
+    }
+  } else {
+    mod = lib::copysign(T(0), b);
+  }
+  T floordiv;
+  if (div != T(0)) {
+    floordiv = lib::floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+  } else {
+    floordiv = lib::copysign(T(0), a / b);
+  }
+  *remainder = mod;
+  return floordiv;
+}
+
+template <class T>
+FK_HD inline T mod(T a, T b) {
+  T r;
+  divmod(a, b, &r);
+  return r;
+}
+
+template <class T>
+FK_HD inline T floor_divide(T a, T b) {
+  T r;
+  return divmod(a, b, &r);
+}
+
+// x where c is nonzero (NaN counts), else -0.0: the additive identity, so
+// select(c, a) + select(!c, b) is where(c, a, b) bit for bit, and the branch not taken never
+// enters the sum (no NaN or inf leaks, ops/elementwise_math.py's where).
+template <class T>
+FK_HD inline T select(T c, T x) {
+  return c != T(0) ? x : T(-0.0);
+}
+
 template <class T>
 FK_HD inline T relu(T x) {
   return x < T(0) ? T(0) : x;  // NaN stays NaN

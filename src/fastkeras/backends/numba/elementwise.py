@@ -16,6 +16,12 @@ from ._common import broadcast_strides, collapse, contiguous, jit, layout, row_s
 NEGATIVE, EXP, LOG, SQRT, SQUARE, ABS, SIGN, RELU, SIGMOID, TANH, ERF = range(11)
 _UNARY = {"negative": NEGATIVE, "exp": EXP, "log": LOG, "sqrt": SQRT, "square": SQUARE,
           "abs": ABS, "sign": SIGN, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH, "erf": ERF}
+# NumPy's ufuncs, one code each (graph/primitives/elementwise_math.py).
+(SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN, SINH, COSH, ARCSINH, ARCCOSH, ARCTANH, LOG1P, EXPM1,
+ FLOOR, CEIL) = range(11, 26)
+_UNARY.update(sin=SIN, cos=COS, tan=TAN, arcsin=ARCSIN, arccos=ARCCOS, arctan=ARCTAN, sinh=SINH,
+              cosh=COSH, arcsinh=ARCSINH, arccosh=ARCCOSH, arctanh=ARCTANH, log1p=LOG1P,
+              expm1=EXPM1, floor=FLOOR, ceil=CEIL)
 
 # Gradient helpers (same-shape operands).
 RELU_GRAD, SIGMOID_GRAD, TANH_GRAD = range(3)
@@ -23,8 +29,10 @@ _GRAD = {"relu_grad": RELU_GRAD, "sigmoid_grad": SIGMOID_GRAD, "tanh_grad": TANH
 
 # Binary op codes.
 ADD, SUBTRACT, MULTIPLY, DIVIDE, EQUAL, GREATER, MAXIMUM, MINIMUM = range(8)
+POWER, ARCTAN2, MOD, FLOOR_DIVIDE, SELECT = range(8, 13)
 _BINARY = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY, "divide": DIVIDE,
-           "maximum": MAXIMUM, "minimum": MINIMUM}
+           "maximum": MAXIMUM, "minimum": MINIMUM, "power": POWER, "arctan2": ARCTAN2,
+           "mod": MOD, "floor_divide": FLOOR_DIVIDE, "select": SELECT}
 _COMPARE = {"equal": EQUAL, "greater": GREATER}
 
 
@@ -70,6 +78,67 @@ def _unary(op, x, out):
     elif op == ERF:
         for i in range(n):
             out[i] = math.erf(x[i])
+    else:
+        _unary_math(op, x, out)
+
+
+@jit
+def _unary_math(op, x, out):
+    for i in range(x.size):
+        v = x[i]
+        if op == SIN:
+            out[i] = np.sin(v)
+        elif op == COS:
+            out[i] = np.cos(v)
+        elif op == TAN:
+            out[i] = np.tan(v)
+        elif op == ARCSIN:
+            out[i] = np.arcsin(v)
+        elif op == ARCCOS:
+            out[i] = np.arccos(v)
+        elif op == ARCTAN:
+            out[i] = np.arctan(v)
+        elif op == SINH:
+            out[i] = np.sinh(v)
+        elif op == COSH:
+            out[i] = np.cosh(v)
+        elif op == ARCSINH:
+            out[i] = np.arcsinh(v)
+        elif op == ARCCOSH:
+            out[i] = np.arccosh(v)
+        elif op == ARCTANH:
+            out[i] = np.arctanh(v)
+        elif op == LOG1P:
+            out[i] = np.log1p(v)
+        elif op == EXPM1:
+            out[i] = np.expm1(v)
+        elif op == FLOOR:
+            out[i] = np.floor(v)
+        elif op == CEIL:
+            out[i] = np.ceil(v)
+
+
+@jit
+def _divmod(a, b, zero):
+    """NumPy's divmod of floats (npymath's npy_divmod, csrc's scalar::divmod) in the type of
+    `zero` (NumPy's ufuncs on scalars keep float32): (floor_divide, mod)."""
+    rem = np.fmod(a, b)
+    if b == zero:
+        return a / b, rem
+    div = (a - rem) / b
+    if rem != zero:
+        if (b < zero) != (rem < zero):
+            rem += b
+            div -= 1
+    else:
+        rem = np.copysign(zero, b)
+    if div != zero:
+        floordiv = np.floor(div)
+        if div - floordiv > 0.5:
+            floordiv += 1
+    else:
+        floordiv = np.copysign(zero, a / b)
+    return floordiv, rem
 
 
 @jit
@@ -102,6 +171,8 @@ def _arith_row(op, a, ap, sa, b, bp, sb, out, o, n):
                 r[j] = x if (x > y or x != x) else y
             else:
                 r[j] = x if (x < y or x != x) else y
+    elif op >= POWER:
+        _math_row(op, a, ap, sa, b, bp, sb, r, n)
     elif sa == 1 and sb == 1:
         x = a[ap:ap + n]
         y = b[bp:bp + n]
@@ -160,6 +231,25 @@ def _arith_row(op, a, ap, sa, b, bp, sb, out, o, n):
         elif op == DIVIDE:
             for j in range(n):
                 r[j] = a[ap + j * sa] / b[bp + j * sb]
+
+
+@jit
+def _math_row(op, a, ap, sa, b, bp, sb, r, n):
+    """_arith_row's rows of the elementwise_math ops (strided: none of them vectorises)."""
+    zero = r.dtype.type(0)
+    nzero = -zero
+    for j in range(n):
+        x, y = a[ap + j * sa], b[bp + j * sb]
+        if op == POWER:
+            r[j] = np.power(x, y)
+        elif op == ARCTAN2:
+            r[j] = np.arctan2(x, y)
+        elif op == MOD:
+            r[j] = _divmod(x, y, zero)[1]
+        elif op == FLOOR_DIVIDE:
+            r[j] = _divmod(x, y, zero)[0]
+        else:  # SELECT: y where x != 0 (NaN counts), else -0.0
+            r[j] = y if x != 0 else nzero
 
 
 @jit

@@ -84,9 +84,9 @@ def _binary_rule(name, float_only=True, out_dtype=None):
     return rule
 
 
-def _binary(name, ref, vjp, doc):
-    register(Primitive(name, _binary_rule(name), ref, vjp=vjp, diff_inputs=(0, 1), doc=doc,
-                       rows="elementwise", program_op=True))
+def _binary(name, ref, vjp, doc, costly=False, diff_inputs=(0, 1)):
+    register(Primitive(name, _binary_rule(name), ref, vjp=vjp, diff_inputs=diff_inputs, doc=doc,
+                       rows="elementwise", program_op=True, costly=costly))
 
 
 def _vjp_add(n, g):
