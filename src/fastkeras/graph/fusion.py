@@ -159,9 +159,10 @@ class _Fuser:
 
         def const(x):
             value = float(x.node.value.reshape(()).item())
-            if (value, x.dtype) not in consts:
-                consts[(value, x.dtype)] = ("i", emit(CONST, (value,), x.dtype))
-            return consts[(value, x.dtype)]
+            key = (value.hex(), x.dtype)  # by bits: -0.0 == 0.0 would share a register
+            if key not in consts:
+                consts[key] = ("i", emit(CONST, (value,), x.dtype))
+            return consts[key]
 
         def read(x):
             if _key(x) not in group.reg:
