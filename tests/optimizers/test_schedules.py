@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import fastkeras as keras
-from fastkeras import ops
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
 sys.path.insert(0, FIXTURES)
@@ -187,16 +186,3 @@ def test_bad_arguments_raise_as_keras():
         schedules.PiecewiseConstantDecay([1, 2], [0.1, 0.2])
     with pytest.raises(NotImplementedError, match="must override"):
         schedules.LearningRateSchedule()(0)
-
-
-def test_scalar_math_matches_numpy():
-    from fastkeras.optimizers.schedules import scalar_math
-    xs = np.array([-7.5, -1.0, -0.2, 0.0, 0.3, 1.0, 2.999, 3.0, 41.7], "float32")
-    for x in xs:
-        assert float(scalar_math.floor(x)) == np.floor(x)
-        assert float(scalar_math.ceil(x)) == np.ceil(x)
-    for x in np.linspace(-20, 20, 41).astype("float32"):
-        assert float(scalar_math.cos(x)) == pytest.approx(np.cos(np.float64(x)), abs=2e-7)
-    assert float(scalar_math.power(0.5, np.float32(3.0))) == pytest.approx(0.125, rel=1e-7)
-    assert float(scalar_math.power(0.0, np.float32(0.0))) == 1.0
-    assert float(ops.cast(scalar_math.where(True, 2.0, 3.0), "float32")) == 2.0

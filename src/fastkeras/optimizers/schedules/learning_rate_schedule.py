@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ... import ops
-from .scalar_math import ceil, cos, floor, power, where
+from ...ops import ceil, cos, floor, power, where
 
 
 def _f32(value):
