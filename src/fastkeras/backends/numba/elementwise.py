@@ -84,38 +84,54 @@ def _unary(op, x, out):
 
 @jit
 def _unary_math(op, x, out):
-    for i in range(x.size):
-        v = x[i]
-        if op == SIN:
-            out[i] = np.sin(v)
-        elif op == COS:
-            out[i] = np.cos(v)
-        elif op == TAN:
-            out[i] = np.tan(v)
-        elif op == ARCSIN:
-            out[i] = np.arcsin(v)
-        elif op == ARCCOS:
-            out[i] = np.arccos(v)
-        elif op == ARCTAN:
-            out[i] = np.arctan(v)
-        elif op == SINH:
-            out[i] = np.sinh(v)
-        elif op == COSH:
-            out[i] = np.cosh(v)
-        elif op == ARCSINH:
-            out[i] = np.arcsinh(v)
-        elif op == ARCCOSH:
-            out[i] = np.arccosh(v)
-        elif op == ARCTANH:
-            out[i] = np.arctanh(v)
-        elif op == LOG1P:
-            out[i] = np.log1p(v)
-        elif op == EXPM1:
-            out[i] = np.expm1(v)
-        elif op == FLOOR:
-            out[i] = np.floor(v)
-        elif op == CEIL:
-            out[i] = np.ceil(v)
+    """_unary's ops of graph/primitives/elementwise_math.py (a second function keeps each
+    compiled body small)."""
+    n = x.size
+    if op == SIN:
+        for i in range(n):
+            out[i] = np.sin(x[i])
+    elif op == COS:
+        for i in range(n):
+            out[i] = np.cos(x[i])
+    elif op == TAN:
+        for i in range(n):
+            out[i] = np.tan(x[i])
+    elif op == ARCSIN:
+        for i in range(n):
+            out[i] = np.arcsin(x[i])
+    elif op == ARCCOS:
+        for i in range(n):
+            out[i] = np.arccos(x[i])
+    elif op == ARCTAN:
+        for i in range(n):
+            out[i] = np.arctan(x[i])
+    elif op == SINH:
+        for i in range(n):
+            out[i] = np.sinh(x[i])
+    elif op == COSH:
+        for i in range(n):
+            out[i] = np.cosh(x[i])
+    elif op == ARCSINH:
+        for i in range(n):
+            out[i] = np.arcsinh(x[i])
+    elif op == ARCCOSH:
+        for i in range(n):
+            out[i] = np.arccosh(x[i])
+    elif op == ARCTANH:
+        for i in range(n):
+            out[i] = np.arctanh(x[i])
+    elif op == LOG1P:
+        for i in range(n):
+            out[i] = np.log1p(x[i])
+    elif op == EXPM1:
+        for i in range(n):
+            out[i] = np.expm1(x[i])
+    elif op == FLOOR:
+        for i in range(n):
+            out[i] = np.floor(x[i])
+    elif op == CEIL:
+        for i in range(n):
+            out[i] = np.ceil(x[i])
 
 
 @jit
