@@ -83,3 +83,16 @@ def test_shape_facts_answer_at_once_on_every_kind_of_value():
     with g:
         t = g.placeholder((2, 3), "float32")
         assert (ops.shape(t), ops.size(t), ops.ndim(t), ops.is_tensor(t)) == ((2, 3), 6, 2, True)
+
+
+def test_exp_reaches_the_float32_range_and_overflows_to_inf(backend):
+    # ln(FLT_MAX) = 88.72283...: exp is finite up to that float and +inf past it (as NumPy
+    # and JAX); below about -87.3 the native kernels flush to 0, as JAX's do.
+    x = np.float32([80.0, 88.5, 88.7, 88.72283935546875, 88.723, 89.0, np.inf, -np.inf, -87.0])
+    got = np.asarray(ops.exp(x))
+    with np.errstate(over="ignore"):
+        want = np.exp(x)
+    assert np.array_equal(np.isinf(got), np.isinf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=3e-7)
+    assert np.isnan(np.asarray(ops.exp(np.float32([np.nan])))).all()
