@@ -39,6 +39,12 @@ CASES = {
     "round": (lambda x: round(x * 3), [_X], lambda x: np.round(x * 3)),
     "round_ndigits": (lambda x: round(x, 1), [_X], lambda x: np.round(x, 1)),
     "mixed_expression": (lambda x, m: (abs(x[:, 0]) > 1) | m[:, 1], [_X, _M]),
+    "pow": (lambda x: x ** 2, [_X]),
+    "rpow": (lambda x: 2.0 ** x, [_X]),
+    "floordiv": (lambda x: x // 0.5, [_X]),
+    "rfloordiv": (lambda x: 3.0 // x, [_X]),
+    "mod": (lambda x: x % 0.75, [_X]),
+    "rmod": (lambda x: 3.0 % x, [_X]),
 }
 
 

@@ -43,6 +43,12 @@ CASES = {
     "getitem_take": (lambda v: v[..., [3, 0]], _W, lambda w: w[..., [3, 0]]),
     "round": (lambda v: round(v), _W, np.round),
     "round_ndigits": (lambda v: round(v, 1), _W, lambda w: np.round(w, 1)),
+    "pow": (lambda v: v ** 3, _W, lambda w: w ** 3),
+    "rpow": (lambda v: 2.0 ** v, _W, lambda w: 2.0 ** w),
+    "floordiv": (lambda v: v // 0.5, _W, lambda w: w // 0.5),
+    "rfloordiv": (lambda v: 3.0 // v, _W, lambda w: 3.0 // w),
+    "mod": (lambda v: v % 0.75, _W, lambda w: w % 0.75),
+    "rmod": (lambda v: 3.0 % v, _W, lambda w: 3.0 % w),
 }
 
 

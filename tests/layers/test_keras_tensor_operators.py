@@ -29,6 +29,8 @@ CASES = {
     "int_index": (lambda x: x[:, -1], (None,), lambda x: x[:, -1]),
     "round_neg": (lambda x: -round(x * 3), (None, 4), lambda x: -np.round(x * 3)),
     "array_on_the_left": (lambda x: 1.0 - x / 2, (None, 4), lambda x: 1.0 - x / 2),
+    "pow_floordiv_mod": (lambda x: (x ** 2) // 0.5 + 3.0 % (2.0 ** x), (None, 4),
+                         lambda x: (x ** 2) // 0.5 + 3.0 % (2.0 ** x)),
 }
 
 
