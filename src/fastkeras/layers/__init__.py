@@ -50,6 +50,12 @@ from .input_spec import InputSpec
 from .text_vectorization import TextVectorization
 from .spectral_normalization import SpectralNormalization
 from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
+from . import random_color, random_geometric
+
+# Modules that list their layers in __all__ (the image augmentation layers).
+for _module in (random_color, random_geometric):
+    globals().update({_n: getattr(_module, _n) for _n in _module.__all__})
+del _module
 
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
     GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
@@ -78,4 +84,4 @@ def serialize(layer):
 
 __all__ = sorted(n for n, v in dict(globals()).items()
                  if not n.startswith("_") and (isinstance(v, type) or callable(v))
-                 and n not in ("op_layer",))
+                 and n not in ("op_layer", "random_color", "random_geometric"))

@@ -181,3 +181,11 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
 resize = symbolic_dispatch(resize)  # a KerasTensor argument makes a functional-API layer
 
 __all__ = ["resize"]
+
+
+# The rest of keras.ops.image, one module per kind (each lists its ops in __all__).
+from . import image_color, image_geometry  # noqa: E402  (they may build on resize above)
+
+for _module in (image_color, image_geometry):
+    globals().update({_n: symbolic_dispatch(getattr(_module, _n)) for _n in _module.__all__})
+del _module
