@@ -9,8 +9,9 @@ namespace fk::ew {
 
 const Table& table() {
 #define FK_EW_TABLE(ns)                                                                  \
-  Table{#ns, ns::adam, ns::program_op, ns::random_uniform, ns::random_dropout,           \
-        ns::window_max_f32, ns::window_max_f64, ns::window_route_f32, ns::window_route_f64}
+  Table{#ns, ns::adam, ns::program_op, ns::exp_nonpositive, ns::random_uniform,           \
+        ns::random_dropout, ns::window_max_f32, ns::window_max_f64, ns::window_route_f32,    \
+        ns::window_route_f64}
   static const Table chosen = [] {
     switch (kernels::kernel_isa()) {
 #if defined(__x86_64__) || defined(_M_X64)

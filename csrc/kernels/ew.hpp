@@ -27,6 +27,9 @@ struct Table {
   // d = op(a, b) over n contiguous floats for one instruction of an elementwise program
   // (op an ops.def code, program_ops.inc); false for an op that is not a program op
   bool (*program_op)(int32_t op, const float* a, const float* b, float* d, int64_t n);
+  // y = e^x for x <= 0 (softmax's x - max): the activations' one-factor exp, which saturates
+  // instead of reaching inf (never needed there) and costs less than the exp op's
+  void (*exp_nonpositive)(const float* x, float* y, int64_t n);
   // d[i] = uniform [0, 1) number `first + i` of the stream `key` (scalar::random_uniform)
   void (*random_uniform)(uint64_t key, int64_t first, float* d, int64_t n);
   // d[i] = scalar::random_dropout(key, first + i, threshold, scale)
@@ -50,6 +53,7 @@ struct Table {
   namespace ns {                                                                          \
   void adam(float* var, const float* g, float* m, float* v, int64_t n, const AdamStep& s); \
   bool program_op(int32_t op, const float* a, const float* b, float* d, int64_t n);       \
+  void exp_nonpositive(const float* x, float* y, int64_t n);                              \
   void random_uniform(uint64_t key, int64_t first, float* d, int64_t n);                 \
   void random_dropout(uint64_t key, int64_t first, float* d, int64_t n, uint32_t threshold,  \
                       float scale);                                                          \
