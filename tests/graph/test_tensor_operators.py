@@ -144,3 +144,19 @@ def test_bitwise_ops_take_bools_only():
         ops.bitwise_and(np.array([1, 2], np.int32), np.array([3, 1], np.int32))
     with pytest.raises(NotImplementedError, match="bitwise_invert"):
         ops.bitwise_invert(np.array([1.0]))
+
+
+def test_arithmetic_promotes_mixed_operands_as_keras(backend):
+    # Same-dtype floats and Python numbers bind the primitive directly (what VJP rules
+    # write); an int tensor, mixed float widths or a NumPy array go through the public op.
+    ints, f32 = np.array([1, 2, 3], np.int32), np.float32([0.5, 1.5, 2.5])
+    g = Graph("promote")
+    with g:
+        i, f, d = (g.placeholder((3,), dt) for dt in ("int32", "float32", "float64"))
+        outs = [i + 1, f + i, f * d, 2 - i, f / np.float32(2), np.ones(3, np.float32) - f]
+    assert [o.dtype for o in outs] == ["float32", "float32", "float64", "float32", "float32",
+                                       "float32"]
+    got = evaluate(outs, {i: ints, f: f32, d: f32.astype(np.float64)}, backends.get(backend))
+    for a, b in zip(got, [ints + 1, f32 + ints, f32 * f32.astype(np.float64), 2 - ints,
+                          f32 / 2, 1 - f32]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

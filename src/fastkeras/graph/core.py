@@ -44,6 +44,24 @@ def _ops():
     return ops
 
 
+def _agree(a, b) -> bool:
+    """Operands a primitive takes as they are: float tensors of one dtype, or a float tensor
+    and a Python number (what VJP rules write)."""
+    dtypes = set()
+    for x in (a, b):
+        if isinstance(x, Tensor):
+            dtypes.add(x.dtype)
+        elif isinstance(x, bool) or not isinstance(x, (int, float)):
+            return False
+    return len(dtypes) == 1 and dtypes.pop() in ("float32", "float64")
+
+
+def _arith(name, a, b):
+    """bind(name, a, b) where the operands agree; otherwise the public op, which promotes
+    dtypes as Keras does (an int tensor plus 1, float32 with float64, a NumPy array)."""
+    return bind(name, a, b) if _agree(a, b) else getattr(_ops(), name)(a, b)
+
+
 class Tensor:
     """A symbolic value inside one Graph: the output `index` of `node`."""
 
@@ -64,14 +82,14 @@ class Tensor:
         return f"<Tensor shape={self.shape} dtype={self.dtype} from {self.node}>"
 
     # Arithmetic sugar for VJP rules and traced user code.
-    def __add__(self, o): return bind("add", self, o)
-    def __radd__(self, o): return bind("add", o, self)
-    def __sub__(self, o): return bind("subtract", self, o)
-    def __rsub__(self, o): return bind("subtract", o, self)
-    def __mul__(self, o): return bind("multiply", self, o)
-    def __rmul__(self, o): return bind("multiply", o, self)
-    def __truediv__(self, o): return bind("divide", self, o)
-    def __rtruediv__(self, o): return bind("divide", o, self)
+    def __add__(self, o): return _arith("add", self, o)
+    def __radd__(self, o): return _arith("add", o, self)
+    def __sub__(self, o): return _arith("subtract", self, o)
+    def __rsub__(self, o): return _arith("subtract", o, self)
+    def __mul__(self, o): return _arith("multiply", self, o)
+    def __rmul__(self, o): return _arith("multiply", o, self)
+    def __truediv__(self, o): return _arith("divide", self, o)
+    def __rtruediv__(self, o): return _arith("divide", o, self)
     def __neg__(self): return bind("negative", self)
 
     # The rest of the operators of Keras's tensors, through the public ops (imported when
