@@ -357,6 +357,10 @@ CASES["col2im"] = [([_window_rng.uniform(-2, 2, _patches_shape(shape, k, s, d, p
 CASES["stop_gradient"] = [([_f(4, 3)], {}), ([np.array(2.5)], {}),
                           ([np.arange(-3, 3, dtype=np.int32).reshape(2, 3)], {}),
                           ([np.arange(5, dtype=np.int64)], {}), ([_f(2, 3) > 0], {})]
+# custom_gradient: (arguments, then f's outputs) -> the outputs; the vjp attribute is the
+# user's grad_fn (here d/dx of x**2 on the one argument; tests/ops/test_control_flow.py).
+CASES["custom_gradient"] = [([_f(3), _f(3), _f(2, 2)], {"n_args": 1,
+                                                       "vjp": lambda cots: [cots[0] * 2.0]})]
 
 # graph/primitives/elementwise_math.py, on their own draws (earlier cases keep theirs): each
 # unary op inside its domain; the binary ones over the broadcast layouts, mod's quotients

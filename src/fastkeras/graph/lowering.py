@@ -11,7 +11,10 @@ follows.
 stop_gradient (graph/primitives/stop_gradient.py) only mattered to autodiff: its readers
 read its input instead and the node goes. One value keeps one Tensor object (later passes
 move tensors between nodes), so an output that a plan root holds cannot simply alias the
-input's: it becomes a zero-copy reshape of the input (the memory planner's view) instead."""
+input's: it becomes a zero-copy reshape of the input (the memory planner's view) instead.
+
+custom_gradient (graph/primitives/custom_gradient.py) only mattered to autodiff too: its
+outputs become the values f computed (zero-copy reshapes of them)."""
 
 from __future__ import annotations
 
@@ -55,10 +58,15 @@ def _lower_scan(graph: Graph, node):
         for parts, y in zip(ys, y_t):
             parts[t] = y
     values = carries + [_stack(p) for p in ys] + [_stack(p) for p in history]
-    # Each output Tensor object takes the place of the value that replaces it, so that
-    # one value keeps one Tensor object (later passes move tensors between nodes): a value
-    # from before the lowering (a carry passed through unchanged) gets a fresh zero-copy
-    # reshape to stand for it first.
+    _take_place(graph, node, values, first_new)
+
+
+def _take_place(graph: Graph, node, values, first_new):
+    """node's outputs become `values` (first_new: the first node the lowering added) and
+    node goes. Each output Tensor object takes the place of the value that replaces it, so
+    that one value keeps one Tensor object (later passes move tensors between nodes): a
+    value from before the lowering (a carry passed through unchanged) gets a fresh
+    zero-copy reshape to stand for it first."""
     fresh = [v if v.node.id >= first_new else bind("reshape", v, shape=tuple(v.shape))
              for v in values]
     swap = {id(new): old for old, new in zip(node.outputs, fresh)}
@@ -73,6 +81,12 @@ def _lower_scan(graph: Graph, node):
 def _lower_scans(graph: Graph, nodes, roots):
     for node in nodes:
         _lower_scan(graph, node)
+
+
+def _lower_custom_gradients(graph: Graph, nodes, roots):
+    """Readers of a custom_gradient node read the outputs f computed (its last inputs)."""
+    for node in nodes:
+        _take_place(graph, node, node.inputs[node.attrs["n_args"]:], len(graph.nodes))
 
 
 def _lower_stop_gradients(graph: Graph, nodes, roots):
@@ -95,7 +109,8 @@ def _lower_stop_gradients(graph: Graph, nodes, roots):
 
 # How each lowered primitive is written out: fn(graph, its pending nodes in graph order,
 # roots), roots being the ids of the Tensor objects plan roots hold (None: unknown, all).
-_LOWERINGS = {"scan": _lower_scans, "stop_gradient": _lower_stop_gradients}
+_LOWERINGS = {"scan": _lower_scans, "stop_gradient": _lower_stop_gradients,
+              "custom_gradient": _lower_custom_gradients}
 
 
 def lower(graph: Graph, uses=None):

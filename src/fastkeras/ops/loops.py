@@ -14,9 +14,14 @@ from ..graph.primitives.scan import trace_body
 
 
 def _flatten(tree):
-    """(leaves, rebuild): tensors/arrays of a nested list/tuple structure (None: no leaf)."""
+    """(leaves, rebuild): tensors/arrays of a nested list/tuple/dict structure (None: no
+    leaf)."""
     if tree is None:
         return [], lambda leaves: None
+    if isinstance(tree, dict):  # keys in sorted order, as Keras's (and JAX's) trees
+        keys = sorted(tree)
+        leaves, rebuild_values = _flatten([tree[k] for k in keys])
+        return leaves, lambda leaves: dict(zip(keys, rebuild_values(leaves)))
     if isinstance(tree, (list, tuple)):
         parts = [_flatten(t) for t in tree]
         sizes = [len(p[0]) for p in parts]

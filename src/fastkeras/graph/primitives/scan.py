@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core import Graph, Tensor, bind
+from ..core import Graph, Tensor, bind, current_graph
 from ..primitive import FLOAT_DTYPES, Primitive, register
 
 
@@ -142,13 +142,15 @@ def _vjp(node, gouts):
         dc, acc = carries[:n_c], carries[n_c:]
         c, x, dy, dh = (slices[:n_c], slices[n_c:n_c + n_x],
                         slices[n_c + n_x:n_c + n_x + len(ys)], slices[n_c + n_x + len(ys):])
-        sub = carries[0].graph
+        sub = current_graph()  # the body graph being traced (there may be no carries)
         # The forward step again, on the captured values of the outer scan.
         mapping = dict(zip(body.placeholders, c + x + [sub.capture(k) for k in consts]))
         c_out, y_out = inline(body, mapping, sub)
         terms = [bind("sum", bind("multiply", a, b), axes=None)
                  for a, b in zip(c_out + y_out, dc + dy) if a.dtype in FLOAT_DTYPES]
         wrt = c + x + [mapping[p] for p in body.consts_in]
+        if len({t.dtype for t in terms}) > 1:  # float32 and float64 carries: sum in float64
+            terms = [bind("cast", t, dtype="float64") for t in terms]
         if terms:
             total = terms[0]
             for t in terms[1:]:
@@ -157,8 +159,11 @@ def _vjp(node, gouts):
         else:
             grads = [None] * len(wrt)
         grads = [g if g is not None else _zeros(sub, w) for g, w in zip(grads, wrt)]
-        dc_in = [bind("add", g, h) for g, h in zip(grads[:n_c], dh)]
-        acc_out = [bind("add", a, g) for a, g in zip(acc, grads[n_c + n_x:])]
+        # (an integer carry or capture has no gradient: its zeros pass through)
+        dc_in = [bind("add", g, h) if g.dtype in FLOAT_DTYPES else g
+                 for g, h in zip(grads[:n_c], dh)]
+        acc_out = [bind("add", a, g) if g.dtype in FLOAT_DTYPES else a
+                   for a, g in zip(acc, grads[n_c + n_x:])]
         return dc_in + acc_out, grads[n_c:n_c + n_x]
 
     carry_specs = [(t.shape, t.dtype) for t in fin] + [(k.shape, k.dtype) for k in consts]
