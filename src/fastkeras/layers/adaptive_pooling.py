@@ -3,49 +3,27 @@ length L pooled into `output_size` bins, bin i covering [floor(i*L/n), ceil((i+1
 (Keras's bins, PyTorch's too; they overlap when n does not divide L, and repeat inputs
 when n > L).
 
-Bins are static, and both poolings are separable, so each axis is pooled on its own: the
-average is a constant (L, n) matrix of 1/bin-size entries applied with a matmul
-(ops/image.py's map_axis), the max is one slice + max per bin, concatenated. Gradients are
-those of the ops: the max's goes to every maximal element of a bin."""
+The pooling itself is ops.adaptive_average_pool / ops.adaptive_max_pool (ops/nn_extra.py:
+each spatial axis pooled on its own, the average as one constant-matrix matmul, the max
+as one slice + max per bin); the layers add Keras's argument checks and config."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import config
-from ..ops.core import shape_of
-from ..ops.image import map_axis, slice_axis
-from ..ops.numpy import concatenate, max as reduce_max
+from ..ops import nn_extra
+from ..ops.nn_extra import adaptive_average_pool, adaptive_max_pool
 from .conv_base import check_input_rank
 from .layer import Layer, shown_shape
 
 
-def adaptive_bins(length, bins):
-    """[(start, stop)] of each bin along an axis of `length` split into `bins`."""
-    return [(i * length // bins, -(-(i + 1) * length // bins)) for i in range(bins)]
-
-
-def average_matrix(length, bins):
-    """(length, bins): column i averages bin i."""
-    matrix = np.zeros((length, bins))
-    for i, (start, stop) in enumerate(adaptive_bins(length, bins)):
-        matrix[start:stop, i] = 1.0 / (stop - start)
-    return matrix
-
-
-def _average_axis(x, axis, bins):
-    return map_axis(x, average_matrix(shape_of(x)[axis], bins), axis)
-
-
-def _max_axis(x, axis, bins):
-    parts = [reduce_max(slice_axis(x, axis, start, stop), axis=axis, keepdims=True)
-             for start, stop in adaptive_bins(shape_of(x)[axis], bins)]
-    return parts[0] if len(parts) == 1 else concatenate(parts, axis=axis)
+adaptive_bins = nn_extra.adaptive_bins  # the bins, still importable from here
 
 
 class _AdaptivePooling(Layer):
     rank = 1
-    pool_axis = staticmethod(_average_axis)
+    pool = staticmethod(adaptive_average_pool)
 
     def __init__(self, output_size, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -76,16 +54,9 @@ class _AdaptivePooling(Layer):
                              f"output_size={output_size}")
         return tuple(int(s) for s in sizes)
 
-    def _spatial_axes(self):
-        first = 2 if self.data_format == "channels_first" else 1
-        return range(first, first + self.rank)
-
     def call(self, inputs):
         check_input_rank(self, shown_shape(inputs), self.rank)
-        for axis, bins in zip(self._spatial_axes(), self.output_size):
-            if shape_of(inputs)[axis] != bins:  # as many bins as inputs: each bin is one input
-                inputs = self.pool_axis(inputs, axis, bins)
-        return inputs
+        return self.pool(inputs, self.output_size, self.data_format)
 
     def compute_output_shape(self, input_shape):
         if self.data_format == "channels_last":
@@ -111,14 +82,14 @@ class AdaptiveAveragePooling3D(_AdaptivePooling):
 
 
 class AdaptiveMaxPooling1D(_AdaptivePooling):
-    pool_axis = staticmethod(_max_axis)
+    pool = staticmethod(adaptive_max_pool)
 
 
 class AdaptiveMaxPooling2D(_AdaptivePooling):
     rank = 2
-    pool_axis = staticmethod(_max_axis)
+    pool = staticmethod(adaptive_max_pool)
 
 
 class AdaptiveMaxPooling3D(_AdaptivePooling):
     rank = 3
-    pool_axis = staticmethod(_max_axis)
+    pool = staticmethod(adaptive_max_pool)

@@ -32,10 +32,8 @@ class RMSNormalization(Layer):
         self.built = True
 
     def call(self, inputs):
-        mean_square = ops.mean(ops.square(inputs), axis=tuple(self.axis), keepdims=True)
-        normalized = ops.multiply(inputs, ops.rsqrt(ops.add(mean_square, self.epsilon)))
         # `scale` broadcasts against the trailing axes, as in Keras (whatever `axis` is).
-        return ops.multiply(normalized, self.scale)
+        return ops.rms_normalization(inputs, self.scale, axis=self.axis, epsilon=self.epsilon)
 
     def compute_output_shape(self, input_shape):
         check_axes(self.axis, input_shape)

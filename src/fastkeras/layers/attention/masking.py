@@ -1,10 +1,11 @@
 """The masks of the attention layers as float keep-weights (1 = attend, 0 = masked) and the
 two ways Keras fills masked logits before the softmax.
 
-fastkeras has no `where` or logical ops, so masks are combined as products of 0/1 floats
-and a masked logit is replaced by `logit * keep + (1 - keep) * fill`, which gives exactly
-`fill` where masked and exactly `logit` elsewhere (and no gradient to masked logits, as
-Keras's `where`). The causal and sliding-window masks depend only on the static sequence
+Masks are combined as products of 0/1 floats and a masked logit is replaced by
+`logit * keep + (1 - keep) * fill`, which gives exactly `fill` where masked and exactly
+`logit` elsewhere for finite logits (and no gradient to masked logits, as Keras's `where`);
+written before fastkeras had `where`, and kept because the attention steps' plans are
+measured this way (ops.dot_product_attention uses `where`). The causal and sliding-window masks depend only on the static sequence
 lengths, so they are NumPy constants of the traced step."""
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import numpy as np
 
 from ... import ops
 from ...ops.core import dtype_of
+from ...ops.nn_extra import large_negative
 
 # jax.nn.dot_product_attention's fill (Keras MHA's path without dropout or scores): a
 # fully masked row then gets a uniform softmax.
-DOT_PRODUCT_FILL = np.float32(-0.7 * float(np.finfo(np.float32).max))
+DOT_PRODUCT_FILL = large_negative("float32")  # ops.dot_product_attention's fill
 # keras.layers.Softmax's fill (MHA with dropout or returned scores); its masked
 # probabilities are zeroed afterwards, so a fully masked row is all zeros.
 SOFTMAX_LAYER_FILL = np.float32(-1e9)
