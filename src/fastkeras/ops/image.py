@@ -184,8 +184,9 @@ __all__ = ["resize"]
 
 
 # The rest of keras.ops.image, one module per kind (each lists its ops in __all__).
-from . import image_color, image_geometry  # noqa: E402  (they may build on resize above)
+from . import image_color, image_geometry, image_regions  # noqa: E402  (built on the above)
 
-for _module in (image_color, image_geometry):
+for _module in (image_color, image_geometry, image_regions):
     globals().update({_n: symbolic_dispatch(getattr(_module, _n)) for _n in _module.__all__})
+    __all__ += _module.__all__
 del _module
