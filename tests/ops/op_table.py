@@ -261,12 +261,12 @@ from . import (  # noqa: E402
     op_table_arrays, op_table_control_flow, op_table_elementwise_math, op_table_image_color,
     op_table_image_geometry, op_table_indexing, op_table_logic, op_table_math_extra,
     op_table_nan_ops, op_table_nn_extra, op_table_signal, op_table_sorting,
-    op_table_special, op_table_updates)
+    op_table_special, op_table_updates, op_table_linalg, op_table_misc_ops)
 for _part in (op_table_arrays, op_table_control_flow, op_table_elementwise_math,
               op_table_image_color, op_table_image_geometry, op_table_indexing,
               op_table_logic, op_table_math_extra, op_table_nan_ops,
               op_table_nn_extra, op_table_signal, op_table_sorting,
-              op_table_special, op_table_updates):
+              op_table_special, op_table_updates, op_table_linalg, op_table_misc_ops):
     TABLE.update(_part.TABLE)
 
 NOT_OPS = {"convert_to_numpy", "convert_to_tensor", "shape", "size", "ndim", "is_tensor", "zeros",

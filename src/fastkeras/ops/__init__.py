@@ -25,14 +25,14 @@ from .numpy import any, not_equal, pad  # noqa: A004 - Keras's names
 from .conv import (average_pool, conv, conv_transpose, depthwise_conv, max_pool,
                    separable_conv)
 from .einsum import einsum
-from . import (array_creation, arrays, control_flow, elementwise_math, indexing, logic,
-               math_extra, matrices, nan_ops, nn_extra, reductions, signal, sorting, special,
-               updates)
+from . import (array_creation, arrays, control_flow, elementwise_math, indexing, linalg, logic,
+               math_extra, matrices, misc_ops, nan_ops, nn_extra, reductions, signal, sorting,
+               special, updates)
 
 # The modules above list their public ops in __all__ (one module per family of ops).
-for _module in (array_creation, arrays, control_flow, elementwise_math, indexing, logic,
-                math_extra, matrices, nan_ops, nn_extra, reductions, signal, sorting, special,
-                updates):
+for _module in (array_creation, arrays, control_flow, elementwise_math, indexing, linalg, logic,
+                math_extra, matrices, misc_ops, nan_ops, nn_extra, reductions, signal, sorting,
+                special, updates):
     globals().update({_n: getattr(_module, _n) for _n in _module.__all__})
 del _module
 
