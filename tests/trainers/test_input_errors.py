@@ -233,3 +233,27 @@ def test_a_sequential_given_several_input_arrays_is_refused():
         model.fit([x, x], np.ones((4, 1)), verbose=0)
     with pytest.raises(ValueError, match="takes one input array"):
         model.predict({"a": x, "b": x}, verbose=0)
+
+
+def test_a_subclassed_model_slicing_x_into_embeddings_is_not_checked_as_a_sequential():
+    # keras.io's collaborative-filtering model: column 0 feeds a 5-row Embedding, column 1
+    # a 9-row one; x as a whole is not the first Embedding's input (it was refused).
+    class Recommender(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.users = keras.layers.Embedding(5, 3)
+            self.items = keras.layers.Embedding(9, 3)
+
+        def call(self, x):
+            return keras.ops.sum(self.users(x[:, 0]) * self.items(x[:, 1]), axis=-1,
+                                 keepdims=True)
+
+    x = np.stack([np.arange(16) % 5, np.arange(16) % 9], axis=1)
+    model = Recommender()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.ones((16, 1), "float32"), batch_size=8, epochs=1, verbose=0)
+    users, items = model.users.embeddings.numpy(), model.items.embeddings.numpy()
+    want = np.sum(users[x[:, 0]] * items[x[:, 1]], axis=-1, keepdims=True)
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(IndexError):  # an id past an Embedding still fails, in the step
+        model.predict(np.array([[0, 9]]), verbose=0)

@@ -12,6 +12,8 @@ from .model import _SPEC_BATCH, Model
 
 @kinds.register
 class Sequential(Model):
+    _x_feeds_first_layer = True  # trainers/io.py checks its first layer's ids on x
+
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._input_layer = None

@@ -219,6 +219,10 @@ class TrainerData:
     """The Trainer's data preparation: one array for a model of one input and one output
     (unchanged, the fast path), the structured path above otherwise."""
 
+    # Whether x feeds the first layer as it is (Sequential); a subclassed model's call()
+    # may slice or transform x before any layer sees it.
+    _x_feeds_first_layer = False
+
     @property
     def _structured_io(self):
         """True where x and y take the structured path: several inputs or outputs (as set
@@ -264,7 +268,8 @@ class TrainerData:
             limit = getattr(layer, "index_limit", None)
             if limit is None:
                 continue
-            if not inputs and self.layers and layer is self.layers[0]:  # a Sequential's first
+            if not inputs and self._x_feeds_first_layer and self.layers and \
+                    layer is self.layers[0]:
                 found.append((0, layer, limit()))
             for call in layer._calls:
                 for k, t in enumerate(inputs):
