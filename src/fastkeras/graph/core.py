@@ -94,7 +94,17 @@ class Tensor:
 
     # The rest of the operators of Keras's tensors, through the public ops (imported when
     # used: ops build on this module). No __eq__: graphs key dicts and sets by identity.
-    __array_ufunc__ = None  # `array op tensor` defers to the tensor's reflected operator
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy operators with an array or NumPy scalar on the left (`array + t`,
+        `np.float32(2) * t`) record the op; an in-place one (`array += t`, as Keras code
+        writes on a jax array) gives the new tensor, to which the name is rebound."""
+        from .variable import _UFUNC_OPS
+        op = _UFUNC_OPS.get(ufunc.__name__)
+        out = kwargs.pop("out", None)
+        if op is None or method != "__call__" or kwargs or (
+                out is not None and (len(out) != 1 or out[0] is not inputs[0])):
+            return NotImplemented
+        return getattr(_ops(), op)(*inputs)
 
     def __pos__(self): return self
     def __abs__(self): return _ops().absolute(self)

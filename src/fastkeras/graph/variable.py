@@ -26,7 +26,9 @@ _UFUNC_OPS = {"add": "add", "subtract": "subtract", "multiply": "multiply",
               "not_equal": "not_equal", "less": "less", "less_equal": "less_equal",
               "greater": "greater", "greater_equal": "greater_equal",
               "bitwise_and": "logical_and", "bitwise_or": "logical_or",
-              "bitwise_xor": "logical_xor", "invert": "logical_not"}
+              "bitwise_xor": "logical_xor", "invert": "logical_not", "power": "power",
+              "floor_divide": "floor_divide", "remainder": "mod", "maximum": "maximum",
+              "minimum": "minimum"}
 
 
 class Variable:
