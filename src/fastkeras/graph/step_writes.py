@@ -21,6 +21,7 @@ counter, which every draw of a step reads at its start value on purpose (ops/ran
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 # Operand positions each effect primitive writes (graph/primitives/updates.py); an effect
 # not listed is taken to write its first operand in place.
@@ -29,6 +30,31 @@ WRITTEN_OPERANDS = {
     "sgd_update": (0,), "sgd_momentum_update": (0, 2), "adam_update": (0, 2, 3),
 }
 _OPTIMIZER_KERNELS = ("sgd_update", "sgd_momentum_update", "adam_update")
+
+
+class ReadAfterNativeUpdate(NotImplementedError):
+    """A variable read after an optimizer's native in-place kernel updated it in the step
+    (the trainers trace such a step again with the updates written as ops)."""
+
+
+# Whether optimizers may bind their native in-place kernels in the step being traced; off
+# while a step that reads updated variables is traced again (`updates_as_ops`).
+_NATIVE_UPDATES = [True]
+
+
+def native_updates_allowed() -> bool:
+    return _NATIVE_UPDATES[0]
+
+
+@contextmanager
+def updates_as_ops():
+    """Optimizers write their updates as ops (each new value a tensor a later read can
+    take: a GAN step reading the discriminator it just updated), not native kernels."""
+    _NATIVE_UPDATES[0] = False
+    try:
+        yield
+    finally:
+        _NATIVE_UPDATES[0] = True
 
 
 class _Later:
@@ -73,7 +99,9 @@ class StepWrites:
         if isinstance(entry, _Later):
             return entry.tensor()
         if isinstance(entry, _InPlace):
-            raise NotImplementedError(_in_place_message(var, entry.prim_name))
+            error = (ReadAfterNativeUpdate if entry.prim_name in _OPTIMIZER_KERNELS
+                     else NotImplementedError)
+            raise error(_in_place_message(var, entry.prim_name))
         return entry
 
     def record(self, prim_name, inputs, tensors):

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import ops
 from ..graph import Variable, bind, current_graph
+from ..graph.step_writes import native_updates_allowed
 from ..utils.naming import to_snake_case, unique_name
 from . import options as opt
 from .optimizer_files import OptimizerFiles
@@ -207,6 +208,12 @@ class Optimizer(OptimizerFiles):
         """The families `update_step` reads and returns (Adam: [momentums, velocities])."""
         return []
 
+    def _decay_rate(self, variable):
+        """The weight-decay coefficient of `variable`, None where it is not decayed (Muon
+        picks one per kind of update)."""
+        return self.weight_decay if self.weight_decay and self._exclusions.decays(variable) \
+            else None
+
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Variables (by identity, or by a substring of their name) weight decay skips."""
         if self.built:  # the decay is traced into the step when it is built
@@ -305,8 +312,7 @@ class Optimizer(OptimizerFiles):
             present = [i for i, g in enumerate(grads) if g is not None]
             if not present:
                 raise ValueError("No gradients provided for any variable.")
-            wd = [self.weight_decay if self.weight_decay and
-                  self._exclusions.decays(variables[i]) else None for i in present]
+            wd = [self._decay_rate(variables[i]) for i in present]
             # Keras's EMA averages every built variable, updated or not.
             updated = {indices[i] for i in present}
             idle = [(v, a) for k, (v, a) in enumerate(zip(self._built_for, self._averages))
@@ -350,7 +356,8 @@ class Optimizer(OptimizerFiles):
             gate = opt.is_multiple(ops.add(ops.cast(self._iterations, "float64"), 1.0), k)
             grads = [opt.select(gate, ops.divide(ops.add(g, a), float(k)), g)
                      for g, a in zip(grads, accumulators)]
-        if gate is None and not self.use_ema and self.has_native_update() and \
+        native = self.has_native_update() and native_updates_allowed()
+        if gate is None and not self.use_ema and native and \
                 self._folds_into_native(grads, decays):
             for g, v, s, wd in zip(grads, variables, own, decays):
                 self.native_update(g, v, s, global_clipnorm=float(self.global_clipnorm or 0.0),
@@ -360,8 +367,7 @@ class Optimizer(OptimizerFiles):
         decayed = [v if wd is None else ops.subtract(
             v, ops.multiply(ops.multiply(v, wd), ctx.learning_rate))
             for v, wd in zip(variables, decays)]
-        if gate is None and not self.use_ema and not self._clips() and \
-                self.has_native_update():
+        if gate is None and not self.use_ema and not self._clips() and native:
             for g, v, d, s in zip(grads, variables, decayed, own):
                 if d is not v:  # effects run in order: the decay, then the update
                     bind("assign", v, d)

@@ -16,6 +16,7 @@ from .. import backends
 from ..graph import Graph, bind, current_graph
 from ..graph.autodiff import grad
 from ..graph.planner import compile_plan
+from ..graph.step_writes import ReadAfterNativeUpdate, updates_as_ops
 from ..graph.state import StateBlock
 from ..layers.masks import get_keras_mask
 from ..losses.losses import reduce_values
@@ -139,6 +140,17 @@ def trace_test(model, batch, x_spec, y_spec, weighted=False):
 
 def trace_train(model, batch, x_spec, y_spec, weighted=False):
     return _trace_supervised(model, "train", batch, x_spec, y_spec, True, weighted)
+
+
+def _trace(tracer, *args):
+    """tracer(*args); a step that reads a variable after its optimizer's native in-place
+    update (a GAN's generator loss through the discriminator it just updated) is traced
+    again with the updates written as ops, whose new values later reads can take."""
+    try:
+        return tracer(*args)
+    except ReadAfterNativeUpdate:
+        with updates_as_ops():
+            return tracer(*args)
 
 
 def overridden(method) -> bool:
@@ -266,7 +278,7 @@ class StepCache:
             if ex is None:
                 tracer = _TRACERS[kind]
                 args = (x_spec,) if kind == "predict" else (x_spec, y_spec, weighted)
-                graph, inputs, outputs = tracer(self.model, batch, *args)
+                graph, inputs, outputs = _trace(tracer, self.model, batch, *args)
                 # A larger model shards when its weights serve many FLOPs a sample (traced
                 # once more at the shard's rows).
                 if shards > 1 and not small and sharding.reuses_weights(graph, batch):
@@ -295,7 +307,8 @@ class StepCache:
         """The train step traced at batch / shards and run data-parallel, or None when its
         graph or plan does not qualify (trainers/sharding.py)."""
         rows = batch // shards
-        graph, inputs, outputs = trace_train(self.model, rows, x_spec, y_spec, weighted)
+        graph, inputs, outputs = _trace(trace_train, self.model, rows, x_spec, y_spec,
+                                        weighted)
         if not sharding.graph_qualifies(graph, rows):
             return None
         plan = self._compile(graph, inputs, outputs, rows, f"train[{batch} as {shards}x{rows}]")
