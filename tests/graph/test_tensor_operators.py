@@ -160,3 +160,19 @@ def test_arithmetic_promotes_mixed_operands_as_keras(backend):
     for a, b in zip(got, [ints + 1, f32 + ints, f32 * f32.astype(np.float64), 2 - ints,
                           f32 / 2, 1 - f32]):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_numpy_operands_on_the_left_and_in_place_record_the_op(backend):
+    x = np.float32([0.5, -1.0, 2.0])
+    g = Graph("ufuncs")
+    with g:
+        t = g.placeholder((3,), "float32")
+        labels = np.zeros(3, np.float32)  # a constant, as ops.zeros gives
+        labels += 0.5 * t  # Keras code writes this on jax arrays: the name is rebound
+        outs = [labels, np.float32(2) * t, np.ones(3, np.float32) ** t, np.maximum(t, 0.0)]
+    assert all(isinstance(o, Tensor) for o in outs)
+    got = evaluate(outs, {t: x}, backends.get(backend))
+    for a, b in zip(got, [0.5 * x, 2 * x, np.ones(3) ** x, np.maximum(x, 0)]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    with pytest.raises(TypeError):  # a ufunc with no op, or writing into another array
+        np.add(np.ones(3, np.float32), t, out=np.empty(3, np.float32))
