@@ -153,16 +153,17 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
     return _cast_back(_slice(summed, 0, 0, n), out)
 
 
-def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    """The max of the rows of `data` per id (keras.ops.segment_max); empty segments give
-    -inf (the dtype's minimum for ints), ids outside [0, num_segments) are dropped, as JAX.
-    Row r of segment s is gathered when ids[r] == s, a -inf row otherwise (a gather selects
-    exactly: NaN stays in its segment), then reduced with max: memory and work grow with
-    num_segments * rows, meant for modest segment counts."""
+def segment_reduce(data, segment_ids, num_segments, reduce, empty):
+    """reduce(rows of `data` per id, axis=1), `empty` (a float, or a function of the result
+    dtype) for empty segments; ids outside [0, num_segments) are dropped, as JAX. Row r of
+    segment s is gathered when ids[r] == s, a filler row of `empty` otherwise (a gather
+    selects exactly: NaN stays in its segment), then reduced: memory and work grow with
+    num_segments * rows, meant for modest segment counts. Shared by segment_max and
+    ops/updates.py's segment_min and segment_prod."""
     data, ids, n = _segment_args(data, segment_ids, num_segments)
     x, out = _exact_dtype(data)
     rows = shape_of(x)[0]
-    empty = -np.inf if out.startswith("float") else float(np.iinfo(out).min)
+    empty = empty(out) if callable(empty) else empty
     padded = concatenate([x, _filled(x, 0, 1, empty)], 0)  # row `rows` is the filler
     member = _as_mask(equal(expand_dims(ids, 0), np.arange(n, dtype="float64")[:, None]),
                       "float64")  # (n, rows)
@@ -172,7 +173,18 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
     gathered = bind("take", padded, pick)  # (n, rows, ...)
     if rows == 0:
         return _cast_back(reshape(_filled(x, 0, n, empty), (n,) + tuple(shape_of(x)[1:])), out)
-    return _cast_back(_max(gathered, axis=1), out)
+    return _cast_back(reduce(gathered, axis=1), out)
+
+
+def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """The max of the rows of `data` per id (keras.ops.segment_max); empty segments give
+    -inf (the dtype's minimum for ints), ids outside [0, num_segments) are dropped, as JAX
+    (segment_reduce)."""
+    return segment_reduce(data, segment_ids, num_segments, _max, _lowest)
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.startswith("float") else float(np.iinfo(dtype).min)
 
 
 def in_top_k(targets, predictions, k):
