@@ -71,4 +71,7 @@ Status max_pool_grad(const OpCall& c);
 Status im2col(const OpCall& c);
 Status col2im(const OpCall& c);
 
+// sort.cpp: rows ordered along the last axis (the first k), with their int32 positions.
+Status sort(const OpCall& c);
+
 }  // namespace fk::kernels

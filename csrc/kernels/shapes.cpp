@@ -3,7 +3,7 @@
 // whose output is too small would write past it. Plans are checked once when an executor
 // is built; eager calls (`_cpu.run_op`) on every call. Ops whose kernels check their own
 // operands (matmul, dense, matmul_act_grad, reshape, concatenate, take, scatter_add, cast,
-// and the scalar effects) pass through.
+// sort, and the scalar effects) pass through.
 #include "common.hpp"
 #include "kernels.hpp"
 
@@ -290,6 +290,7 @@ Status check_shapes(const OpCall& c) {
     case Op::reshape:
     case Op::concatenate: case Op::take: case Op::scatter_add: case Op::cast:
     case Op::increment: case Op::accumulate: case Op::assign: case Op::random: case Op::constrain: case Op::moments:
+    case Op::sort:
       return Status::success();
     default: break;  // the family ops (above), and an op nobody wrote a check for
   }

@@ -20,10 +20,10 @@ def _table() -> dict:
     global _TABLE
     if _TABLE is None:
         from . import (elementwise, fused, losses, nn, pooling, program, random, recurrent,
-                       reduce, shape, updates, windows)
+                       reduce, shape, sorting, updates, windows)
         table = {}
         for module in (elementwise, nn, reduce, shape, losses, updates, fused, program, random,
-                       pooling, recurrent, windows):
+                       pooling, recurrent, windows, sorting):
             table.update(module.KERNELS)
         _TABLE = table
     return _TABLE
