@@ -49,14 +49,10 @@ def evenly_distributed(thresholds) -> bool:
 
 
 def keep_top_k(x, k):
-    """Scores outside each row's k largest become NEG_INF (ties: the lower index wins, as
-    top_k orders them)."""
-    n = shape_of(x)[-1]
-    mine, other = ops.expand_dims(x, -1), ops.expand_dims(x, -2)  # [.., i, 1], [.., 1, j]
-    greater = ops.sum(ops.cast(ops.greater(other, mine), "float32"), axis=-1)
-    earlier = np.tril(np.ones((n, n), "float32"), -1)  # j < i
-    ties = ops.sum(ops.multiply(ops.cast(ops.equal(other, mine), "float32"), earlier), axis=-1)
-    kept = ops.cast(ops.less(ops.add(greater, ties), float(k)), "float32")
+    """Scores outside each row's k largest become NEG_INF (top_k's choice: ties go to the
+    lower index, NaN counts as largest), as Keras's _filter_top_k."""
+    _, positions = ops.top_k(x, k)
+    kept = ops.sum(ops.one_hot(positions, shape_of(x)[-1]), axis=-2)
     return ops.add(ops.multiply(x, kept), ops.multiply(ops.subtract(1.0, kept), NEG_INF))
 
 
