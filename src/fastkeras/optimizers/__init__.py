@@ -11,16 +11,19 @@ from .ftrl import Ftrl
 from .lamb import Lamb
 from .lion import Lion
 from .loss_scale_optimizer import LossScaleOptimizer
+from .multi_optimizer import MultiOptimizer, OptimizerMap
+from .muon import Muon
 from .nadam import Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
+from .schedule_free_adamw import ScheduleFreeAdamW
 from .sgd import SGD
 from . import schedules  # noqa: F401  (keras.optimizers.schedules)
 
 # Keras's identifiers: each class's name, lower-cased (Lamb is not one, in Keras either).
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (
     Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam, Ftrl, Lion,
-    Adafactor, LossScaleOptimizer)}
+    Adafactor, LossScaleOptimizer, Muon, ScheduleFreeAdamW, MultiOptimizer, OptimizerMap)}
 
 
 def serialize(optimizer):
@@ -58,5 +61,6 @@ def get(identifier):
 
 
 __all__ = ["Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "Ftrl", "Lamb",
-           "Lion", "LossScaleOptimizer", "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize",
-           "get", "serialize"]
+           "Lion", "LossScaleOptimizer", "MultiOptimizer", "Muon", "Nadam", "Optimizer",
+           "OptimizerMap", "RMSprop", "ScheduleFreeAdamW", "SGD", "deserialize", "get",
+           "serialize"]
