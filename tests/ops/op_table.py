@@ -270,7 +270,7 @@ for _part in (op_table_arrays, op_table_control_flow, op_table_elementwise_math,
     TABLE.update(_part.TABLE)
 
 NOT_OPS = {"convert_to_numpy", "convert_to_tensor", "shape", "size", "ndim", "is_tensor", "zeros",
-           "ones"}
+           "ones", "nonzero"}  # nonzero: data-dependent shape, tests/ops/test_misc_ops.py
 
 
 # Convolutions and poolings (fastkeras/ops/conv.py) against the loop references of

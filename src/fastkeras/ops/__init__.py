@@ -60,7 +60,7 @@ __all__ = [n for n, v in list(globals().items())
 
 # Facts about a tensor, not ops on it: on a KerasTensor they answer at once (Keras's
 # ops.shape gives the symbolic shape) instead of becoming a layer of the model.
-_NOT_DISPATCHED = ("convert_to_numpy", "is_tensor", "ndim", "shape", "size")
+_NOT_DISPATCHED = ("convert_to_numpy", "dtype", "is_tensor", "ndim", "shape", "size")
 
 
 def _wrap_public_ops():
@@ -72,3 +72,18 @@ def _wrap_public_ops():
 
 
 _wrap_public_ops()
+
+
+def _keras_namespaces():
+    """ops.nn, ops.numpy, ops.linalg, ops.image, ops.math, ops.core: Keras's names of each
+    namespace, as the dispatching ops above (ops/namespaces.py). Only the package attribute
+    changes: sys.modules keeps the modules, so `from .numpy import add` still finds them."""
+    from .namespaces import KERAS_NAMES, build_namespace
+    public = {n: globals()[n] for n in __all__}
+    image_ops = {n: getattr(image, n) for n in image.__all__}  # dispatching already
+    for name in KERAS_NAMES:
+        globals()[name] = build_namespace(name, [image_ops] if name == "image" else [public])
+
+
+_keras_namespaces()
+__all__ += [n for n in ("nn", "numpy", "linalg") if n not in __all__]
