@@ -13,8 +13,11 @@ REF = backends.get("reference")
 
 def assert_grad_matches_finite_differences(loss, xs, inputs, diff, err_msg=""):
     """loss: a scalar float64 tensor of a graph whose placeholders `xs` are fed `inputs`;
-    diff: the indices of the inputs to differentiate (their arrays are perturbed in place
-    and restored)."""
+    diff: the indices of the inputs to differentiate (contiguous copies of their arrays are
+    perturbed in place)."""
+    # Contiguous copies: a strided array's reshape(-1) below would be a copy, its
+    # perturbations never fed (zero numeric gradients).
+    inputs = [np.array(x, order="C") for x in inputs]
     grads = grad(loss, [xs[i] for i in diff])
     feed = dict(zip(xs, inputs))
     values = evaluate([loss] + [gr for gr in grads if gr is not None], feed, REF)
