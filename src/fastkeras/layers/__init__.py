@@ -50,10 +50,12 @@ from .input_spec import InputSpec
 from .text_vectorization import TextVectorization
 from .spectral_normalization import SpectralNormalization
 from . import op_layer  # noqa: F401  (registers keras.ops on KerasTensors)
-from . import random_color, random_geometric
+from . import (augmentation_pipelines, random_color, random_filters, random_geometric,
+               random_geometric_more, random_mixing)
 
 # Modules that list their layers in __all__ (the image augmentation layers).
-for _module in (random_color, random_geometric):
+for _module in (random_color, random_geometric, random_geometric_more, random_filters,
+                random_mixing, augmentation_pipelines):
     globals().update({_n: getattr(_module, _n) for _n in _module.__all__})
 del _module
 
@@ -84,4 +86,6 @@ def serialize(layer):
 
 __all__ = sorted(n for n, v in dict(globals()).items()
                  if not n.startswith("_") and (isinstance(v, type) or callable(v))
-                 and n not in ("op_layer", "random_color", "random_geometric"))
+                 and n not in ("op_layer", "random_color", "random_geometric",
+                               "random_geometric_more", "random_filters", "random_mixing",
+                               "augmentation_pipelines"))

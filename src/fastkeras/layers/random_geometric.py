@@ -60,9 +60,13 @@ class _GeometricLayer(BaseImagePreprocessingLayer):
         images = ops.cast(images, self.dtype)
         if not training or transformation is None:
             return images
-        return apply_transform(images, transformation["matrix"], self.interpolation,
+        return apply_transform(images, self._matrix(transformation), self.interpolation,
                                self.fill_mode, self.fill_value, self.data_format,
                                projective=False)
+
+    def _matrix(self, transformation):
+        """The (batch, 8) affine transform of a transformation dict."""
+        return transformation["matrix"]
 
     def _columns(self, *columns):
         """The (batch, 8) transform of (batch, 1) columns and constants (the zeros)."""

@@ -149,6 +149,29 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
                       gaussian_kernel_1d(kernel_size[0], sigma[0]), axes)
 
 
+def gaussian_blur_drawn(images, kernel_size, sigma, data_format):
+    """gaussian_blur's kernel for a `sigma` that is a tensor of two (a random draw inside a
+    step): each axis's banded matrix is its taps (computed in the graph) times the constant
+    one-hot band of each tap, then a matmul along the axis."""
+    from .numpy import exp, matmul, reshape, square, sum as total, take, transpose
+    images = convert(images)
+    shape = shape_of(images)
+    axes = spatial_axes(len(shape), standardize_data_format(data_format))
+    for axis, size, s in ((axes[0], kernel_size[1], take(sigma, 1)),
+                          (axes[1], kernel_size[0], take(sigma, 0))):
+        x = np.arange(size, dtype=np.float32) - np.float32((size - 1) / 2.0)
+        taps = exp(multiply(square(divide(x, s)), -0.5))
+        taps = divide(taps, total(taps))
+        n = shape[axis]
+        bands = np.stack([same_filter_matrix(row, n) for row in np.eye(size)]).astype(
+            dtype_of(images))
+        matrix = reshape(matmul(reshape(taps, (1, size)), bands.reshape(size, n * n)), (n, n))
+        perm = [i for i in range(len(shape)) if i != axis] + [axis]
+        moved = matmul(transpose(images, perm), cast(matrix, dtype_of(images)))
+        images = transpose(moved, list(np.argsort(perm)))
+    return images
+
+
 _SOBEL_SMOOTH, _SOBEL_DIFF = (1.0, 2.0, 1.0), (-1.0, 0.0, 1.0)
 
 

@@ -16,7 +16,11 @@ a0*x + a1*y + a2 of Keras's 8-parameter transform [a0, a1, a2, b0, b1, b2, c0, c
 JAX and NumPy backends read c0 and c1 not as a projective divisor but as a shift of
 c0 * channel rows and c1 * channel columns (their 3-D map_coordinates on (h, w, channel)):
 fastkeras does the same, so that its numbers are Keras's; every Keras layer passes c0 = c1 =
-0, and then the sampling is per pixel, all channels at once."""
+0, and then the sampling is per pixel, all channels at once.
+
+perspective_transform's homographies are solved in closed form (square-to-quad maps and a
+3x3 adjugate: only arithmetic), so that RandomPerspective can draw its corners inside a
+compiled step; Keras solves an 8x8 system (last-bit differences in the sample points)."""
 
 from __future__ import annotations
 
@@ -25,13 +29,14 @@ import math
 import numpy as np
 
 from ..graph import Tensor, Variable
+from .arrays import stack
 from .conv import standardize_data_format
 from .core import convert, dtype_of, shape_of
 from .elementwise_math import floor, floor_divide, mod, trunc, where
 from .image import check_image_rank, slice_axis
 from .logic import logical_and
-from .numpy import (absolute, add, cast, clip, equal, expand_dims, greater_equal, less, multiply,
-                    reshape, sign, squeeze, subtract, take, transpose)
+from .numpy import (absolute, add, cast, clip, divide, equal, expand_dims, greater_equal, less,
+                    multiply, reshape, sign, squeeze, subtract, take, transpose)
 
 __all__ = ["affine_transform", "map_coordinates", "perspective_transform"]
 
@@ -295,49 +300,75 @@ def _broadcast(x, shape):
     return x if tuple(shape_of(x)) == tuple(shape) else broadcast_to(x, shape)
 
 
-def _homographies(start_points, end_points):
-    """(n, 8) float32 homographies mapping end points to start points (Keras's 8x8 system),
-    solved in NumPy: fastkeras has no traced linear solve yet."""
-    start = np.asarray(start_points, np.float32)
-    end = np.asarray(end_points, np.float32)
-    sx, sy, ex, ey = start[..., 0], start[..., 1], end[..., 0], end[..., 1]
-    zeros, ones = np.zeros_like(ex), np.ones_like(ex)
-    x_rows = np.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], axis=-1)
-    y_rows = np.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], axis=-1)
-    system = np.concatenate([x_rows, y_rows], axis=1)
-    target = np.concatenate([sx, sy], axis=-1)[..., None]
-    return np.linalg.solve(system, target)[..., 0].astype(np.float32)
+def _cross(p, q, r, s):
+    return subtract(multiply(p, q), multiply(r, s))
+
+
+def _square_to_quad(points):
+    """The 3x3 homography (9 (n,) entries, row-major, last 1) taking the unit square's
+    corners (0, 0), (1, 0), (0, 1), (1, 1) to the (n, 4, 2) `points` (Heckbert's closed
+    form: only arithmetic, so it traces with drawn points)."""
+    (x0, y0), (x1, y1), (x3, y3), (x2, y2) = [
+        [take(take(points, k, axis=1), a, axis=-1) for a in (0, 1)] for k in range(4)]
+    sx, sy = add(subtract(x0, x1), subtract(x2, x3)), add(subtract(y0, y1), subtract(y2, y3))
+    dx1, dx2, dy1, dy2 = subtract(x1, x2), subtract(x3, x2), subtract(y1, y2), subtract(y3, y2)
+    den = _cross(dx1, dy2, dy1, dx2)
+    g, h = divide(_cross(sx, dy2, sy, dx2), den), divide(_cross(dx1, sy, dy1, sx), den)
+    a, b = add(subtract(x1, x0), multiply(g, x1)), add(subtract(x3, x0), multiply(h, x3))
+    d, e = add(subtract(y1, y0), multiply(g, y1)), add(subtract(y3, y0), multiply(h, y3))
+    return [a, b, x0, d, e, y0, g, h, 1.0]
+
+
+def homographies(start_points, end_points):
+    """(n, 8) homographies [t0..t7] mapping each end point (x, y) to its start point
+    ((t0 x + t1 y + t2) / (t6 x + t7 y + 1), ...), as Keras's compute_homography_matrix:
+    the square-to-start map after the inverse (adjugate) of the square-to-end map."""
+    a, b, c, d, e, f, g, h, i = _square_to_quad(end_points)
+    inverse = [_cross(e, i, f, h), _cross(c, h, b, i), _cross(b, f, c, e),
+               _cross(f, g, d, i), _cross(a, i, c, g), _cross(c, d, a, f),
+               _cross(d, h, e, g), _cross(b, g, a, h), _cross(a, e, b, d)]
+    start = _square_to_quad(start_points)
+    product = [add(add(multiply(start[3 * r], inverse[k]), multiply(start[3 * r + 1],
+                                                                      inverse[3 + k])),
+                   multiply(start[3 * r + 2], inverse[6 + k]))
+               for r in range(3) for k in range(3)]
+    return stack([divide(v, product[8]) for v in product[:8]], axis=1)
+
+
+def warp_projective(images, transform, interpolation, fill_value, data_format):
+    """images (rank 3 or 4) sampled, with constant fill, at the point that the (n, 8)
+    homographies `transform` give each output pixel (x, y)."""
+    images, undo = _batched_channels_last(images, data_format)
+    batch, height, width, channels = shape_of(images)
+    t = _columns(transform, 8, batch)
+    y, x = _pixel_grid(height, width)
+    denominator = add(add(multiply(t[6], x), multiply(t[7], y)), 1.0)
+    cols = divide(add(add(multiply(t[0], x), multiply(t[1], y)), t[2]), denominator)
+    rows = divide(add(add(multiply(t[3], x), multiply(t[4], y)), t[5]), denominator)
+    shape = (batch, height, width)
+    b = np.arange(batch, dtype=np.int32).reshape(batch, 1, 1)
+    table = reshape(images, (batch * height * width, channels))
+    out = _sample(table, shape, [b, _broadcast(rows, shape), _broadcast(cols, shape)],
+                  INTERPOLATION_ORDERS[interpolation], "constant", fill_value)
+    return undo(out)
 
 
 def perspective_transform(images, start_points, end_points, interpolation="bilinear",
                           fill_value=0, data_format=None):
     """keras.ops.image.perspective_transform: the 4 `start_points` (x, y) of each image are
-    moved to `end_points` (both (4, 2), or (N, 4, 2)); constant fill. The points must be
-    arrays (the homography is solved when the op is built)."""
+    moved to `end_points` (both (4, 2), or (N, 4, 2)); constant fill."""
     data_format = standardize_data_format(data_format)
     _check_mode_and_order("constant", interpolation=interpolation)
-    if any(isinstance(p, (Tensor, Variable)) for p in (start_points, end_points)):
-        raise NotImplementedError("perspective_transform: fastkeras solves the homography "
-                                  "in NumPy; pass start_points and end_points as arrays")
-    start, end = np.asarray(start_points), np.asarray(end_points)
+    start, end = convert(start_points, "float32"), convert(end_points, "float32")
     for name, points in (("start_points", start), ("end_points", end)):
-        if points.shape[-2:] != (4, 2) or points.ndim not in (2, 3):
+        shape = tuple(shape_of(points))
+        if shape[-2:] != (4, 2) or len(shape) not in (2, 3):
             raise ValueError(f"Invalid {name} shape: expected (4,2) for a single image or "
-                             f"(N,4,2) for a batch. Received shape: {points.shape}")
-    if start.shape != end.shape:
+                             f"(N,4,2) for a batch. Received shape: {shape}")
+    if tuple(shape_of(start)) != tuple(shape_of(end)):
         raise ValueError(f"start_points and end_points must have the same shape. Received "
-                         f"start_points.shape={start.shape}, end_points.shape={end.shape}")
-    images, undo = _batched_channels_last(images, data_format)
-    batch, height, width, channels = shape_of(images)
-    h = _homographies(start.reshape(-1, 4, 2), end.reshape(-1, 4, 2))
-    t = [h[:, k].reshape(-1, 1, 1) for k in range(8)]
-    y, x = _pixel_grid(height, width)
-    denominator = t[6] * x + t[7] * y + np.float32(1.0)
-    cols = ((t[0] * x + t[1] * y + t[2]) / denominator).astype(np.float32)
-    rows = ((t[3] * x + t[4] * y + t[5]) / denominator).astype(np.float32)
-    shape = (batch, height, width)
-    b = np.arange(batch, dtype=np.int32).reshape(batch, 1, 1)
-    table = reshape(images, (batch * height * width, channels))
-    out = _sample(table, shape, [b, np.broadcast_to(rows, shape), np.broadcast_to(cols, shape)],
-                  INTERPOLATION_ORDERS[interpolation], "constant", fill_value)
-    return undo(out)
+                         f"start_points.shape={tuple(shape_of(start))}, "
+                         f"end_points.shape={tuple(shape_of(end))}")
+    start, end = (reshape(p, (-1, 4, 2)) for p in (start, end))
+    return warp_projective(images, homographies(start, end), interpolation, fill_value,
+                           data_format)
