@@ -120,6 +120,19 @@ def binary_op(name, float_only=True):
     return op
 
 
+def integers_exact(op):
+    """`op` (a binary op on float kernels) for integer or bool operands through float64, cast
+    back to the integer result dtype Keras gives (int32 + int32 is int32): exact while values
+    stay below 2**53; integer overflow and division by zero have no defined result here."""
+    def exact(x1, x2):
+        dtype = result_dtype(x1, x2)
+        if dtype in _FLOATS:
+            return op(x1, x2)
+        return bind("cast", op(convert(x1, "float64"), convert(x2, "float64")), dtype=dtype)
+    exact.__name__, exact.__doc__ = op.__name__, op.__doc__
+    return exact
+
+
 def stop_gradient(variable):
     """`variable`'s value, a constant for the gradient (keras.ops.stop_gradient). Eagerly a
     new array (a Variable's current value, as Keras's JAX backend gives; other values

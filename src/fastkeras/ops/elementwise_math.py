@@ -2,16 +2,18 @@
 (keras.ops names). The primitives are graph/primitives/elementwise_math.py's; the ops here
 promote their arguments as the other elementwise ops do (ops/core.py).
 
-Integer operands are computed in float32 and give float32 (the binary kernel family is
-float-only), where Keras's JAX backend keeps int32 for power, mod, floor_divide, fmod and
-where of integer tensors."""
+The binary kernels compute in floats: power, mod, floor_divide, fmod and where of integer
+operands run in float64 and are cast back to Keras's integer result dtype (exact while values
+stay below 2**53; an integer division by zero or an overflow has no defined result here,
+where JAX's integer kernels give their own)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..graph import Tensor, Variable, bind
-from .core import binary_op, convert, dtype_of, promote, stop_gradient, unary_op
+from .core import (binary_op, convert, dtype_of, integers_exact, promote, result_dtype,
+                   stop_gradient, unary_op)
 from .numpy import absolute, cast, multiply, not_equal, sign
 
 __all__ = ["sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh",
@@ -65,6 +67,9 @@ def fmod(x1, x2):
     return multiply(sign(a), mod(absolute(a), absolute(b)))
 
 
+power, mod, floor_divide, fmod = (integers_exact(op) for op in (power, mod, floor_divide, fmod))
+
+
 def where(condition, x1=None, x2=None):
     """x1 where `condition` (non-zero, NaN included) holds, else x2, broadcasting all three.
 
@@ -81,6 +86,9 @@ def where(condition, x1=None, x2=None):
             raise NotImplementedError("where(condition) without x1 and x2 has a data-dependent "
                                       "shape and cannot be traced; pass x1 and x2")
         return tuple(i.astype(np.int32) for i in np.nonzero(np.asarray(condition)))
+    dtype = result_dtype(x1, x2)
+    if not dtype.startswith("float"):  # integers and bools: chosen in float64, exactly
+        return cast(where(condition, convert(x1, "float64"), convert(x2, "float64")), dtype)
     a, b = promote(x1, x2, float_only=True)
     c = convert(condition)
     if dtype_of(c) != "bool":

@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from ..graph import Tensor, bind
-from .core import (binary_op, convert, dtype_of, promote, shape_of, standardize_dtype,
-                   stop_gradient, unary_op)
+from .core import (binary_op, convert, dtype_of, integers_exact, promote, shape_of,
+                   standardize_dtype, stop_gradient, unary_op)
 
 
 subtract = binary_op("subtract")
@@ -31,6 +31,11 @@ def add(x1, x2):
     if len(sb) == 1 and len(sa) >= 1 and sa[-1] == sb[0] and len(sa) > 1:
         return bind("bias_add", a, b)
     return bind("add", a, b)
+
+
+# Integer operands keep Keras's integer result (computed exactly through float64).
+add, subtract, multiply, maximum, minimum = (
+    integers_exact(op) for op in (add, subtract, multiply, maximum, minimum))
 
 
 equal = binary_op("equal", float_only=False)
