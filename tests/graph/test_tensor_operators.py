@@ -154,7 +154,7 @@ def test_arithmetic_promotes_mixed_operands_as_keras(backend):
     with g:
         i, f, d = (g.placeholder((3,), dt) for dt in ("int32", "float32", "float64"))
         outs = [i + 1, f + i, f * d, 2 - i, f / np.float32(2), np.ones(3, np.float32) - f]
-    assert [o.dtype for o in outs] == ["float32", "float32", "float64", "float32", "float32",
+    assert [o.dtype for o in outs] == ["int32", "float32", "float64", "int32", "float32",
                                        "float32"]
     got = evaluate(outs, {i: ints, f: f32, d: f32.astype(np.float64)}, backends.get(backend))
     for a, b in zip(got, [ints + 1, f32 + ints, f32 * f32.astype(np.float64), 2 - ints,

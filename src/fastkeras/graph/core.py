@@ -10,7 +10,7 @@ import numpy as np
 
 from . import primitive as _prim
 from .step_writes import StepWrites
-from .variable import Variable
+from .variable import Variable, _ops
 
 _state = threading.local()
 
@@ -39,9 +39,6 @@ class Node:
         return f"<Node {self.id} {what}>"
 
 
-def _ops():
-    from .. import ops
-    return ops
 
 
 def _agree(a, b) -> bool:

@@ -14,9 +14,17 @@ import numpy as np
 _uid = itertools.count()
 
 
+# The public ops (fastkeras.ops) the operators call, installed by ops/__init__.py
+# (`install_operator_ops`): ops build on the graph, so the graph never imports them.
+_OPERATOR_OPS = [None]
+
+
+def install_operator_ops(module):
+    _OPERATOR_OPS[0] = module
+
+
 def _ops():
-    from .. import ops
-    return ops
+    return _OPERATOR_OPS[0]
 
 
 # NumPy's ufuncs behind Python's operators, as the public ops the operators call.

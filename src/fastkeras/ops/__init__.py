@@ -1,8 +1,11 @@
 """User-facing ops (`keras.ops`): eager on arrays, recorded on symbolic tensors."""
 
+import sys
+
 import numpy as np
 
 from ..graph import Tensor, Variable
+from ..graph.variable import install_operator_ops as _install_operator_ops
 from .activations import (celu, elu, erf, gelu, glu, hard_shrink, hard_sigmoid, hard_silu,
                           hard_swish, hard_tanh, leaky_relu, log_sigmoid, relu6, selu, silu,
                           soft_shrink, softplus, softsign, sparse_plus, sparse_sigmoid, sparsemax,
@@ -25,14 +28,14 @@ from .numpy import any, not_equal, pad  # noqa: A004 - Keras's names
 from .conv import (average_pool, conv, conv_transpose, depthwise_conv, max_pool,
                    separable_conv)
 from .einsum import einsum
-from . import (array_creation, arrays, control_flow, elementwise_math, indexing, linalg, logic,
-               math_extra, matrices, misc_ops, nan_ops, nn_extra, reductions, signal, sorting,
-               special, updates)
+from . import (array_creation, arrays, control_flow, elementwise_math, indexing, linalg,
+               linalg_spectral, logic, math_extra, matrices, misc_ops, nan_ops, nn_extra,
+               reductions, signal, sorting, special, updates)
 
 # The modules above list their public ops in __all__ (one module per family of ops).
-for _module in (array_creation, arrays, control_flow, elementwise_math, indexing, linalg, logic,
-                math_extra, matrices, misc_ops, nan_ops, nn_extra, reductions, signal, sorting,
-                special, updates):
+for _module in (array_creation, arrays, control_flow, elementwise_math, indexing, linalg,
+                linalg_spectral, logic, math_extra, matrices, misc_ops, nan_ops, nn_extra,
+                reductions, signal, sorting, special, updates):
     globals().update({_n: getattr(_module, _n) for _n in _module.__all__})
 del _module
 
@@ -72,6 +75,8 @@ def _wrap_public_ops():
 
 
 _wrap_public_ops()
+# Tensors' and Variables' operators (x + y, x[...], x @ w) call these ops.
+_install_operator_ops(sys.modules[__name__])
 
 
 def _keras_namespaces():

@@ -35,6 +35,11 @@ def shape_of(x):
     return np.shape(x)
 
 
+def dtype_name(dtype) -> str:
+    """A dtype's name as given (a name, a NumPy dtype or a Python type), not standardised."""
+    return dtype if isinstance(dtype, str) else np.dtype(dtype).name
+
+
 def standardize_dtype(dtype) -> str:
     if dtype is None:
         return "float32"

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import bind
 from .conv import standardize_data_format
 from .core import convert, dtype_of, shape_of
-from .numpy import add, cast, matmul, pad, take, transpose
+from .image_axes import check_image_rank, map_axis, slice_axis, spatial_axes  # noqa: F401
+from .numpy import add, cast, pad, take
 from .symbolic import symbolic_dispatch
 
 INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
@@ -68,23 +68,6 @@ def nearest_indices(in_size, out_size):
     return np.floor(offsets / np.float32(out_size)).astype(np.int32)
 
 
-def map_axis(x, matrix, axis):
-    """x with `axis` (length n) replaced by its product with the constant (n, m) matrix."""
-    rank = len(shape_of(x))
-    axis %= rank
-    perm = [i for i in range(rank) if i != axis] + [axis]
-    moved = transpose(x, perm) if axis != rank - 1 else x
-    mapped = matmul(moved, np.asarray(matrix, dtype=dtype_of(x)))
-    return transpose(mapped, list(np.argsort(perm))) if axis != rank - 1 else mapped
-
-
-def slice_axis(x, axis, start, stop):
-    """x[..., start:stop, ...] along `axis` (the whole axis: x itself)."""
-    if start == 0 and stop == shape_of(x)[axis]:
-        return x
-    return bind("slice", x, axis=axis, start=start, stop=stop)
-
-
 def resize_axis(x, axis, out_size, interpolation="bilinear", antialias=False):
     in_size = shape_of(x)[axis]
     if in_size == out_size:  # every kernel interpolates: the identity (jax skips it too)
@@ -101,18 +84,6 @@ def aspect_crop_box(height, width, target_height, target_width):
     crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
     return (int(float(height - crop_height) / 2), crop_height,
             int(float(width - crop_width) / 2), crop_width)
-
-
-def spatial_axes(rank, data_format):
-    """The (height, width) axes of a rank-3 or rank-4 image tensor."""
-    return (rank - 3, rank - 2) if data_format == "channels_last" else (rank - 2, rank - 1)
-
-
-def check_image_rank(shape):
-    if len(shape) not in (3, 4):
-        raise ValueError(f"Invalid images rank: expected rank 3 (single image) or rank 4 "
-                         f"(batch of images). Received input with shape: "
-                         f"images.shape={tuple(shape)}")
 
 
 def _pad_to_aspect(images, size, axes, fill_value):

@@ -16,7 +16,7 @@ from .arrays import stack
 from .conv import standardize_data_format
 from .core import convert, dtype_of, shape_of
 from .elementwise_math import mod, where
-from .image import check_image_rank, map_axis, slice_axis, spatial_axes
+from .image_axes import check_image_rank, map_axis, slice_axis, spatial_axes
 from .numpy import (abs, add, cast, clip, concatenate, divide, equal, greater, less,
                     maximum, minimum, multiply, subtract)
 

@@ -33,7 +33,7 @@ from .arrays import stack
 from .conv import standardize_data_format
 from .core import convert, dtype_of, shape_of
 from .elementwise_math import floor, floor_divide, mod, trunc, where
-from .image import check_image_rank, slice_axis
+from .image_axes import check_image_rank, slice_axis
 from .logic import logical_and
 from .numpy import (absolute, add, cast, clip, divide, equal, expand_dims, greater_equal, less,
                     multiply, reshape, sign, squeeze, subtract, take, transpose)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .conv import _patches, standardize_data_format
 from .core import convert, dtype_of, shape_of
-from .image import slice_axis, spatial_axes
+from .image_axes import slice_axis, spatial_axes
 from .numpy import cast, expand_dims, pad, squeeze, transpose
 from .windows import normalize_tuple, window_geometry
 

@@ -26,8 +26,7 @@ from .numpy import (abs, argmax, broadcast_to, cast, concatenate, divide, equal,
 from .numpy import sum as _sum
 
 __all__ = ["cholesky", "cholesky_inverse", "det", "inv", "logdet", "lu_factor", "qr",
-           "slogdet", "solve", "solve_triangular",
-           "eig", "eigh", "lstsq", "matrix_rank", "pinv", "svd"]
+           "slogdet", "solve", "solve_triangular"]  # eig ... svd: linalg_spectral.py
 
 MAX_TRACED_SIZE = 128  # largest traced matrix side: the unrolled graph grows with it
 
@@ -304,8 +303,3 @@ def qr(x, mode="reduced"):
         return q, r
     k = min(m, n)
     return _part(q, -1, 0, k), _part(r, -2, 0, k)
-
-
-# Exported with this module's ops (ops/__init__.py reads __all__); defined after the
-# helpers above, which they use.
-from .linalg_spectral import eig, eigh, lstsq, matrix_rank, pinv, svd  # noqa: E402,F401

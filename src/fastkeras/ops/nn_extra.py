@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import epsilon as default_epsilon
+from ..graph.primitives.losses import EPSILON  # keras.config.epsilon() (fixed: config.py)
 from .array_creation import arange
 from .conv import standardize_data_format
 from .core import convert, dtype_of, promote, result_dtype, shape_of
 from .einsum import einsum
 from .elementwise_math import where
-from .image import map_axis, slice_axis
+from .image_axes import map_axis, slice_axis
 from .indexing import get_item
 from .logic import logical_and
 from .loops import scan
@@ -120,7 +120,7 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     """x * rsqrt(mean(x**2 over `axis`) + epsilon) * scale, computed in at least float32
     and cast back to x's dtype (Keras's op; epsilon None: keras.config.epsilon()). A 0-d
     x becomes shape (1,), as in Keras."""
-    epsilon = default_epsilon() if epsilon is None else epsilon
+    epsilon = EPSILON if epsilon is None else epsilon
     original = dtype_of(convert(x))
     compute = original if original in ("float32", "float64") else "float32"
     x = convert(x, compute)

@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Variable, bind, current_graph
-from ..utils.dtype_utils import is_float_dtype
 from ..utils.random import generator
-from .core import convert, shape_of, standardize_dtype
+from .core import convert, dtype_name, shape_of, standardize_dtype
 
 
 class SeedGenerator:
@@ -77,7 +76,7 @@ def _draw(shape, seed, distribution, rate=0.0):
 
 def float_dtype(dtype, op="uniform"):
     """The dtype of draw `op`: Keras's ValueError for a non-float one; float32 only here."""
-    if dtype is not None and not is_float_dtype(dtype):
+    if dtype is not None and not dtype_name(dtype).startswith(("float", "bfloat")):
         raise ValueError(f"`keras.random.{op}` requires a floating point `dtype`. "
                          f"Received: dtype={dtype}")
     dtype = standardize_dtype(dtype or "float32")

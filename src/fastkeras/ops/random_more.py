@@ -13,9 +13,8 @@ import math
 import numpy as np
 
 from ..graph import Tensor
-from ..utils.dtype_utils import is_int_dtype
 from .activations import erf
-from .core import convert, shape_of, standardize_dtype
+from .core import convert, dtype_name, shape_of, standardize_dtype
 from .nn import sigmoid
 from .numpy import (add, argmax, cast, divide, equal, exp, expand_dims, greater, log, maximum,
                     minimum, multiply, negative, reshape, sign, sqrt, square, subtract, sum,
@@ -48,7 +47,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     """Integers uniform in [minval, maxval). Two 24-bit uniforms make a 48-bit integer M and
     the result is minval + floor(M * range / 2**48), computed exactly in float64 (every
     intermediate below 2**53) as floor((m1 * range + floor(m2 * range / 2**24)) / 2**24)."""
-    if dtype and not is_int_dtype(dtype):
+    if dtype and not dtype_name(dtype).startswith(("int", "uint")):
         raise ValueError("`keras.random.randint` requires an integer `dtype`. "
                          f"Received: dtype={dtype} ")
     dtype = standardize_dtype(dtype or "int32")
