@@ -10,7 +10,7 @@ import numpy as np
 
 from . import primitive as _prim
 from .step_writes import StepWrites
-from .variable import Variable, _ops
+from .variable import KerasOperators, Variable, _ops
 
 _state = threading.local()
 
@@ -59,7 +59,7 @@ def _arith(name, a, b):
     return bind(name, a, b) if _agree(a, b) else getattr(_ops(), name)(a, b)
 
 
-class Tensor:
+class Tensor(KerasOperators):
     """A symbolic value inside one Graph: the output `index` of `node`."""
 
     __slots__ = ("graph", "node", "index", "shape", "dtype")
@@ -89,8 +89,8 @@ class Tensor:
     def __rtruediv__(self, o): return _arith("divide", o, self)
     def __neg__(self): return bind("negative", self)
 
-    # The rest of the operators of Keras's tensors, through the public ops (imported when
-    # used: ops build on this module). No __eq__: graphs key dicts and sets by identity.
+    # The rest of Keras's operators come from KerasOperators (the public ops). No __eq__:
+    # graphs key dicts and sets by identity.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """NumPy operators with an array or NumPy scalar on the left (`array + t`,
         `np.float32(2) * t`) record the op; an in-place one (`array += t`, as Keras code
@@ -104,29 +104,6 @@ class Tensor:
         return getattr(_ops(), op)(*inputs)
 
     def __pos__(self): return self
-    def __abs__(self): return _ops().absolute(self)
-    def __matmul__(self, o): return _ops().matmul(self, o)
-    def __rmatmul__(self, o): return _ops().matmul(o, self)
-    def __pow__(self, o): return _ops().power(self, o)
-    def __rpow__(self, o): return _ops().power(o, self)
-    def __floordiv__(self, o): return _ops().floor_divide(self, o)
-    def __rfloordiv__(self, o): return _ops().floor_divide(o, self)
-    def __mod__(self, o): return _ops().mod(self, o)
-    def __rmod__(self, o): return _ops().mod(o, self)
-    def __lt__(self, o): return _ops().less(self, o)
-    def __le__(self, o): return _ops().less_equal(self, o)
-    def __gt__(self, o): return _ops().greater(self, o)
-    def __ge__(self, o): return _ops().greater_equal(self, o)
-    def __ne__(self, o): return _ops().not_equal(self, o)
-    def __and__(self, o): return _ops().logical_and(self, o)
-    def __rand__(self, o): return _ops().logical_and(o, self)
-    def __or__(self, o): return _ops().logical_or(self, o)
-    def __ror__(self, o): return _ops().logical_or(o, self)
-    def __xor__(self, o): return _ops().logical_xor(self, o)
-    def __rxor__(self, o): return _ops().logical_xor(o, self)
-    def __invert__(self): return _ops().logical_not(self)
-    def __getitem__(self, key): return _ops().get_item(self, key)
-    def __round__(self, ndigits=None): return _ops().round(self, ndigits or 0)
 
     def __iter__(self):
         if not self.shape:

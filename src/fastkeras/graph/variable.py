@@ -39,7 +39,41 @@ _UFUNC_OPS = {"add": "add", "subtract": "subtract", "multiply": "multiply",
               "minimum": "minimum"}
 
 
-class Variable:
+class KerasOperators:
+    """The operators of Keras's tensors and variables that call a public op (`x @ w`,
+    `x ** 2`, `x < y`, `m & n`, `x[...]`, ...), shared by the graph's Tensor and Variable:
+    each records the op in a trace, runs eagerly on arrays, builds op layers on KerasTensors.
+    (`+ - * /` and negation are each class's own: Tensor binds primitives directly where the
+    operands agree, a Variable reads its value.)"""
+
+    __slots__ = ()
+
+    def __abs__(self): return _ops().absolute(self)
+    def __matmul__(self, o): return _ops().matmul(self, o)
+    def __rmatmul__(self, o): return _ops().matmul(o, self)
+    def __pow__(self, o): return _ops().power(self, o)
+    def __rpow__(self, o): return _ops().power(o, self)
+    def __floordiv__(self, o): return _ops().floor_divide(self, o)
+    def __rfloordiv__(self, o): return _ops().floor_divide(o, self)
+    def __mod__(self, o): return _ops().mod(self, o)
+    def __rmod__(self, o): return _ops().mod(o, self)
+    def __ne__(self, o): return _ops().not_equal(self, o)
+    def __lt__(self, o): return _ops().less(self, o)
+    def __le__(self, o): return _ops().less_equal(self, o)
+    def __gt__(self, o): return _ops().greater(self, o)
+    def __ge__(self, o): return _ops().greater_equal(self, o)
+    def __and__(self, o): return _ops().logical_and(self, o)
+    def __rand__(self, o): return _ops().logical_and(o, self)
+    def __or__(self, o): return _ops().logical_or(self, o)
+    def __ror__(self, o): return _ops().logical_or(o, self)
+    def __xor__(self, o): return _ops().logical_xor(self, o)
+    def __rxor__(self, o): return _ops().logical_xor(o, self)
+    def __invert__(self): return _ops().logical_not(self)
+    def __getitem__(self, key): return _ops().get_item(self, key)
+    def __round__(self, ndigits=None): return _ops().round(self, ndigits or 0)
+
+
+class Variable(KerasOperators):
     # (bind, current_graph) of graph/core.py, which installs them: core builds on this
     # module, so this module does not import it.
     _graph = None
@@ -114,36 +148,12 @@ class Variable:
     def __truediv__(self, o): return self._bind("divide", self, o)
     def __rtruediv__(self, o): return self._bind("divide", o, self)
 
-    # The other operators of Keras's variables, through the public ops (imported when
-    # used: ops build on this module). `==` is elementwise as in Keras, but a variable stays
+    # With KerasOperators' (the public ops): `==` is elementwise as in Keras, but a variable stays
     # hashable by identity (fastkeras keys dicts by variable); lists of variables must be
     # searched with `is` (Python's `in` would compare values).
     def __neg__(self): return _ops().negative(self)
     def __pos__(self): return self._read()
-    def __abs__(self): return _ops().absolute(self)
-    def __matmul__(self, o): return _ops().matmul(self, o)
-    def __rmatmul__(self, o): return _ops().matmul(o, self)
-    def __pow__(self, o): return _ops().power(self, o)
-    def __rpow__(self, o): return _ops().power(o, self)
-    def __floordiv__(self, o): return _ops().floor_divide(self, o)
-    def __rfloordiv__(self, o): return _ops().floor_divide(o, self)
-    def __mod__(self, o): return _ops().mod(self, o)
-    def __rmod__(self, o): return _ops().mod(o, self)
     def __eq__(self, o): return _ops().equal(self, o)
-    def __ne__(self, o): return _ops().not_equal(self, o)
-    def __lt__(self, o): return _ops().less(self, o)
-    def __le__(self, o): return _ops().less_equal(self, o)
-    def __gt__(self, o): return _ops().greater(self, o)
-    def __ge__(self, o): return _ops().greater_equal(self, o)
-    def __and__(self, o): return _ops().logical_and(self, o)
-    def __rand__(self, o): return _ops().logical_and(o, self)
-    def __or__(self, o): return _ops().logical_or(self, o)
-    def __ror__(self, o): return _ops().logical_or(o, self)
-    def __xor__(self, o): return _ops().logical_xor(self, o)
-    def __rxor__(self, o): return _ops().logical_xor(o, self)
-    def __invert__(self): return _ops().logical_not(self)
-    def __getitem__(self, key): return _ops().get_item(self, key)
-    def __round__(self, ndigits=None): return _ops().round(self, ndigits or 0)
     __hash__ = object.__hash__
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
