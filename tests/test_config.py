@@ -69,3 +69,34 @@ def test_max_epochs_caps_fit(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(model.fit(x, y, epochs=3, verbose=0).history["loss"]) == 3
+
+
+def test_max_steps_per_epoch_caps_fit_evaluate_and_predict_as_keras():
+    # What real Keras 3.15.1 (JAX) does with the same script: every epoch iterator is cut to
+    # the cap, and an array's batch size comes from the capped steps (100 rows, 2 steps:
+    # batches of 50, so predict still returns every row).
+    import warnings
+    import fastkeras as keras
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    seen = []
+
+    class Hooks(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None): seen.append(("train", batch))
+        def on_test_batch_end(self, batch, logs=None): seen.append(("test", batch))
+        def on_predict_batch_end(self, batch, logs=None): seen.append(("predict", batch))
+
+    x, y = np.ones((100, 3), "float32"), np.ones((100, 1), "float32")
+    config.set_max_steps_per_epoch(2)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(x, y, epochs=1, verbose=0, callbacks=[Hooks()], validation_data=(x, y))
+            model.evaluate(x, y, verbose=0, callbacks=[Hooks()])
+            out = model.predict(x, verbose=0, callbacks=[Hooks()])
+    finally:
+        config.set_max_steps_per_epoch(None)
+    assert seen == [("train", 0), ("train", 1), ("test", 0), ("test", 1), ("test", 0),
+                    ("test", 1), ("predict", 0), ("predict", 1)]
+    assert out.shape == (100, 1)
+    assert any("Limiting steps_per_epoch to 2" in str(w.message) for w in caught)

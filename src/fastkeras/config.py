@@ -68,13 +68,23 @@ def set_max_epochs(max_epochs):
 
 
 def max_steps_per_epoch():
-    """The cap on steps per epoch (None: no cap). Stored only: see docs/api-coverage.md."""
+    """The cap on the steps of an epoch of fit, evaluate and predict (None: no cap)."""
     return _MAX_STEPS_PER_EPOCH
 
 
 def set_max_steps_per_epoch(max_steps_per_epoch):
     global _MAX_STEPS_PER_EPOCH
     _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
+
+
+def capped_steps(steps):
+    """An epoch's steps under the max_steps_per_epoch cap, as Keras's EpochIterator applies it
+    (before the batch size of arrays is derived from the steps), warning when it applies."""
+    cap = _MAX_STEPS_PER_EPOCH
+    if cap and (not steps or cap < steps):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}")
+        return cap
+    return steps
 
 
 def capped_epochs(epochs):

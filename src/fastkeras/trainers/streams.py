@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .. import config as keras_config
 from ..utils.py_dataset import PyDataset
 from . import io, weights
 
@@ -172,7 +173,8 @@ class Stream:
 
     def __init__(self, model, kind, src, steps=None, class_weight=None):
         self.model, self.kind, self.src = model, kind, src
-        self.steps_per_epoch, self.class_weight = steps, class_weight
+        self.steps_per_epoch = keras_config.capped_steps(steps)
+        self.class_weight = class_weight
         self._num_batches = src.num_batches
         self._it, self._seen = None, 0
         self._buffers = {}  # batch signature -> list of arrays, reused across chunks

@@ -266,6 +266,7 @@ class Trainer(io.TrainerData):
     def _batches_of(self, kind, x, y, sw, batch_size, steps=None):
         """The train or test steps over prepared x, y and sample weights (or None), all
         batches per epoch or `steps` of them (array_epochs.py)."""
+        steps = keras_config.capped_steps(steps)
         n = io.rows(x)
         return loops.Batches(self, kind, io.data(x, y, sw), n,
                              array_epochs.batch_size_for(batch_size, n, steps),
@@ -308,16 +309,16 @@ class Trainer(io.TrainerData):
         return dict(sorted((names.get(id(m), m.name), float(m.result())) for m in self.metrics))
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        steps = keras_config.capped_steps(array_epochs.check_steps("steps", steps))
         if streams.is_stream(x):
             verbose = data_utils.check_verbose(verbose)
-            return stream_predict.predict(self, x, array_epochs.check_steps("steps", steps),
+            return stream_predict.predict(self, x, steps,
                                    lambda n: loops.callback_list(self, callbacks, verbose, 1, n))
         if verbose == 0 and steps is None and not callbacks:  # fast path: a known shape
             out = self._forward.fast(x, 32 if batch_size is None else batch_size)
             if out is not None:
                 return out
         verbose = data_utils.check_verbose(verbose)
-        steps = array_epochs.check_steps("steps", steps)
         if steps is not None:  # arrays cut to `steps` batches (rows past them not read)
             return loops.predict_steps(self, callbacks, x, batch_size, verbose, steps)
         batch_size = data_utils.check_batch_size(batch_size)
