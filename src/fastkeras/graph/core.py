@@ -10,7 +10,7 @@ import numpy as np
 
 from . import primitive as _prim
 from .step_writes import StepWrites
-from .variable import KerasOperators, Variable, _ops
+from .variable import _UFUNC_OPS, KerasOperators, Variable, _ops
 
 _state = threading.local()
 
@@ -95,7 +95,6 @@ class Tensor(KerasOperators):
         """NumPy operators with an array or NumPy scalar on the left (`array + t`,
         `np.float32(2) * t`) record the op; an in-place one (`array += t`, as Keras code
         writes on a jax array) gives the new tensor, to which the name is rebound."""
-        from .variable import _UFUNC_OPS
         op = _UFUNC_OPS.get(ufunc.__name__)
         out = kwargs.pop("out", None)
         if op is None or method != "__call__" or kwargs or (

@@ -16,8 +16,8 @@ import numpy as np
 from ..graph import Tensor, Variable
 from ..ops.conv import standardize_data_format
 from ..ops.core import convert, dtype_of, shape_of
-from ..ops.image import (INTERPOLATIONS, check_image_rank, resize, slice_axis,
-                         spatial_axes)
+from ..ops.image import INTERPOLATIONS, resize
+from ..ops.image_axes import check_image_rank, slice_axis, spatial_axes
 from ..ops.numpy import cast, clip, round
 from .layer import Layer
 

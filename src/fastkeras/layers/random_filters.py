@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..ops.image import spatial_axes
+from ..ops.image_axes import spatial_axes
 from ..ops.image_color import gaussian_blur_drawn
 from ..ops.random import normal, uniform
 from .augmentation_base import BaseImagePreprocessingLayer, _is_number

@@ -22,7 +22,8 @@ import math
 import numpy as np
 
 from .. import ops
-from ..ops.image import aspect_crop_box, resize, slice_axis, spatial_axes
+from ..ops.image import aspect_crop_box, resize
+from ..ops.image_axes import slice_axis, spatial_axes
 from ..ops.image_geometry import apply_transform
 from ..ops.random import SeedGenerator, uniform
 from ..utils.random import generator

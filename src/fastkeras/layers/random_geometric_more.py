@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..ops.image import spatial_axes
+from ..ops.image_axes import spatial_axes
 from ..ops.image_geometry import homographies, warp_projective
 from ..ops.random import uniform
 from .augmentation_base import _is_number

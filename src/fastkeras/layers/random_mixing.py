@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..ops.image import spatial_axes
+from ..ops.image_axes import spatial_axes
 from ..ops.random import uniform
 from ..ops.random_more import beta, shuffle
 from .augmentation_base import BaseImagePreprocessingLayer

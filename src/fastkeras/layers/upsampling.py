@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..ops.image import interpolation_matrix, map_axis
+from ..ops.image import interpolation_matrix
+from ..ops.image_axes import map_axis
 from .conv_base import check_input_rank, standardize_data_format
 from .layer import Layer, shown_shape
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .conv import standardize_data_format
 from .core import convert, dtype_of, shape_of
-from .image_axes import check_image_rank, map_axis, slice_axis, spatial_axes  # noqa: F401
+from .image_axes import check_image_rank, map_axis, slice_axis, spatial_axes
 from .numpy import add, cast, pad, take
 from .symbolic import symbolic_dispatch
 
