@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import config as keras_config, losses as losses_module, optimizers
+from ..metrics.metric import Metric
 from ..utils.packing import unpack_x_y_sample_weight
 from . import (array_epochs, compile_utils, data as data_utils, io, loops, multi_output,
                stream_predict, streams, weights)
@@ -124,7 +125,6 @@ class Trainer(io.TrainerData):
             out += self._compiled_outputs.trackers
         # Metrics held as attributes (a custom step's own): Keras tracks them too, so fit
         # and evaluate reset them with the others.
-        from ..metrics.metric import Metric
         out += [m for m in vars(self).values() if isinstance(m, Metric)
                 and m is not self._loss_tracker and all(m is not o for o in out)]
         return out
