@@ -70,6 +70,7 @@ Signature signature(Op op) {
     case Op::gru_cell: return {3, 2, 0, 0, true};
     case Op::gru_cell_grad: return {4, 3, 0, 0, true};
     case Op::sort: return {1, 2, 2, 0, false};  // ints (descending, k)
+    case Op::in_top_k: return {2, 1, 1, 0, false};  // ints (k,)
     default: break;
   }
   return {0, 0, 0, 0, false};
@@ -167,6 +168,7 @@ Status run_validated_op(const OpCall& c) {
     case Op::im2col: return im2col(c);
     case Op::col2im: return col2im(c);
     case Op::sort: return sort(c);
+    case Op::in_top_k: return in_top_k(c);
     default: break;
   }
   return Status::error("run_op: unknown op code %d", static_cast<int>(c.op));

@@ -73,5 +73,7 @@ Status col2im(const OpCall& c);
 
 // sort.cpp: rows ordered along the last axis (the first k), with their int32 positions.
 Status sort(const OpCall& c);
+// sort.cpp: whether each target's score ranks within the first k of its row (bool).
+Status in_top_k(const OpCall& c);
 
 }  // namespace fk::kernels

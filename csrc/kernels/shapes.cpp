@@ -290,7 +290,7 @@ Status check_shapes(const OpCall& c) {
     case Op::reshape:
     case Op::concatenate: case Op::take: case Op::scatter_add: case Op::cast:
     case Op::increment: case Op::accumulate: case Op::assign: case Op::random: case Op::constrain: case Op::moments:
-    case Op::sort:
+    case Op::sort: case Op::in_top_k:
       return Status::success();
     default: break;  // the family ops (above), and an op nobody wrote a check for
   }

@@ -6,9 +6,13 @@
 // (faster, unstable) std::sort / nth_element give the stable result; k < n selects the
 // first k with nth_element before sorting only them (top_k's O(n + k log k)). Rows split
 // over threads; each row is sorted alone, so results never depend on the thread count.
+//
+// in_top_k: whether each row's target score ranks within the first k (JAX's rule, no sort:
+// a count of the strictly greater scores).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "common.hpp"
@@ -116,6 +120,44 @@ Status sort(const OpCall& c) {
         sort_rows(x.ptr<T>(), values.ptr<T>(), positions.ptr<int32_t>(), lo, hi, n, k,
                   ascending_first<T>);
     });
+    return Status::success();
+  });
+}
+
+namespace {
+
+// One row: the target's score (-inf for NaN, or for a target outside [-n, n)) and how many
+// scores are strictly above it; NaN scores never are.
+template <class T>
+bool row_in_top_k(const T* row, int64_t n, int64_t target, int64_t k) {
+  if (target < 0) target += n;  // JAX's take_along_axis wraps a negative index once
+  T own = target >= 0 && target < n ? row[target] : std::numeric_limits<T>::quiet_NaN();
+  if (own != own) own = -std::numeric_limits<T>::infinity();
+  int64_t above = 0;
+  for (int64_t i = 0; i < n; ++i) above += row[i] > own;
+  return above + 1 <= k;
+}
+
+}  // namespace
+
+// targets (...) int32, predictions (..., n) f32/f64 -> (...) bool; ints (k,).
+Status in_top_k(const OpCall& c) {
+  const TensorRef &t = c.in(0), &p = c.in(1), &out = c.out(0);
+  const int64_t k = c.iattr(0);
+  if (t.dtype != DType::i32 || out.dtype != DType::b8)
+    return Status::error("in_top_k: targets must be int32 and the output bool");
+  if (p.ndim != t.ndim + 1 || out.ndim != t.ndim)
+    return Status::error("in_top_k: predictions must have one axis more than the targets");
+  for (int i = 0; i < t.ndim; ++i)
+    if (p.dims[i] != t.dims[i] || out.dims[i] != t.dims[i])
+      return Status::error("in_top_k: axis %d of the operands differ", i);
+  const int64_t n = p.dims[p.ndim - 1], rows = t.size();
+  return with_float("in_top_k", p.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T* pred = p.ptr<T>();  // (rows, n)
+    const int32_t* ids = t.ptr<int32_t>();  // (rows,)
+    uint8_t* hit = out.ptr<uint8_t>();  // (rows,)
+    for (int64_t r = 0; r < rows; ++r) hit[r] = row_in_top_k(pred + r * n, n, ids[r], k);
     return Status::success();
   });
 }

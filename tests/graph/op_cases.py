@@ -398,3 +398,15 @@ CASES["sort"] = [([_sort_rng.uniform(-2, 2, (4, 7))], {}),
                  ([_TIES], {}), ([_TIES], {"descending": True}),
                  ([_TIES], {"descending": True, "k": 3}),
                  ([_sort_rng.integers(-5, 5, (11,))], {})]
+# in_top_k: ties (count in the target's favour), NaN and inf scores, negative targets (wrap
+# once) and targets outside [-n, n) (no score: -inf), k of 0 and beyond n.
+_TOPK_SCORES = np.array([[0.1, 0.5, 0.5, 0.2], [0.9, np.nan, 0.9, np.inf], [np.nan, 0.3, 0.2, 0.1],
+                         [-np.inf, np.nan, -np.inf, 0.0], [0.4, 0.4, 0.4, 0.4]])
+CASES["in_top_k"] = [
+    ([np.array([1, 2, 0, 2, 3], np.int32), _TOPK_SCORES], {"k": 1}),
+    ([np.array([2, 3, 0, 0, 1], np.int32), _TOPK_SCORES], {"k": 2}),
+    ([np.array([-1, -4, 4, -5, 7], np.int32), _TOPK_SCORES], {"k": 3}),
+    ([np.array([1, 0, 2, 3, 0], np.int32), _TOPK_SCORES], {"k": 0}),
+    ([np.array([1, 0, 2, 3, 0], np.int32), _TOPK_SCORES], {"k": 9}),
+    ([_sort_rng.integers(0, 5, (2, 3)).astype(np.int32), _sort_rng.uniform(-2, 2, (2, 3, 5))],
+     {"k": 2})]

@@ -66,4 +66,5 @@ def test_nondifferentiable_primitives_are_explicit():
     expected |= {"max_pool_grad"}  # the scatter of max pooling's gradient
     expected |= {"lstm_cell_grad", "gru_cell_grad"}  # recurrent cells: first order only
     expected |= {"stop_gradient"}  # what it is for: its input gets no gradient through it
+    expected |= {"in_top_k"}  # a bool from a count of comparisons
     assert set(nondiff) == expected

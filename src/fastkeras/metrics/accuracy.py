@@ -54,20 +54,12 @@ class Accuracy(MeanMetricWrapper):
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
-def _rank_within_k(labels, y_pred, k):
-    """Keras's in_top_k (JAX rule): a label is in the top k when fewer than k scores are
-    strictly greater than its own (ties count in its favour). labels: int (n,), y_pred (n, C)."""
-    own = ops.sum(ops.multiply(ops.one_hot(labels, shape_of(y_pred)[-1]), y_pred), axis=-1)
-    above = ops.sum(ops.cast(ops.greater(y_pred, ops.expand_dims(own, -1)), "float32"), axis=-1)
-    return ops.cast(ops.less(above, float(k)), "float32")
-
-
 def _top_k_matches(labels, y_pred, k):
     """in_top_k over the flattened leading axes, shaped as `labels` again."""
     y_pred = convert(y_pred, "float32")
     shape = shape_of(labels)
     flat_pred = ops.reshape(y_pred, (-1, shape_of(y_pred)[-1]))
-    matches = _rank_within_k(ops.reshape(labels, (-1,)), flat_pred, k)
+    matches = ops.cast(ops.in_top_k(ops.reshape(labels, (-1,)), flat_pred, k), "float32")
     return ops.reshape(matches, shape) if len(shape) != 1 else matches
 
 

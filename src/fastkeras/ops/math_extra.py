@@ -14,7 +14,7 @@ from .core import convert, dtype_of, promote, shape_of
 from .logic import isfinite, isnan, logical_and, logical_not, logical_or
 from .numpy import (abs as _abs, add, cast, concatenate, divide, equal, exp, expand_dims,
                     greater, greater_equal, log, max as _max, maximum, minimum, multiply,
-                    negative, reshape, sign, sqrt, square, subtract, sum as _sum)
+                    negative, reshape, sign, sqrt, square, subtract)
 from .reductions import (_as_mask, _cast_back, _clip_finite, _exact_dtype, _filled, _float,
                          _slice, all)
 
@@ -191,18 +191,6 @@ def in_top_k(targets, predictions, k):
     """Whether each target's score is among the k largest of its row (bool, targets' shape),
     keras.ops.in_top_k with JAX's rule: rank = 1 + how many scores are strictly greater (ties
     count in the target's favour); a NaN target score counts as -inf, other NaNs never
-    outrank it. predictions (..., classes), targets (...) integer class ids."""
-    scores = _float(predictions)
-    ids = convert(targets, "int32")
-    classes = shape_of(scores)[-1]
-    lead = shape_of(ids)
-    flat = reshape(scores, (-1,))
-    count = math.prod(lead)
-    # the target's own score, gathered from the flattened rows (a gather: NaN and inf exact)
-    offsets = np.arange(count, dtype="float64").reshape(lead) * classes
-    own = bind("take", flat, cast(add(cast(ids, "float64"), offsets), "int32"))
-    above = _sum(cast(greater(scores, expand_dims(own, -1)), "float32"), axis=-1)
-    # a NaN own score is -inf: every non-NaN score is above it
-    not_nan = cast(logical_not(isnan(scores)), "float32")
-    above = add(above, multiply(cast(isnan(own), "float32"), _sum(not_nan, axis=-1)))
-    return logical_not(greater(add(above, 1.0), float(k)))
+    outrank it. predictions (..., classes), targets (...) integer class ids (the
+    in_top_k primitive, graph/primitives/sorting.py)."""
+    return bind("in_top_k", convert(targets, "int32"), _float(predictions), k=int(k))

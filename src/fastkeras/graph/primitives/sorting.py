@@ -1,6 +1,8 @@
-"""sort: each row ordered along the last axis, with the positions it came from.
+"""sort: each row ordered along the last axis, with the positions it came from; in_top_k:
+whether a row's target ranks within its first k, without sorting.
 
   sort(x, descending=False, k=None) -> values (..., k) like x, positions (..., k) int32
+  in_top_k(targets, predictions, k) -> (...) bool: targets (...) int32, predictions (..., n)
 
 Ascending is NumPy's stable sort (NaN last, -0.0 equal to 0.0, equal values in input order);
 descending is JAX's lax.top_k order (NaN first, +0.0 before -0.0, equal values in input
@@ -11,6 +13,13 @@ Native encoding: ints (descending, k).
 
 VJP: the values' cotangent goes back to the positions it came from (a scatter_add over the
 flattened rows: positions outside the first k get zero); the positions get none.
+
+in_top_k is keras.ops.in_top_k with JAX's rule, the one formula the op and the top-k
+accuracy metrics share: rank = 1 + how many scores are strictly greater than the target's
+(ties count in its favour), in_top_k = rank <= k. A NaN target score counts as -inf, and
+NaN scores are never greater; a negative target wraps once (take_along_axis), and one
+outside [-n, n) has no score (-inf, as JAX's NaN fill). Native encoding: ints (k,). Not
+differentiable (bool).
 """
 
 from __future__ import annotations
@@ -106,3 +115,31 @@ register(Primitive(
     attr_defaults={"descending": False, "k": None},
     doc="rows sorted along the last axis (stable; descending as lax.top_k), the first k "
         "values and their int32 positions", rows="axis0", batch_axis_after=_batch_axis))
+
+
+def _in_top_k_rule(specs, attrs):
+    (t_shape, t_dtype), (p_shape, p_dtype) = specs
+    if t_dtype != "int32":
+        raise TypeError(f"in_top_k: targets must be int32, got {t_dtype}")
+    if p_dtype not in ("float32", "float64"):
+        raise TypeError(f"in_top_k: predictions must be float32 or float64, got {p_dtype}")
+    if tuple(p_shape[:-1]) != tuple(t_shape) or len(p_shape) != len(t_shape) + 1:
+        raise ValueError(f"in_top_k: predictions {tuple(p_shape)} must be the targets' shape "
+                         f"{tuple(t_shape)} plus one axis of scores")
+    return [(tuple(t_shape), "bool")]
+
+
+def _in_top_k_ref(targets, predictions, k):
+    n = predictions.shape[-1]
+    ids = np.where(targets < 0, targets + n, targets).astype(np.int64)
+    inside = (ids >= 0) & (ids < n)
+    own = np.take_along_axis(predictions, np.where(inside, ids, 0)[..., None], -1)[..., 0]
+    own = np.where(inside & ~np.isnan(own), own, -np.inf)
+    return 1 + (predictions > own[..., None]).sum(-1) <= k
+
+
+register(Primitive(
+    "in_top_k", _in_top_k_rule, _in_top_k_ref,
+    native_attrs=lambda attrs, specs: ((int(attrs["k"]),), ()), attr_defaults={"k": 1},
+    doc="whether each target's score ranks within the first k of its row (JAX's rule)",
+    rows="per_sample"))
