@@ -25,10 +25,18 @@ def align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
+# Blocks of at least this many bytes start on a page: the low 12 bits of an address inside
+# one are then its offset's, which StateBlock's layout relies on (state.py, STAGGER).
+PAGE = 4096
+PAGE_ALIGNED_BYTES = 64 * 1024
+
+
 def aligned_bytes(nbytes: int) -> np.ndarray:
-    """A zeroed uint8 array of `nbytes` whose data pointer is 64-byte aligned."""
-    raw = np.zeros(max(nbytes, 1) + ALIGN, dtype=np.uint8)
-    shift = (-raw.ctypes.data) % ALIGN
+    """A zeroed uint8 array of `nbytes` whose data pointer is 64-byte aligned (4096-byte
+    aligned from PAGE_ALIGNED_BYTES on)."""
+    to = PAGE if nbytes >= PAGE_ALIGNED_BYTES else ALIGN
+    raw = np.zeros(max(nbytes, 1) + to, dtype=np.uint8)
+    shift = (-raw.ctypes.data) % to
     return raw[shift:shift + max(nbytes, 1)]
 
 
