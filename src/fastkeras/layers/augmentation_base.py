@@ -63,6 +63,12 @@ class BaseImagePreprocessingLayer(Layer):
                              f"Received: value_range={value_range}")
         self.value_range = sorted(value_range)
 
+    def _set_factor_range_seed(self, factor, value_range, seed):
+        """The three checked settings most colour and filter layers take, in Keras's order."""
+        self._set_factor(factor)
+        self._set_value_range(value_range)
+        self._set_seed(seed)
+
     # ---- what subclasses provide ---------------------------------------------------------
     def get_random_transformation(self, data, training=True, seed=None):
         return None

@@ -114,9 +114,7 @@ class RandomSharpness(_FilterLayer):
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self._set_factor(factor)
-        self._set_value_range(value_range)
-        self._set_seed(seed)
+        self._set_factor_range_seed(factor, value_range, seed)
 
     def get_random_transformation(self, data, training=True, seed=None):
         # As Keras, drawn whether training or not (and unused at inference).
