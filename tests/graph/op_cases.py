@@ -409,4 +409,5 @@ CASES["in_top_k"] = [
     ([np.array([1, 0, 2, 3, 0], np.int32), _TOPK_SCORES], {"k": 0}),
     ([np.array([1, 0, 2, 3, 0], np.int32), _TOPK_SCORES], {"k": 9}),
     ([_sort_rng.integers(0, 5, (2, 3)).astype(np.int32), _sort_rng.uniform(-2, 2, (2, 3, 5))],
-     {"k": 2})]
+     {"k": 2}),
+    ([np.array([0, -1, 2], np.int32), np.zeros((3, 0))], {"k": 1})]  # no classes at all

@@ -133,8 +133,10 @@ def _in_top_k_ref(targets, predictions, k):
     n = predictions.shape[-1]
     ids = np.where(targets < 0, targets + n, targets).astype(np.int64)
     inside = (ids >= 0) & (ids < n)
-    own = np.take_along_axis(predictions, np.where(inside, ids, 0)[..., None], -1)[..., 0]
-    own = np.where(inside & ~np.isnan(own), own, -np.inf)
+    padded = np.concatenate([predictions, np.full(predictions.shape[:-1] + (1,), np.nan,
+                                                  predictions.dtype)], -1)  # n: no score
+    own = np.take_along_axis(padded, np.where(inside, ids, n)[..., None], -1)[..., 0]
+    own = np.where(np.isnan(own), -np.inf, own)
     return 1 + (predictions > own[..., None]).sum(-1) <= k
 
 
