@@ -63,10 +63,14 @@ class BaseImagePreprocessingLayer(Layer):
                              f"Received: value_range={value_range}")
         self.value_range = sorted(value_range)
 
-    def _set_factor_range_seed(self, factor, value_range, seed):
-        """The three checked settings most colour and filter layers take, in Keras's order."""
+    def _set_factor_range_seed(self, factor, value_range, seed, check_range=True):
+        """The three settings most colour and filter layers take, in Keras's order; as in
+        Keras, some of those layers keep value_range as given (check_range=False)."""
         self._set_factor(factor)
-        self._set_value_range(value_range)
+        if check_range:
+            self._set_value_range(value_range)
+        else:
+            self.value_range = value_range
         self._set_seed(seed)
 
     # ---- what subclasses provide ---------------------------------------------------------

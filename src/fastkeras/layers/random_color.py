@@ -55,9 +55,7 @@ class RandomContrast(_ColorLayer):
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(**kwargs)
-        self._set_factor(factor)
-        self.value_range = value_range
-        self._set_seed(seed)
+        self._set_factor_range_seed(factor, value_range, seed, check_range=False)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
@@ -134,9 +132,7 @@ class RandomHue(_ColorLayer):
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self._set_factor(factor)
-        self.value_range = value_range
-        self._set_seed(seed)
+        self._set_factor_range_seed(factor, value_range, seed, check_range=False)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
@@ -227,9 +223,7 @@ class RandomInvert(_ColorLayer):
     def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
                  **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self._set_factor(factor)
-        self.value_range = value_range
-        self._set_seed(seed)
+        self._set_factor_range_seed(factor, value_range, seed, check_range=False)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
